@@ -1,0 +1,103 @@
+# berth: one non-recursive Makefile.
+#   make                 build build/berth (+ build/berth-runc, build/berthd symlinks)
+#   make DEVELOPER=1     -Werror and extra warnings
+#   make SANITIZE=address,undefined
+#   make CC=clang
+#   make check           install deps, build, run every test (unit + integration)
+#   make unit            unit tests only (TAP)
+#   make fmt / fmt-check clang-format (Linux style, 100 columns)
+#   make bench           benchmarks, side by side with runc/dockerd when installed
+
+CC ?= cc
+O ?= build
+PREFIX ?= /usr/local
+PKGS := jansson libseccomp libcap
+
+PKG_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+ifneq ($(PKG_OK),yes)
+  $(info berth: installing missing build dependencies with scripts/install-deps)
+  $(shell scripts/install-deps >&2)
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+
+CFLAGS ?= -O2 -g
+BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc -Wall -Wextra -Wno-unused-parameter \
+	-Wno-missing-field-initializers -fno-strict-aliasing $(PKG_CFLAGS)
+ifeq ($(DEVELOPER),1)
+  BASE_CFLAGS += -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wvla -Wundef
+  ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null | head -1)),)
+    BASE_CFLAGS += -Wjump-misses-init -Wlogical-op
+  endif
+endif
+ifneq ($(SANITIZE),)
+  BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+ALL_CFLAGS = $(BASE_CFLAGS) $(CFLAGS)
+LDLIBS := $(PKG_LIBS) -lutil
+
+SRCS := $(sort $(wildcard src/*/*.c))
+OBJS := $(SRCS:%.c=$(O)/%.o)
+MAIN_OBJ := $(O)/src/main.o
+UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
+UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
+HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
+HELPER_BINS := $(HELPER_SRCS:%.c=$(O)/%)
+
+.SECONDARY:
+.PHONY: all clean check unit integration fmt fmt-check bench install deps
+all: $(O)/berth $(O)/berth-runc $(O)/berthd $(HELPER_BINS)
+
+$(O)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/libberth.a: $(OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/berth: $(MAIN_OBJ) $(O)/libberth.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/berth-runc $(O)/berthd: $(O)/berth
+	ln -sf berth $@
+
+$(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libberth.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/tests/helpers/%: $(O)/tests/helpers/%.o
+	$(CC) $(LDFLAGS) -o $@ $^
+
+unit: $(UNIT_BINS)
+	@tests/unit/run $(UNIT_BINS)
+
+integration: all
+	tests/integration/run
+
+check: deps all unit integration
+
+deps:
+	scripts/install-deps
+
+FMT_FILES = $(shell find src tests fuzz bench -name '*.[ch]' 2>/dev/null)
+fmt:
+	clang-format -i $(FMT_FILES)
+
+fmt-check:
+	@clang-format --dry-run --Werror $(FMT_FILES)
+
+bench: all
+	bench/run
+
+install: all
+	install -D -m 0755 $(O)/berth $(DESTDIR)$(PREFIX)/bin/berth
+	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berth-runc
+	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berthd
+
+clean:
+	rm -rf $(O)
+
+-include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(UNIT_SRCS:%.c=$(O)/%.d)

@@ -1,0 +1,23 @@
+/* berth: multi-call dispatch. berth-runc / `berth runtime` is the OCI runtime. */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "runtime/cli.h"
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: berth runtime <command> [args...]\n"
+			"       berth-runc <command> [args...]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *self = basename(argv[0]);
+	if (!strcmp(self, "berth-runc") || !strcmp(self, "runc"))
+		return runtime_cli_main(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "runtime"))
+		return runtime_cli_main(argc - 1, argv + 1);
+	return usage();
+}

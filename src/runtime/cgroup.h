@@ -1,0 +1,62 @@
+/* cgroup: a container's control group on cgroup v1, v2 or hybrid hosts: create, join,
+ * apply limits, read stats, freeze/thaw, list and signal members, OOM events, destroy. */
+#ifndef BERTH_RUNTIME_CGROUP_H
+#define BERTH_RUNTIME_CGROUP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "runtime/spec.h"
+#include "util/err.h"
+
+enum cgroup_mode { CGROUP_MODE_V1, CGROUP_MODE_V2, CGROUP_MODE_HYBRID };
+
+/* One hierarchy the container's cgroup lives in. */
+struct cgroup_hier {
+	char *controllers; /* "cpu", "cpu,cpuacct", "name=systemd"; "" for the v2 hierarchy */
+	char *mountpoint;  /* host path of the hierarchy's root, e.g. /sys/fs/cgroup/memory */
+	char *path;	   /* host path of the container's directory in it */
+};
+
+struct cgroup;
+
+/* Detected once per process from /proc/self/mountinfo. */
+enum cgroup_mode cgroup_host_mode(void);
+
+/* Resolves the cgroup for a container: cgroups_path absolute ("/a/b", relative to the
+ * hierarchy roots), relative ("a/b", under the caller's own cgroup), or NULL/"" (default
+ * "/berth/<id>" style as runc: "/<id>"). With systemd, "slice:prefix:name" is accepted and
+ * mapped onto the cgroupfs path systemd would use. Nothing is created yet. */
+struct cgroup *cgroup_new(const char *cgroups_path, const char *id, bool systemd, struct err *e);
+/* For state files: to JSON and back (paths of every hierarchy). */
+json_t *cgroup_to_json(const struct cgroup *cg);
+struct cgroup *cgroup_from_json(const json_t *j, struct err *e);
+void cgroup_free(struct cgroup *cg);
+
+size_t cgroup_hierarchies(const struct cgroup *cg, const struct cgroup_hier **out);
+
+/* mkdir in every hierarchy (parents too); on v2 enables the needed controllers on parents. */
+int cgroup_create(struct cgroup *cg, struct err *e);
+/* Writes the limits present in r (absent values are left alone); includes device rules. */
+int cgroup_apply(struct cgroup *cg, const struct spec_resources *r, struct err *e);
+/* Moves pid into the cgroup in every hierarchy. */
+int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
+/* Every pid in the cgroup and its descendants. *pids is malloc'd. */
+int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e);
+int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e);
+/* 1 frozen, 0 not, -1 error. */
+int cgroup_is_frozen(struct cgroup *cg, struct err *e);
+/* Signals every member (used for kill --all and delete --force). */
+int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e);
+/* Removes the directories (waits briefly for members to go); missing ones are fine. */
+int cgroup_destroy(struct cgroup *cg, struct err *e);
+/* Stats in runc's `events --stats` "data" shape: {cpu, memory, pids, blkio, hugetlb}. */
+json_t *cgroup_stats(struct cgroup *cg, struct err *e);
+/* Number of OOM kills so far (memory.oom_control oom_kill / memory.events oom_kill). */
+int cgroup_oom_count(struct cgroup *cg, uint64_t *count, struct err *e);
+/* An fd that becomes readable on OOM events (eventfd on v1, inotify on v2). */
+int cgroup_oom_fd(struct cgroup *cg, struct err *e);
+
+#endif

@@ -1,0 +1,27 @@
+/* rootfs: the container's mount namespace: root propagation, config mounts (bind, proc,
+ * sysfs, tmpfs, devpts, mqueue, cgroup), /dev and devices, pivot_root (or chroot with
+ * --no-pivot), masked and read-only paths, read-only root. Runs inside the new mount ns. */
+#ifndef BERTH_RUNTIME_ROOTFS_H
+#define BERTH_RUNTIME_ROOTFS_H
+
+#include <stdbool.h>
+
+#include "runtime/cgroup.h"
+#include "runtime/spec.h"
+#include "util/err.h"
+
+struct rootfs_opts {
+	const struct cgroup *cgroup; /* for "cgroup" mounts; may be NULL */
+	bool no_pivot;
+	bool userns;	   /* in a new user namespace: bind devices instead of mknod */
+	bool new_cgroupns; /* cgroup mounts show the namespace root */
+};
+
+/* Before pivot: propagation, root bind, mounts, devices, /dev links, /dev/pts/ptmx. */
+int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct err *e);
+/* pivot_root into the root (or MS_MOVE + chroot with no_pivot) and chdir("/"). */
+int rootfs_pivot(const struct spec *s, const struct rootfs_opts *o, struct err *e);
+/* After pivot: masked paths, read-only paths, read-only root, sysctls. */
+int rootfs_finalize(const struct spec *s, struct err *e);
+
+#endif
