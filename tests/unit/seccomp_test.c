@@ -1,0 +1,291 @@
+/* Unit tests for src/runtime/seccomp: profile validation with errors naming the field, and
+ * real effects of loaded filters, each in a forked child that reports through its status. */
+#include <errno.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/seccomp.h"
+#include "tap.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/str.h"
+
+#define ARCHS "[\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\",\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_AARCH64\"]"
+
+static char tmpdir[] = "/tmp/berth-seccomp-test.XXXXXX";
+
+/* Runs fn in a child after loading f; returns the wait status (100: the load failed). */
+static int run_filtered(struct seccomp_filter *f, int (*fn)(void))
+{
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct err e = ERR_INIT;
+		if (seccomp_filter_load(f, &e) < 0)
+			_exit(100);
+		_exit(fn());
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return status;
+}
+
+static int exit_code(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -WTERMSIG(status);
+}
+
+static struct seccomp_filter *compile_str(const char *text, struct err *e)
+{
+	_cleanup_json_ json_t *j = json_loads(text, 0, NULL);
+	if (!j) {
+		err_invalid(e, "test JSON does not parse: %s", text);
+		return NULL;
+	}
+	return seccomp_filter_compile(j, "linux.seccomp", e);
+}
+
+static void expect_error(const char *text, const char *want, const char *what)
+{
+	struct err e = ERR_INIT;
+	struct seccomp_filter *f = compile_str(text, &e);
+	ok(f == NULL, "%s is refused", what);
+	is_str(e.msg, want, "%s: message names the field", what);
+	seccomp_filter_free(f);
+}
+
+static void test_errors(void)
+{
+	expect_error("{\"defaultAction\":\"SCMP_ACT_FOO\"}",
+		     "linux.seccomp.defaultAction: unknown action 'SCMP_ACT_FOO'", "bad default");
+	expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		     "\"action\":\"SCMP_ACT_ERRNO\"},{\"names\":[\"mkdir\"],"
+		     "\"action\":\"SCMP_ACT_FOO\"}]}",
+		     "linux.seccomp.syscalls[1].action: unknown action 'SCMP_ACT_FOO'",
+		     "bad rule action");
+	expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		     "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":1,"
+		     "\"op\":\"SCMP_CMP_EQ\"},{\"index\":1,\"value\":1,\"op\":\"SCMP_CMP_XX\"}]}]}",
+		     "linux.seccomp.syscalls[0].args[1].op: unknown operator 'SCMP_CMP_XX'",
+		     "bad operator");
+	expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":"
+		     "[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_VAX\"]}",
+		     "linux.seccomp.architectures[1]: unknown architecture 'SCMP_ARCH_VAX'",
+		     "bad architecture");
+	expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_X\"]}",
+		     "linux.seccomp.flags[0]: unknown flag 'SECCOMP_FILTER_FLAG_X'", "bad flag");
+	expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		     "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":6,\"value\":1,"
+		     "\"op\":\"SCMP_CMP_EQ\"}]}]}",
+		     "linux.seccomp.syscalls[0].args[0].index: 6 is out of range (syscalls have 6 "
+		     "arguments)",
+		     "argument index");
+	expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
+		     "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+		     "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY is not supported (no "
+		     "seccomp agent)",
+		     "notify");
+	expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"action\":"
+		     "\"SCMP_ACT_ERRNO\"}]}",
+		     "linux.seccomp.syscalls[0].names: missing", "missing names");
+	expect_error("{\"syscalls\":[{\"names\":[\"read\"],\"action\":\"SCMP_ACT_ERRNO\"}]}",
+		     "linux.seccomp.defaultAction: missing", "rules without a default");
+	expect_error("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":70000}",
+		     "linux.seccomp.defaultErrnoRet: 70000 is out of range", "errno range");
+	expect_error("[]", "linux.seccomp: expected object, got array", "not an object");
+}
+
+static void test_empty(void)
+{
+	struct err e = ERR_INIT;
+	ok(seccomp_filter_compile(NULL, "linux.seccomp", &e) == NULL && e.kind == ERR_NONE,
+	   "NULL profile: no filter, no error");
+	struct seccomp_filter *f = compile_str("{}", &e);
+	ok(f != NULL, "empty profile compiles (seccomp off, as runc)");
+	ok(seccomp_filter_load(f, &e) == 0, "loading the empty filter is a no-op");
+	seccomp_filter_free(f);
+	_cleanup_json_ json_t *null = json_null();
+	f = seccomp_filter_compile(null, NULL, &e);
+	ok(f != NULL, "JSON null compiles to an empty filter");
+	seccomp_filter_free(f);
+	ok(seccomp_filter_load(NULL, &e) == 0, "loading NULL is a no-op");
+}
+
+static int do_mkdir(void)
+{
+	_cleanup_free_ char *p = str_printf("%s/made", tmpdir);
+	if (mkdir(p, 0700) == 0)
+		return 0;
+	return errno;
+}
+
+static void test_errno(void)
+{
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *j =
+	    json_pack("{s:s, s:o, s:[{s:[s,s,s], s:s, s:i}]}", "defaultAction", "SCMP_ACT_ALLOW",
+		      "architectures", json_loads(ARCHS, 0, NULL), "syscalls", "names", "mkdir",
+		      "mkdirat", "no_such_syscall_xyz", "action", "SCMP_ACT_ERRNO", "errnoRet", 42);
+	struct seccomp_filter *f = seccomp_filter_compile(j, "linux.seccomp", &e);
+	ok(f != NULL, "ERRNO profile with an unknown syscall name compiles: %s", e.msg);
+	is_int(exit_code(run_filtered(f, do_mkdir)), 42, "mkdir fails with errnoRet 42");
+	_cleanup_free_ char *p = str_printf("%s/made", tmpdir);
+	ok(!fs_exists(p), "the directory was not made");
+	is_int(exit_code(run_filtered(NULL, do_mkdir)), 0, "without the filter mkdir works");
+	rmdir(p);
+	seccomp_filter_free(f);
+}
+
+static int do_personality(void)
+{
+	/* 0xffffffff only queries; 1: refused query, 2: plain query refused. */
+	if (personality(0xffffffff) != -1 || errno != EPERM)
+		return 1;
+	if (personality(PER_LINUX) == -1)
+		return 2;
+	return 0;
+}
+
+static void test_args(void)
+{
+	struct err e = ERR_INIT;
+	struct seccomp_filter *f = compile_str(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
+	    "\"action\":\"SCMP_ACT_ERRNO\",\"args\":[{\"index\":0,\"value\":4294967295,"
+	    "\"op\":\"SCMP_CMP_EQ\"}]}]}",
+	    &e);
+	ok(f != NULL, "argument filter compiles: %s", e.msg);
+	is_int(exit_code(run_filtered(f, do_personality)), 0,
+	       "personality(0xffffffff) gets EPERM, personality(0) passes");
+	seccomp_filter_free(f);
+}
+
+static int do_or_and(void)
+{
+	/* process_vm_writev: pid 1337 OR pid 2020 get ENOANO. */
+	if (syscall(SYS_process_vm_writev, 1337, NULL, 0, NULL, 0, ~0UL) != -1 || errno != ENOANO)
+		return 1;
+	if (syscall(SYS_process_vm_writev, 2020, NULL, 0, NULL, 0, ~0UL) != -1 || errno != ENOANO)
+		return 2;
+	if (syscall(SYS_process_vm_writev, 0, NULL, 0, NULL, 0, ~0UL) != -1 || errno == ENOANO)
+		return 3;
+	/* kcmp: arg0 == 0 AND arg1 == 1337. */
+	if (syscall(SYS_kcmp, 0, 1337, 0, 0, 0) != -1 || errno != ENOANO)
+		return 4;
+	if (syscall(SYS_kcmp, 0, 0, 0, 0, 0) == -1 && errno == ENOANO)
+		return 5;
+	if (syscall(SYS_kcmp, 500, 1337, 0, 0, 0) == -1 && errno == ENOANO)
+		return 6;
+	return 0;
+}
+
+static void test_or_and(void)
+{
+	struct err e = ERR_INIT;
+	struct seccomp_filter *f = compile_str(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":["
+	    "{\"names\":[\"process_vm_writev\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":55,"
+	    "\"args\":[{\"index\":0,\"value\":1337,\"op\":\"SCMP_CMP_EQ\"},"
+	    "{\"index\":0,\"value\":2020,\"op\":\"SCMP_CMP_EQ\"}]},"
+	    "{\"names\":[\"kcmp\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":55,"
+	    "\"args\":[{\"index\":0,\"value\":0,\"op\":\"SCMP_CMP_EQ\"},"
+	    "{\"index\":1,\"value\":1337,\"op\":\"SCMP_CMP_EQ\"}]}]}",
+	    &e);
+	ok(f != NULL, "multi-argument profile compiles: %s", e.msg);
+	is_int(exit_code(run_filtered(f, do_or_and)), 0,
+	       "same index: conditions OR-ed; different indexes: AND-ed");
+	seccomp_filter_free(f);
+}
+
+static void test_kill(void)
+{
+	const char *acts[] = {"SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_TRAP"};
+	for (size_t i = 0; i < ARRAY_SIZE(acts); i++) {
+		struct err e = ERR_INIT;
+		_cleanup_json_ json_t *j =
+		    json_pack("{s:s, s:[{s:[s,s], s:s}]}", "defaultAction", "SCMP_ACT_ALLOW",
+			      "syscalls", "names", "mkdir", "mkdirat", "action", acts[i]);
+		struct seccomp_filter *f = seccomp_filter_compile(j, "linux.seccomp", &e);
+		is_int(exit_code(run_filtered(f, do_mkdir)), -SIGSYS, "%s: child dies of SIGSYS",
+		       acts[i]);
+		seccomp_filter_free(f);
+	}
+}
+
+static int do_enosys(void)
+{
+	if (syscall(1000, 0xdeadbeef, 0xcafefeed, 0x1337) != -1 || errno != ENOSYS)
+		return 1;
+	/* A known syscall the profile does not allow gets the default errno (ENXIO). */
+	if (syscall(SYS_unshare, 0) != -1 || errno != ENXIO)
+		return 2;
+	if (chdir("/") != -1 || errno != ENXIO)
+		return 3;
+	if (getpid() <= 0)
+		return 4;
+	return 0;
+}
+
+static void test_enosys(void)
+{
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *j =
+	    json_pack("{s:s, s:i, s:o, s:[{s:[s,s,s,s,s], s:s}]}", "defaultAction",
+		      "SCMP_ACT_ERRNO", "defaultErrnoRet", ENXIO, "architectures",
+		      json_loads(ARCHS, 0, NULL), "syscalls", "names", "exit", "exit_group",
+		      "getpid", "openat2", "chown32", "action", "SCMP_ACT_ALLOW");
+	struct seccomp_filter *f = seccomp_filter_compile(j, "linux.seccomp", &e);
+	ok(f != NULL, "allow-list profile compiles: %s", e.msg);
+	is_int(exit_code(run_filtered(f, do_enosys)), 0,
+	       "syscalls newer than the profile get ENOSYS, others the default errno");
+	seccomp_filter_free(f);
+
+	/* Without architectures the native one still gets the stub. */
+	json_object_del(j, "architectures");
+	f = seccomp_filter_compile(j, "linux.seccomp", &e);
+	is_int(exit_code(run_filtered(f, do_enosys)), 0, "stub also for the native arch alone");
+	seccomp_filter_free(f);
+}
+
+static void test_flags_and_redundant(void)
+{
+	struct err e = ERR_INIT;
+	struct seccomp_filter *f = compile_str(
+	    "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\","
+	    "\"SECCOMP_FILTER_FLAG_LOG\",\"SECCOMP_FILTER_FLAG_SPEC_ALLOW\"],\"syscalls\":["
+	    "{\"names\":[\"getpid\"],\"action\":\"SCMP_ACT_ALLOW\"},"
+	    "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":7},"
+	    "{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":7}]}",
+	    &e);
+	ok(f != NULL, "flags, a rule equal to the default and a repeated rule compile: %s", e.msg);
+	is_int(exit_code(run_filtered(f, do_mkdir)), 7, "filter with flags loads and works");
+	seccomp_filter_free(f);
+}
+
+int main(void)
+{
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_errors();
+	test_empty();
+	test_errno();
+	test_args();
+	test_or_and();
+	test_kill();
+	test_enosys();
+	test_flags_and_redundant();
+	struct err e = ERR_INIT;
+	fs_rm_rf(tmpdir, &e);
+	return tap_done();
+}
