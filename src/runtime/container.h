@@ -1,0 +1,54 @@
+/* container: the runtime's operations on a container by id under a state root:
+ * create, start, run, exec, kill, delete, pause/resume, update, and the OCI state. */
+#ifndef BERTH_RUNTIME_CONTAINER_H
+#define BERTH_RUNTIME_CONTAINER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/spec.h"
+#include "runtime/state.h"
+#include "util/err.h"
+
+struct container_opts {
+	const char *root; /* state root (runc --root) */
+	const char *id;
+	const char *bundle;
+	const char *console_socket;
+	const char *pid_file;
+	bool no_pivot, no_new_keyring, systemd_cgroup;
+	bool detach; /* run/exec: return once started */
+	int preserve_fds;
+};
+
+int container_create(const struct container_opts *o, struct err *e);
+/* create for run: attached (console_out gets the pty master) or detached. */
+int container_create_internal(const struct container_opts *o, bool detached, int *console_out,
+			      struct err *e);
+int container_start(const char *root, const char *id, struct err *e);
+/* create + start; in the foreground waits and sets *status to the exit status
+ * (128+signal when killed), then deletes the container. */
+int container_run(const struct container_opts *o, int *status, struct err *e);
+int container_kill(const char *root, const char *id, int sig, bool all, struct err *e);
+int container_delete(const char *root, const char *id, bool force, struct err *e);
+int container_pause(const char *root, const char *id, bool pause, struct err *e);
+
+struct exec_opts {
+	struct container_opts c;   /* root, id, console_socket, pid_file, detach, preserve_fds */
+	struct spec_process *proc; /* fully built process (defaults merged by the caller) */
+	bool ignore_paused;
+	const char *sub_cgroup; /* runc exec --cgroup (v2: a sub-cgroup); optional */
+};
+/* Foreground: waits and sets *status; detached: returns once started. */
+int container_exec(const struct exec_opts *o, int *status, struct err *e);
+
+/* Loads the state of a container that exists; status filled in. */
+struct container_state *container_load(const char *root, const char *id, enum container_status *st,
+				       struct err *e);
+/* Parses one hook list from a stored config (for start/delete, after the bundle may
+ * have changed). */
+int container_config_hooks(const json_t *config, enum hook_kind k, struct spec_hook **out,
+			   size_t *n, struct err *e);
+void container_hooks_free(struct spec_hook *h, size_t n);
+
+#endif

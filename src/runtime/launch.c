@@ -1,0 +1,173 @@
+/* launch: the parent side of starting a container process, and stage 1 (namespaces).
+ * Stage 1 is a plain fork that joins or creates namespaces and forks the real process
+ * (which must be a child to land in a new pid namespace); see launch_child.c. */
+#include "runtime/launch.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/launch_child.h"
+#include "runtime/proc.h"
+#include "runtime/sync.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/str.h"
+
+char *launch_hook_state(const char *id, const char *bundle, const json_t *annotations, pid_t pid,
+			const char *status)
+{
+	_cleanup_json_ json_t *j =
+	    json_pack("{s:s, s:s, s:s, s:I, s:s}", "ociVersion", "1.0.2-dev", "id", id, "status",
+		      status, "pid", (json_int_t)pid, "bundle", bundle);
+	if (json_is_object(annotations))
+		json_object_set(j, "annotations", (json_t *)annotations);
+	return jx_dumps(j);
+}
+
+static int write_id_map(pid_t pid, const char *file, const struct spec_id_map *m, size_t n,
+			struct err *e)
+{
+	if (n == 0)
+		return 0;
+	_cleanup_free_ char *buf = xcalloc(n, 64);
+	size_t off = 0;
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(buf + off, 64, "%u %u %u\n", m[i].container_id,
+					m[i].host_id, m[i].size);
+	_cleanup_free_ char *path = str_printf("/proc/%d/%s", (int)pid, file);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, "open %s", path);
+	if (write(fd, buf, off) != (ssize_t)off)
+		return err_sys(e, "write %s", path);
+	return 0;
+}
+
+static int run_parent_hooks(struct launch *l, pid_t pid, struct err *e)
+{
+	const struct spec_hooks *h = &l->spec->hooks;
+	if (!h->n[HOOK_PRESTART] && !h->n[HOOK_CREATE_RUNTIME])
+		return 0;
+	_cleanup_free_ char *st =
+	    launch_hook_state(l->id, l->bundle, l->spec->annotations, pid, "creating");
+	if (hooks_run(h->list[HOOK_PRESTART], h->n[HOOK_PRESTART], st, e) < 0)
+		return err_wrap(e, "prestart hook");
+	if (hooks_run(h->list[HOOK_CREATE_RUNTIME], h->n[HOOK_CREATE_RUNTIME], st, e) < 0)
+		return err_wrap(e, "createRuntime hook");
+	return 0;
+}
+
+/* Answers the child's requests until it is ready. */
+static int parent_converse(struct launch *l, int fd, pid_t stage1, struct err *e)
+{
+	for (;;) {
+		struct sync_msg m;
+		int passfd = -1;
+		if (sync_recv(fd, &m, &passfd, e) < 0)
+			return -1;
+		switch (m.type) {
+		case SYNC_USERMAP:
+			if (write_id_map(stage1, "uid_map", l->spec->uid_mappings,
+					 l->spec->n_uid_mappings, e) < 0 ||
+			    write_id_map(stage1, "gid_map", l->spec->gid_mappings,
+					 l->spec->n_gid_mappings, e) < 0)
+				return -1;
+			if (sync_send(fd, SYNC_USERMAP_ACK, 0, e) < 0)
+				return -1;
+			break;
+		case SYNC_PID:
+			l->pid = m.value;
+			break;
+		case SYNC_HOOKS:
+			if (run_parent_hooks(l, l->pid, e) < 0)
+				return -1;
+			if (sync_send(fd, SYNC_HOOKS_ACK, l->pid, e) < 0)
+				return -1;
+			break;
+		case SYNC_CONSOLE:
+			if (l->console >= 0)
+				close(l->console);
+			l->console = passfd;
+			break;
+		case SYNC_READY:
+			return 0;
+		case SYNC_ERROR:
+			return err_set(e, m.value ? (enum err_kind)m.value : ERR_INTERNAL, 0, "%s",
+				       m.text);
+		default:
+			if (passfd >= 0)
+				close(passfd);
+			return err_set(e, ERR_INTERNAL, EPROTO, "unexpected message %u", m.type);
+		}
+	}
+}
+
+static void reap(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int launch_process(struct launch *l, struct err *e)
+{
+	int sp[2];
+	l->pid = 0;
+	l->console = -1;
+	l->sync_fd = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		return err_sys(e, "socketpair");
+	_cleanup_close_ int fd = sp[0];
+	pid_t stage1 = fork();
+	if (stage1 < 0) {
+		close(sp[1]);
+		return err_sys(e, "fork");
+	}
+	if (stage1 == 0) {
+		close(sp[0]);
+		launch_stage1(l, sp[1]);
+	}
+	close(sp[1]);
+	int r = 0;
+	if (l->cg && cgroup_enter(l->cg, stage1, e) < 0)
+		r = err_wrap(e, "join cgroup");
+	if (r == 0)
+		r = sync_send(fd, SYNC_GO, 0, e);
+	if (r == 0)
+		r = parent_converse(l, fd, stage1, e);
+	if (r < 0) {
+		if (l->pid > 0)
+			kill(l->pid, SIGKILL);
+		kill(stage1, SIGKILL);
+		reap(stage1);
+		if (l->console >= 0)
+			close(l->console);
+		l->console = -1;
+		return -1;
+	}
+	reap(stage1);
+	l->sync_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int launch_wait_exec(struct launch *l, struct err *e)
+{
+	struct sync_msg m;
+	struct err ignore = ERR_INIT;
+	int fd = TAKE_FD(l->sync_fd);
+	int r = sync_recv(fd, &m, NULL, &ignore);
+	close(fd);
+	if (r < 0)
+		return 0; /* EOF: execve closed the socket */
+	if (m.type == SYNC_ERROR)
+		return err_set(e, m.value ? (enum err_kind)m.value : ERR_INTERNAL, 0, "%s", m.text);
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* launch: starting a process inside a container: the container's init (new namespaces,
+ * root filesystem, hooks) or an exec'd process (joining an existing container's ones). */
+#ifndef BERTH_RUNTIME_LAUNCH_H
+#define BERTH_RUNTIME_LAUNCH_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runtime/cgroup.h"
+#include "runtime/seccomp.h"
+#include "runtime/spec.h"
+#include "util/err.h"
+
+struct launch {
+	const struct spec *spec;	 /* the container's config */
+	const struct spec_process *proc; /* what to run */
+	struct seccomp_filter *seccomp;	 /* may be NULL */
+	struct cgroup *cg;		 /* joined before any namespace is entered */
+	const char *id, *bundle;	 /* for hook state */
+	bool is_exec;			 /* join join_pid's namespaces instead of creating */
+	pid_t join_pid;
+	bool no_pivot, no_new_keyring;
+	int fifo_fd;	  /* init: O_PATH fd of exec.fifo to block on until start */
+	int preserve_fds; /* fds 3..3+n-1 stay open in the container */
+
+	/* outputs */
+	pid_t pid;   /* the container process, in our pid namespace */
+	int console; /* pty master when proc->terminal, else -1 */
+	int sync_fd; /* exec: still open; EOF means the exec succeeded */
+};
+
+/* Forks, sets the process up and returns once it is ready (init: waiting for start;
+ * exec: about to execve). On failure nothing of the process is left. */
+int launch_process(struct launch *l, struct err *e);
+/* exec: waits for the execve to happen (EOF) or an error reported by the child. */
+int launch_wait_exec(struct launch *l, struct err *e);
+/* The OCI state JSON that hooks get on stdin. */
+char *launch_hook_state(const char *id, const char *bundle, const json_t *annotations, pid_t pid,
+			const char *status);
+
+#endif
