@@ -178,7 +178,8 @@ class Dockerd:
         self.dir = d
         self.host = "unix://%s/docker.sock" % d
         with open(os.path.join(d, "daemon.json"), "w") as f:
-            f.write("{}\n")
+            # dockerd 20.10 would otherwise create /etc/docker/key.json
+            json.dump({"deprecated-key-path": os.path.join(d, "key.json")}, f)
         self.env = dict(os.environ, DOCKER_CONFIG=os.path.join(d, "cli"), DOCKER_HOST=self.host)
         self.env.pop("DOCKER_CONTEXT", None)
         self.cli = "/usr/bin/docker" if os.path.exists("/usr/bin/docker") else shutil.which("docker")
