@@ -114,7 +114,7 @@ static int report(const struct cli *g, const struct err *e)
 	if (g->log)
 		log_error("%s", e->msg);
 	fprintf(stderr, "%s: %s\n", g->prog, e->msg);
-	return 1;
+	return g->error_status ? g->error_status : 1;
 }
 
 static int dispatch(struct cli *g, int argc, char **argv, struct err *e)

@@ -12,7 +12,8 @@ struct cli {
 	const char *root;
 	const char *log, *log_format;
 	bool debug, systemd_cgroup, rootless_set;
-	int exit_status; /* set by run/exec: the container's exit status */
+	int exit_status;  /* set by run/exec: the container's exit status */
+	int error_status; /* exit status on error: 1, or 255 for exec as runc */
 };
 
 struct cli_cmd {

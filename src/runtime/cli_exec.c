@@ -99,7 +99,7 @@ static int on_exec(void *ctx, int id, const char *val, struct err *e)
 	case X_PRESERVE_FDS:
 		return str_to_int(val, &c->x.c.preserve_fds, "preserve-fds", e);
 	case X_CGROUP:
-		c->x.sub_cgroup = val;
+		strv_push(&c->x.sub_cgroups, val);
 		break;
 	case X_IGNORE_PAUSED:
 		c->x.ignore_paused = cli_opt_bool(val);
@@ -193,6 +193,7 @@ int cli_exec(struct cli *g, int argc, char **argv, struct err *e)
 {
 	struct exec_ctx c = {0};
 	c.x.c.root = g->root;
+	g->error_status = 255;
 	_cleanup_free_ char **args = NULL;
 	struct spec_process p = {0};
 	int n = cli_cmd_args(cli_cmd_find("exec"), argc, argv, on_exec, &c, &args, e);
@@ -210,5 +211,6 @@ int cli_exec(struct cli *g, int argc, char **argv, struct err *e)
 	strv_free(c.env);
 	strv_free(c.caps);
 	strv_free(c.gids);
+	strv_free(c.x.sub_cgroups);
 	return r;
 }

@@ -85,6 +85,7 @@ int console_send(const char *socket_path, int master, struct err *e)
 void console_copy_size(int from, int master)
 {
 	struct winsize ws;
-	if (ioctl(from, TIOCGWINSZ, &ws) == 0)
+	/* A terminal without a size (script(1) without one) must not undo consoleSize. */
+	if (ioctl(from, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
 		ioctl(master, TIOCSWINSZ, &ws);
 }

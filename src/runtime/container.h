@@ -37,7 +37,7 @@ struct exec_opts {
 	struct container_opts c;   /* root, id, console_socket, pid_file, detach, preserve_fds */
 	struct spec_process *proc; /* fully built process (defaults merged by the caller) */
 	bool ignore_paused;
-	const char *sub_cgroup; /* runc exec --cgroup (v2: a sub-cgroup); optional */
+	char **sub_cgroups; /* runc exec --cgroup "[ctrl[,ctrl]:]path" (relative); optional */
 };
 /* Foreground: waits and sets *status; detached: returns once started. */
 int container_exec(const struct exec_opts *o, int *status, struct err *e);

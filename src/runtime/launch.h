@@ -16,6 +16,7 @@ struct launch {
 	const struct spec_process *proc; /* what to run */
 	struct seccomp_filter *seccomp;	 /* may be NULL */
 	struct cgroup *cg;		 /* joined before any namespace is entered */
+	char **cgroup_dirs;		 /* exec --cgroup: join these directories instead of cg */
 	const char *id, *bundle;	 /* for hook state */
 	bool is_exec;			 /* join join_pid's namespaces instead of creating */
 	pid_t join_pid;

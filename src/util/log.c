@@ -83,13 +83,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 		n = snprintf(line, sizeof(line), "%s\n", s ? s : "{}");
 		free(s);
 		json_decref(o);
-	} else if (log_out >= 0) {
+	} else {
+		/* logrus' text format, which tools parsing runc's output expect. */
 		n = snprintf(line, sizeof(line), "time=\"%s\" level=%s msg=\"%s\"\n", when,
 			     level_names[level], msg);
-	} else if (level == LOG_ERROR) {
-		n = snprintf(line, sizeof(line), "berth: %s\n", msg);
-	} else {
-		n = snprintf(line, sizeof(line), "berth: %s: %s\n", level_names[level], msg);
 	}
 	if (n < 0)
 		return;
