@@ -68,9 +68,13 @@ struct spec_mount {
 	unsigned long flags;	   /* MS_* to set */
 	unsigned long clear;	   /* MS_* explicitly cleared (rw, suid, ...) */
 	unsigned long propagation; /* MS_SHARED|MS_SLAVE|MS_PRIVATE|MS_UNBINDABLE [|MS_REC] */
-	bool bind, rbind;
-	char *data;	   /* filesystem-specific options joined with ',' */
-	bool recursive_ro; /* rro */
+	bool bind, rbind;	   /* bind: "bind" or "rbind" given (MS_BIND); rbind: also MS_REC */
+	char *data;		   /* filesystem-specific options joined with ',' */
+	bool recursive_ro;	   /* rro */
+	/* mount_setattr(2) attributes from the recursive options (rro, rnosuid, ...), for
+	 * AT_RECURSIVE on the mount tree; recursive_ro mirrors MOUNT_ATTR_RDONLY in attr_set. */
+	uint64_t attr_set, attr_clr;
+	bool tmpcopyup; /* tmpfs: copy up the destination's contents first */
 };
 
 struct spec_device {
@@ -202,6 +206,8 @@ struct spec {
 	char **readonly_paths;
 	char *mount_label;
 	json_t *personality; /* borrowed */
+	bool has_personality;
+	unsigned long personality_domain; /* PER_LINUX or PER_LINUX32 */
 };
 
 /* Parses bundle/config.json. root.path is made absolute against bundle. */
@@ -227,11 +233,23 @@ void spec_resources_release(struct spec_resources *r);
 int spec_cap_from_name(const char *name);
 const char *spec_cap_name(int cap);
 int spec_cap_last(void);
-/* Mount option parsing shared with the CLI: fills flags/clear/propagation/data/bind. */
+/* Mount option parsing shared with the CLI: fills flags/clear/propagation/data/bind
+ * (and attr_set/attr_clr/recursive_ro/tmpcopyup); m->options is left alone. m must be
+ * zeroed or previously filled (m->data is replaced). Unknown options go to data. */
 int spec_mount_options(struct spec_mount *m, char **options, struct err *e);
 const char *spec_ns_name(enum ns_type t);
 int spec_ns_clone_flag(enum ns_type t);
+/* "network" -> NS_NET; -1 if unknown. */
+int spec_ns_from_name(const char *name);
+/* "RLIMIT_NOFILE" -> RLIMIT_NOFILE; -1 if unknown. spec_rlimit_name: NULL if unknown. */
+int spec_rlimit_from_name(const char *name);
+const char *spec_rlimit_name(int resource);
+/* "rslave" -> MS_SLAVE|MS_REC; -1 if unknown ("" is not a name here). */
+int spec_propagation_from_name(const char *name, unsigned long *flags);
 /* The default config.json that `spec` writes (rootless = user namespace variant). */
 json_t *spec_default_json(bool rootless);
+/* Serialises j exactly as runc writes config.json (Go's json.MarshalIndent with a tab,
+ * no trailing newline); malloc'd. */
+char *spec_json_dumps(const json_t *j);
 
 #endif
