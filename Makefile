@@ -74,10 +74,17 @@ $(O)/tests/helpers/%: $(O)/tests/helpers/%.o
 unit: $(UNIT_BINS)
 	@tests/unit/run $(UNIT_BINS)
 
+# RUNTIME: the OCI runtime the integration tests drive (RUNTIME=/usr/sbin/runc: the reference)
+RUNTIME ?= $(abspath $(O))/berth-runc
 integration: all
-	tests/integration/run
+	RUNTIME=$(RUNTIME) tests/integration/run
 
-check: deps all unit integration
+# In sequence, also under -j: dependencies, build, unit tests, integration tests.
+check:
+	scripts/install-deps
+	$(MAKE) --no-print-directory all
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory integration
 
 deps:
 	scripts/install-deps
@@ -90,7 +97,7 @@ fmt-check:
 	@clang-format --dry-run --Werror $(FMT_FILES)
 
 bench: all
-	bench/run
+	bench/run --berth $(abspath $(O))/berth-runc
 
 install: all
 	install -D -m 0755 $(O)/berth $(DESTDIR)$(PREFIX)/bin/berth
