@@ -15,7 +15,15 @@ struct rootfs_opts {
 	bool no_pivot;
 	bool userns;	   /* in a new user namespace: bind devices instead of mknod */
 	bool new_cgroupns; /* cgroup mounts show the namespace root */
+	/* Optional, one per config mount (s->n_mounts): an fd on a bind mount's source opened
+	 * before entering the user namespace (runc's mountFds), or -1 to use the source path. */
+	const int *mount_fds;
 };
+
+/* The checks runc makes at create time, before any process exists: root.path absolute and
+ * free of symlinks, sysctls allowed by the namespaces (a netns joined by path must not be the
+ * caller's own), masked/readonly paths only with a mount namespace. */
+int rootfs_validate(const struct spec *s, struct err *e);
 
 /* Before pivot: propagation, root bind, mounts, devices, /dev links, /dev/pts/ptmx. */
 int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct err *e);

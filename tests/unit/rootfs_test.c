@@ -1,0 +1,578 @@
+/* Unit tests for src/runtime/rootfs*: securejoin, then whole prepare/pivot/finalize runs in
+ * throw-away mount (and pid, uts, ipc) namespaces on a tiny root in a temp dir. A forked
+ * child does the work and reports its checks through a pipe; the host must end unchanged. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/magic.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runtime/rootfs.h"
+#include "runtime/securejoin.h"
+#include "tap.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+#ifndef MQUEUE_MAGIC
+#define MQUEUE_MAGIC 0x19800202
+#endif
+
+static char tmpdir[64]; /* /tmp/berth-rootfs-XXXXXX */
+static char rootdir[PATH_MAX];
+static int result_fd = -1; /* in the child: where checks are reported */
+
+/* In the child: one check, as "1 name" or "0 name" for the parent to turn into TAP. */
+static __attribute__((format(printf, 2, 3))) bool check(bool cond, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (char *p = buf; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	dprintf(result_fd, "%d %s\n", cond ? 1 : 0, buf);
+	return cond;
+}
+
+static void mkfile(const char *rel, const char *content, mode_t mode)
+{
+	_cleanup_free_ char *p = str_printf("%s/%s", tmpdir, rel);
+	int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd >= 0) {
+		if (write(fd, content, strlen(content)) < 0)
+			perror("write");
+		fchmod(fd, mode);
+		close(fd);
+	}
+}
+
+static void mkdirs(const char *rel)
+{
+	_cleanup_free_ char *p = str_printf("%s/%s", tmpdir, rel);
+	fs_mkdir_p(p, 0755, NULL);
+}
+
+/* Runs fn in a child in new namespaces (CLONE_NEWNS | flags; with CLONE_NEWPID fn runs as
+ * pid 1) and turns what it reports into TAP lines. */
+static void run_in_ns(const char *what, int flags, void (*fn)(void))
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		ok(0, "%s: pipe", what);
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		result_fd = p[1];
+		/* Private first: nothing the test does may propagate to the host, whatever its
+		 * mounts' propagation. */
+		if (!check(unshare(CLONE_NEWNS | flags) == 0, "unshare") ||
+		    !check(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0,
+			   "make / rprivate"))
+			_exit(1);
+		if (flags & CLONE_NEWPID) {
+			pid_t inner = fork();
+			if (inner > 0) {
+				int st;
+				waitpid(inner, &st, 0);
+				_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+			}
+		}
+		fn();
+		_exit(0);
+	}
+	close(p[1]);
+	FILE *f = fdopen(p[0], "r");
+	char line[1200];
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		ok(line[0] == '1', "%s: %s", what, line + 2);
+	}
+	if (f)
+		fclose(f);
+	int st = 0;
+	waitpid(pid, &st, 0);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: child exited cleanly", what);
+}
+
+/* ---- checks used inside the container ---- */
+
+static void check_fs(const char *path, long magic, bool ro, const char *what)
+{
+	struct statfs sf;
+	struct statvfs sv;
+	if (!check(statfs(path, &sf) == 0 && statvfs(path, &sv) == 0, "%s: statfs %s", what, path))
+		return;
+	check(sf.f_type == magic, "%s: %s is the right filesystem (0x%lx)", what, path,
+	      (long)sf.f_type);
+	check(!!(sv.f_flag & ST_RDONLY) == ro, "%s: %s is %s", what, path, ro ? "ro" : "rw");
+}
+
+static void check_erofs(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	int err = errno;
+	if (fd >= 0)
+		close(fd);
+	check(fd < 0 && err == EROFS, "writing %s fails with EROFS (%s)", path,
+	      fd < 0 ? strerror(err) : "opened");
+}
+
+static void check_content(const char *path, const char *want)
+{
+	_cleanup_free_ char *got = fs_read_file(path, NULL, NULL);
+	check(got && !strcmp(got, want), "%s reads '%s' (got '%s')", path, want,
+	      got ? got : "(error)");
+}
+
+static void check_link(const char *path, const char *want)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink(path, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	check(n > 0 && !strcmp(buf, want), "%s -> %s (got '%s')", path, want, buf);
+}
+
+static void check_dev(const char *path, unsigned maj, unsigned min, mode_t mode, uid_t uid,
+		      gid_t gid)
+{
+	struct stat st;
+	if (!check(stat(path, &st) == 0, "stat %s", path))
+		return;
+	check(S_ISCHR(st.st_mode) && major(st.st_rdev) == maj && minor(st.st_rdev) == min,
+	      "%s is char %u:%u", path, maj, min);
+	check((st.st_mode & 07777) == mode, "%s has mode %o (got %o)", path, mode,
+	      st.st_mode & 07777);
+	check(st.st_uid == uid && st.st_gid == gid, "%s owned by %u:%u", path, uid, gid);
+}
+
+/* ---- the full run ---- */
+
+static struct spec_mount mk_mount(const char *type, const char *src, const char *dest,
+				  unsigned long flags, const char *data)
+{
+	return (struct spec_mount){.type = (char *)type,
+				   .source = (char *)src,
+				   .destination = (char *)dest,
+				   .flags = flags,
+				   .data = (char *)data};
+}
+
+static char escape_dest[PATH_MAX]; /* inside the root, where /evil/inside must land */
+
+static void full_spec(struct spec *s, struct spec_mount *m, size_t *n)
+{
+	static char *rbind_opts[] = {"rbind", "rro", NULL};
+	static char *copy_opts[] = {"tmpcopyup", NULL};
+	static char *masked[] = {"/testfile", "/testdir", "/nonexistent", NULL};
+	static char *readonly[] = {"/dev/shm", "/proc/sys", "/nonexistent2", NULL};
+	static struct spec_device devs[2];
+	static struct spec_sysctl sysctls[] = {{"kernel.domainname", "berth.test"},
+					       {"kernel.shm_rmid_forced", "1"}};
+	static char src[PATH_MAX], srcfile[PATH_MAX], rsrc[PATH_MAX];
+	unsigned long nosx = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+	size_t i = 0;
+
+	snprintf(src, sizeof(src), "%s/src", tmpdir);
+	snprintf(srcfile, sizeof(srcfile), "%s/srcfile", tmpdir);
+	snprintf(rsrc, sizeof(rsrc), "%s/rsrc", tmpdir);
+	m[i++] = mk_mount("proc", "proc", "/proc", nosx, NULL);
+	m[i++] =
+	    mk_mount("tmpfs", "tmpfs", "/dev", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k");
+	m[i++] = mk_mount("devpts", "devpts", "/dev/pts", MS_NOSUID | MS_NOEXEC,
+			  "newinstance,ptmxmode=0666,mode=0620,gid=5");
+	m[i++] = mk_mount("tmpfs", "shm", "/dev/shm", nosx, "mode=1777,size=65536k");
+	m[i++] = mk_mount("mqueue", "mqueue", "/dev/mqueue", nosx, NULL);
+	m[i++] = mk_mount("sysfs", "sysfs", "/sys", nosx | MS_RDONLY, NULL);
+	m[i++] =
+	    mk_mount("cgroup", "cgroup", "/sys/fs/cgroup", nosx | MS_RELATIME | MS_RDONLY, NULL);
+	m[i++] = mk_mount("tmpfs", "tmpfs", "/tmp", 0, "size=1m");
+	m[i] = mk_mount(NULL, src, "/mnt/bind", MS_BIND | MS_RDONLY, NULL);
+	m[i++].bind = true;
+	m[i] = mk_mount("bind", srcfile, "/etc/hostfile", MS_BIND, NULL);
+	m[i++].bind = true;
+	m[i++] = mk_mount("tmpfs", "tmpfs", "/evil/inside", MS_RDONLY, NULL);
+	m[i++] = mk_mount("tmpfs", "tmpfs", "/evil2/escaped", 0, NULL);
+	m[i] = mk_mount("tmpfs", "tmpfs", "/copy", 0, NULL);
+	m[i++].options = copy_opts;
+	m[i] = mk_mount(NULL, rsrc, "/mnt/rro", MS_BIND | MS_REC, NULL);
+	m[i].bind = m[i].rbind = true;
+	m[i++].options = rbind_opts;
+	m[i++] = mk_mount("tmpfs", "tmpfs", "/mnt/ro-tmpfs", MS_RDONLY | MS_NODEV, NULL);
+	*n = i;
+
+	devs[0] = (struct spec_device){.type = 'c',
+				       .path = "/dev/test-null",
+				       .major = 1,
+				       .minor = 3,
+				       .has_mode = true,
+				       .mode = 0600,
+				       .has_uid = true,
+				       .uid = 1000,
+				       .has_gid = true,
+				       .gid = 1000};
+	devs[1] = (struct spec_device){.type = 'c', .path = "/dev/tty", .major = 5, .minor = 0};
+
+	*s = (struct spec){.root_path = rootdir,
+			   .root_readonly = true,
+			   .mounts = m,
+			   .n_mounts = *n,
+			   .devices = devs,
+			   .n_devices = 2,
+			   .sysctl = sysctls,
+			   .n_sysctl = 2,
+			   .masked_paths = masked,
+			   .readonly_paths = readonly,
+			   .has_process = true};
+	s->process.cwd = "/work/dir";
+	s->ns[NS_MNT].enabled = s->ns[NS_PID].enabled = true;
+	s->ns[NS_UTS].enabled = s->ns[NS_IPC].enabled = true;
+}
+
+static void check_dev_tree(void)
+{
+	check_fs("/dev", TMPFS_MAGIC, false, "/dev");
+	check_dev("/dev/null", 1, 3, 0666, 0, 0);
+	check_dev("/dev/zero", 1, 5, 0666, 0, 0);
+	check_dev("/dev/urandom", 1, 9, 0666, 0, 0);
+	check_dev("/dev/tty", 5, 0, 0666, 0, 0);
+	check_dev("/dev/test-null", 1, 3, 0600, 1000, 1000);
+	check_link("/dev/ptmx", "pts/ptmx");
+	check_dev("/dev/ptmx", 5, 2, 0666, 0, 0);
+	check_link("/dev/fd", "/proc/self/fd");
+	check_link("/dev/stdin", "/proc/self/fd/0");
+	check_link("/dev/stderr", "/proc/self/fd/2");
+	if (access("/proc/kcore", F_OK) == 0)
+		check_link("/dev/core", "/proc/kcore");
+	check_fs("/dev/pts", DEVPTS_SUPER_MAGIC, false, "devpts");
+	check_fs("/dev/mqueue", MQUEUE_MAGIC, false, "mqueue");
+	/* /dev/shm is also a readonly path. */
+	check_fs("/dev/shm", TMPFS_MAGIC, true, "/dev/shm");
+}
+
+static void check_mounts(void)
+{
+	check_fs("/proc", PROC_SUPER_MAGIC, false, "proc");
+	check_link("/proc/self", "1");
+	check_fs("/sys", SYSFS_MAGIC, true, "sysfs");
+	check_fs("/sys/fs/cgroup", TMPFS_MAGIC, false, "cgroup v1 tmpfs");
+	if (access("/sys/fs/cgroup/memory", F_OK) == 0)
+		check_fs("/sys/fs/cgroup/memory", CGROUP_SUPER_MAGIC, true, "cgroup memory");
+	struct statfs sf;
+	check(statfs("/tmp", &sf) == 0 && (long long)sf.f_blocks * sf.f_bsize == 1048576,
+	      "/tmp tmpfs has size=1m");
+	check_content("/mnt/bind/hello", "hello");
+	check_erofs("/mnt/bind/new");
+	check_content("/etc/hostfile", "file content");
+	check_fs(escape_dest, TMPFS_MAGIC, true, "symlinked destination");
+	check_fs("/escaped", TMPFS_MAGIC, false, "relative escape clamped to /");
+	check_fs("/copy", TMPFS_MAGIC, false, "tmpcopyup");
+	check_content("/copy/keep", "kept");
+	struct stat st;
+	check(stat("/copy/keep", &st) == 0 && (st.st_mode & 07777) == 0640,
+	      "tmpcopyup keeps the mode");
+	check_erofs("/mnt/rro/new");
+	check_erofs("/mnt/rro/sub/new");
+	check_fs("/mnt/ro-tmpfs", TMPFS_MAGIC, true, "ro tmpfs");
+}
+
+static void check_paths(void)
+{
+	check_content("/testfile", "");
+	check_fs("/testdir", TMPFS_MAGIC, true, "masked dir");
+	check(access("/testdir/inside", F_OK) < 0, "masked dir hides its content");
+	check_erofs("/testdir/new");
+	check_erofs("/dev/shm/new");
+	check_erofs("/newfile");
+	check_content("/proc/sys/kernel/domainname", "berth.test\n");
+	check_content("/proc/sys/kernel/shm_rmid_forced", "1\n");
+	check_erofs("/proc/sys/kernel/domainname");
+	struct stat st;
+	check(stat("/work/dir", &st) == 0 && S_ISDIR(st.st_mode), "process.cwd was created");
+	char cwd[PATH_MAX];
+	check(getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, "/"), "cwd is /");
+}
+
+/* The old root must be gone: only the root's bind is mounted on "/". */
+static void check_old_root_gone(void)
+{
+	_cleanup_free_ char *mi = fs_read_file("/proc/self/mountinfo", NULL, NULL);
+	_cleanup_strv_ char **lines = mi ? strv_split(mi, "\n") : NULL;
+	int on_root = 0;
+	bool root_ok = false;
+	for (char **l = lines; l && *l; l++) {
+		_cleanup_strv_ char **f = strv_split(*l, " ");
+		if (strv_len(f) > 4 && !strcmp(f[4], "/")) {
+			on_root++;
+			root_ok = str_has_suffix(rootdir, f[3]);
+		}
+	}
+	check(on_root == 1 && root_ok, "one mount on / (the root's bind), old root detached");
+}
+
+static void full_run(void)
+{
+	struct spec s;
+	struct spec_mount m[20];
+	size_t n;
+	struct rootfs_opts o = {0};
+	struct err e = ERR_INIT;
+	full_spec(&s, m, &n);
+	umask(022);
+	if (!check(rootfs_prepare(&s, &o, &e) == 0, "prepare (%s)", e.msg))
+		return;
+	_cleanup_free_ char *naive = str_printf("%s/host/inside", tmpdir);
+	check(access(naive, F_OK) < 0 && errno == ENOENT,
+	      "a destination through a symlink did not land outside the root");
+	char cwd[PATH_MAX];
+	check(getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, rootdir), "prepare leaves cwd in the root");
+	if (!check(rootfs_pivot(&s, &o, &e) == 0, "pivot (%s)", e.msg))
+		return;
+	if (!check(rootfs_finalize(&s, &e) == 0, "finalize (%s)", e.msg))
+		return;
+	check(getpid() == 1, "runs as pid 1");
+	check_dev_tree();
+	check_mounts();
+	check_paths();
+	check_old_root_gone();
+}
+
+/* ---- other runs ---- */
+
+static void expect_prepare_error(struct spec_mount *m, const char *want, bool exact)
+{
+	struct spec s = {.root_path = rootdir, .mounts = m, .n_mounts = 1};
+	s.ns[NS_MNT].enabled = true;
+	struct err e = ERR_INIT;
+	int r = rootfs_prepare(&s, NULL, &e);
+	check(r < 0 && (exact ? !strcmp(e.msg, want) : strstr(e.msg, want) != NULL),
+	      "error '%s' (got '%s')", want, e.msg);
+}
+
+static void errors_run(void)
+{
+	struct spec_mount m = mk_mount("berthnosuchfs", "none", "/x", 0, NULL);
+	expect_prepare_error(&m, "mounts[0] (berthnosuchfs on /x): mount: No such device", true);
+	m = mk_mount(NULL, "/nonexistent-berth", "/m", MS_BIND, NULL);
+	m.bind = true;
+	expect_prepare_error(&m,
+			     "mounts[0] (bind on /m): stat /nonexistent-berth: No such file or "
+			     "directory",
+			     true);
+	/* runc checks binds and "other" types (not tmpfs) against /proc. */
+	m = mk_mount("bind", "/tmp", "/proc/foo", MS_BIND, NULL);
+	m.bind = true;
+	expect_prepare_error(&m, "/proc/foo\" cannot be mounted because it is inside /proc", false);
+	m = mk_mount(NULL, "/tmp", "/proc", MS_BIND, NULL);
+	m.bind = true;
+	expect_prepare_error(&m, "/proc\" cannot be mounted because it is not of type proc", false);
+	m = mk_mount("proc", "proc", "/symproc", 0, NULL);
+	expect_prepare_error(&m,
+			     "mounts[0] (proc on /symproc): filesystem \"proc\" must be "
+			     "mounted on ordinary directory",
+			     true);
+}
+
+static void nopivot_run(void)
+{
+	struct spec_mount m = mk_mount("proc", "proc", "/proc", 0, NULL);
+	struct spec s = {.root_path = rootdir, .mounts = &m, .n_mounts = 1};
+	s.ns[NS_MNT].enabled = s.ns[NS_PID].enabled = true;
+	struct rootfs_opts o = {.no_pivot = true};
+	struct err e = ERR_INIT;
+	if (!check(rootfs_prepare(&s, &o, &e) == 0, "prepare (%s)", e.msg) ||
+	    !check(rootfs_pivot(&s, &o, &e) == 0, "pivot with no_pivot (%s)", e.msg) ||
+	    !check(rootfs_finalize(&s, &e) == 0, "finalize (%s)", e.msg))
+		return;
+	check_content("/testfile", "Forbidden information!");
+	check_fs("/proc", PROC_SUPER_MAGIC, false, "proc");
+	char cwd[PATH_MAX];
+	check(getcwd(cwd, sizeof(cwd)) && !strcmp(cwd, "/"), "cwd is /");
+}
+
+/* With userns set, devices are bind mounts of the host's nodes (no chown of those!). */
+static void userns_dev_run(void)
+{
+	struct spec_mount m[] = {mk_mount("proc", "proc", "/proc", 0, NULL),
+				 mk_mount("tmpfs", "tmpfs", "/dev", MS_NOSUID, "mode=755")};
+	struct spec_device d = {
+	    .type = 'c', .path = "/dev/full", .major = 1, .minor = 7, .has_uid = true, .uid = 1000};
+	struct spec s = {
+	    .root_path = rootdir, .mounts = m, .n_mounts = 2, .devices = &d, .n_devices = 1};
+	s.ns[NS_MNT].enabled = true;
+	struct rootfs_opts o = {.userns = true};
+	struct err e = ERR_INIT;
+	if (!check(rootfs_prepare(&s, &o, &e) == 0, "prepare (%s)", e.msg) ||
+	    !check(rootfs_pivot(&s, &o, &e) == 0, "pivot (%s)", e.msg))
+		return;
+	check_dev("/dev/null", 1, 3, 0666, 0, 0);
+	check_dev("/dev/full", 1, 7, 0666, 0, 0);
+	_cleanup_free_ char *mi = fs_read_file("/proc/self/mountinfo", NULL, NULL);
+	check(mi && strstr(mi, " /dev/null ") && strstr(mi, " /dev/full "),
+	      "device nodes are bind mounts");
+}
+
+/* rootfsPropagation rshared: the parent is made private so that pivot_root works. */
+static void shared_run(void)
+{
+	struct spec s = {.root_path = rootdir, .rootfs_propagation = MS_SHARED | MS_REC};
+	s.ns[NS_MNT].enabled = true;
+	struct err e = ERR_INIT;
+	if (!check(rootfs_prepare(&s, NULL, &e) == 0, "prepare (%s)", e.msg))
+		return;
+	check(rootfs_pivot(&s, NULL, &e) == 0, "pivot under a shared / (%s)", e.msg);
+}
+
+/* ---- in the parent ---- */
+
+static void test_securejoin(void)
+{
+	struct err e = ERR_INIT;
+	_cleanup_free_ char *a = securejoin_resolve(rootdir, "/evil/inside", &e);
+	_cleanup_free_ char *wa = str_printf("%s%s/host/inside", rootdir, tmpdir);
+	is_str(a, wa, "securejoin: absolute symlink stays inside the root");
+	_cleanup_free_ char *b = securejoin_resolve(rootdir, "/evil2/x/../y", &e);
+	_cleanup_free_ char *wb = str_printf("%s/y", rootdir);
+	is_str(b, wb, "securejoin: relative symlink and .. clamped to the root");
+	_cleanup_free_ char *c = securejoin_resolve(rootdir, "../../etc//passwd", &e);
+	_cleanup_free_ char *wc = str_printf("%s/etc/passwd", rootdir);
+	is_str(c, wc, "securejoin: leading .. clamped");
+	_cleanup_free_ char *d = securejoin_resolve(rootdir, "/loop/x", &e);
+	ok(!d && e.errnum == ELOOP, "securejoin: symlink loop is ELOOP (%s)", e.msg);
+	_cleanup_free_ char *f = securejoin_resolve(rootdir, "/testfile/x", &e);
+	_cleanup_free_ char *wf = str_printf("%s/testfile/x", rootdir);
+	is_str(f, wf, "securejoin: a file in the middle is taken as is");
+	int fd = securejoin_open(rootdir, "/evil2", NULL, &e);
+	ok(fd >= 0, "securejoin_open of a symlink resolves it inside (%s)", e.msg);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void expect_validate(struct spec *s, const char *want)
+{
+	struct err e = ERR_INIT;
+	int r = rootfs_validate(s, &e);
+	if (!want)
+		ok(r == 0, "validate ok (%s)", e.msg);
+	else
+		ok(r < 0 && strstr(e.msg, want), "validate: '%s' (got '%s')", want, e.msg);
+}
+
+static void test_validate(void)
+{
+	struct spec_sysctl sc = {"net.ipv4.ip_forward", "1"};
+	struct spec s = {.root_path = rootdir, .sysctl = &sc, .n_sysctl = 1};
+	expect_validate(&s, "linux.sysctl: sysctl \"net.ipv4.ip_forward\" not allowed in host "
+			    "network namespace");
+	s.ns[NS_NET].enabled = true;
+	expect_validate(&s, NULL);
+	s.ns[NS_NET].path = "/proc/self/ns/net";
+	expect_validate(&s, "not allowed in host network namespace");
+	sc = (struct spec_sysctl){"kernel.shmmax", "1"};
+	expect_validate(&s, "sysctl \"kernel.shmmax\" is not allowed in the hosts ipc namespace");
+	s.ns[NS_IPC].enabled = true;
+	expect_validate(&s, NULL);
+	sc = (struct spec_sysctl){"kernel.hostname", "x"};
+	s.ns[NS_UTS].enabled = true;
+	expect_validate(&s, "conflicts with the OCI \"hostname\" field");
+	sc = (struct spec_sysctl){"vm.swappiness", "1"};
+	expect_validate(&s, "sysctl \"vm.swappiness\" is not in a separate kernel namespace");
+	s.n_sysctl = 0;
+	_cleanup_free_ char *link = str_printf("%s/rootlink", tmpdir);
+	s.root_path = link;
+	expect_validate(&s, "invalid rootfs: not an absolute path, or a symlink");
+}
+
+static void build_tree(void)
+{
+	snprintf(rootdir, sizeof(rootdir), "%s/rootfs", tmpdir);
+	mkdirs("rootfs/proc");
+	mkdirs("rootfs/sys");
+	mkdirs("rootfs/etc");
+	mkdirs("rootfs/mnt");
+	mkdirs("rootfs/testdir");
+	mkdirs("rootfs/copy");
+	mkdirs("host");
+	mkdirs("src");
+	mkdirs("rsrc/sub");
+	mkfile("rootfs/testfile", "Forbidden information!", 0644);
+	mkfile("rootfs/testdir/inside", "x", 0644);
+	mkfile("rootfs/copy/keep", "kept", 0640);
+	mkfile("src/hello", "hello", 0644);
+	mkfile("srcfile", "file content", 0644);
+	_cleanup_free_ char *host = str_printf("%s/host", tmpdir);
+	_cleanup_free_ char *evil = str_printf("%s/evil", rootdir);
+	_cleanup_free_ char *evil2 = str_printf("%s/evil2", rootdir);
+	_cleanup_free_ char *loop = str_printf("%s/loop", rootdir);
+	_cleanup_free_ char *symproc = str_printf("%s/symproc", rootdir);
+	_cleanup_free_ char *rootlink = str_printf("%s/rootlink", tmpdir);
+	if (symlink(host, evil) < 0 || symlink("../../../..", evil2) < 0 ||
+	    symlink("loop", loop) < 0 || symlink("/symlink", symproc) < 0 ||
+	    symlink(rootdir, rootlink) < 0)
+		perror("symlink");
+	snprintf(escape_dest, sizeof(escape_dest), "%s/inside", host);
+}
+
+/* In the child before the run: a submount in the rro source (in the child's namespace). */
+static void full_run_with_submount(void)
+{
+	_cleanup_free_ char *sub = str_printf("%s/rsrc/sub", tmpdir);
+	if (!check(mount("tmpfs", sub, "tmpfs", 0, "size=64k") == 0, "tmpfs under the rro source"))
+		return;
+	full_run();
+}
+
+static bool host_mounts_clean(void)
+{
+	_cleanup_free_ char *mi = fs_read_file("/proc/self/mountinfo", NULL, NULL);
+	return mi && !strstr(mi, tmpdir);
+}
+
+int main(void)
+{
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP rootfs tests need root\n");
+		return 0;
+	}
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/berth-rootfs-XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	build_tree();
+	test_securejoin();
+	test_validate();
+	run_in_ns("full", CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC, full_run_with_submount);
+	run_in_ns("errors", 0, errors_run);
+	run_in_ns("no-pivot", CLONE_NEWPID, nopivot_run);
+	run_in_ns("userns devices", CLONE_NEWPID, userns_dev_run);
+	run_in_ns("rshared root", 0, shared_run);
+
+	ok(host_mounts_clean(), "host mountinfo has nothing of the test");
+	struct stat st;
+	ok(stat("/dev/null", &st) == 0 && st.st_uid == 0 && st.st_gid == 0 &&
+	       (st.st_mode & 07777) == 0666,
+	   "host /dev/null unchanged");
+	_cleanup_free_ char *naive = str_printf("%s/host/inside", tmpdir);
+	ok(access(naive, F_OK) < 0, "nothing was created through the escaping symlink");
+	struct err e = ERR_INIT;
+	ok(fs_rm_rf(tmpdir, &e) == 0, "temp dir removed (%s)", e.msg);
+	return tap_done();
+}
