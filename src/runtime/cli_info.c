@@ -307,9 +307,7 @@ int cli_spec(struct cli *g, int argc, char **argv, struct err *e)
 	if (fs_exists(path))
 		return err_conflict(e, "File %s exists. Remove it first", path);
 	_cleanup_json_ json_t *j = spec_default_json(c.rootless);
-	char *out = json_dumps(j, JSON_INDENT(2));
-	_cleanup_free_ char *text = str_printf("%s\n", out);
-	free(out);
+	_cleanup_free_ char *text = spec_json_dumps(j);
 	return fs_write_atomic(path, text, strlen(text), 0666 & ~0022, e);
 }
 

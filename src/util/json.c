@@ -7,26 +7,79 @@
 #include "util/fs.h"
 #include "util/str.h"
 
-json_t *jx_load_file(const char *path, struct err *e)
+/* jansson refuses integers beyond int64 ("too big integer"), but OCI configs carry
+ * uint64 values such as RLIM_INFINITY (18446744073709551615). Such literals are rewritten
+ * as reals (digits "e0" -> a double), which jx_u64 maps back. */
+static char *widen_big_ints(const char *buf, size_t len, size_t *out_len)
 {
-	json_error_t je;
-	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-	if (!j) {
-		if (!fs_exists(path))
-			err_errno(e, 2, "open %s", path);
-		else
-			err_invalid(e, "parse %s: line %d column %d: %s", path, je.line, je.column,
-				    je.text);
+	char *out = xmalloc(len * 2 + 1);
+	size_t o = 0;
+	bool in_str = false;
+	for (size_t i = 0; i < len;) {
+		char c = buf[i];
+		if (in_str) {
+			out[o++] = c;
+			if (c == '\\' && i + 1 < len)
+				out[o++] = buf[++i];
+			else if (c == '"')
+				in_str = false;
+			i++;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+			out[o++] = buf[i++];
+			continue;
+		}
+		size_t j = i;
+		while (j < len && buf[j] >= '0' && buf[j] <= '9')
+			j++;
+		bool token_start =
+		    i == 0 || !(buf[i - 1] == '.' || buf[i - 1] == 'e' || buf[i - 1] == 'E' ||
+				(buf[i - 1] >= '0' && buf[i - 1] <= '9'));
+		bool plain_int =
+		    j < len ? !(buf[j] == '.' || buf[j] == 'e' || buf[j] == 'E') : true;
+		memcpy(out + o, buf + i, j > i ? j - i : 1);
+		o += j > i ? j - i : 1;
+		size_t nd = j - i;
+		bool too_big =
+		    nd > 19 || (nd == 19 && memcmp(buf + i, "9223372036854775807", 19) > 0);
+		if (j > i && too_big && token_start && plain_int) {
+			memcpy(out + o, "e0", 2);
+			o += 2;
+		}
+		i = j > i ? j : i + 1;
 	}
-	return j;
+	out[o] = '\0';
+	*out_len = o;
+	return out;
 }
 
 json_t *jx_loads(const char *buf, size_t len, struct err *e)
 {
 	json_error_t je;
-	json_t *j = json_loadb(buf, len, 0, &je);
+	json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
+	if (!j && strstr(je.text, "too big")) {
+		size_t n;
+		char *wide = widen_big_ints(buf, len, &n);
+		j = json_loadb(wide, n, JSON_REJECT_DUPLICATES, &je);
+		free(wide);
+	}
 	if (!j)
 		err_invalid(e, "invalid JSON: line %d column %d: %s", je.line, je.column, je.text);
+	return j;
+}
+
+json_t *jx_load_file(const char *path, struct err *e)
+{
+	size_t len = 0;
+	char *buf = fs_read_file(path, &len, e);
+	if (!buf)
+		return NULL;
+	json_t *j = jx_loads(buf, len, e);
+	free(buf);
+	if (!j)
+		err_wrap(e, "parse %s", path);
 	return j;
 }
 
@@ -113,8 +166,11 @@ int jx_i64(const json_t *o, const char *key, const char *ctx, int64_t *out, bool
 		return 0;
 	if (json_is_real(v)) {
 		double d = json_real_value(v);
-		if (d != (double)(int64_t)d)
-			return wrong_type(v, key, ctx, "integer", e);
+		/* 2^63 is exactly representable; anything at or above it doesn't fit. */
+		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) ||
+		    d != (double)(int64_t)d)
+			return err_invalid(e, "%s%s%s: %g is not a 64-bit integer", ctx ? ctx : "",
+					   ctx && *ctx ? "." : "", key, d);
 		*out = (int64_t)d;
 		return 0;
 	}
@@ -127,6 +183,15 @@ int jx_i64(const json_t *o, const char *key, const char *ctx, int64_t *out, bool
 int jx_u64(const json_t *o, const char *key, const char *ctx, uint64_t *out, bool *present,
 	   struct err *e)
 {
+	json_t *big = member(o, key);
+	if (json_is_real(big) && json_real_value(big) >= 9223372036854775808.0) {
+		double d = json_real_value(big);
+		if (present)
+			*present = true;
+		/* Values past int64 arrive as reals (see widen_big_ints): 2^64-1 saturates. */
+		*out = d >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)d;
+		return 0;
+	}
 	int64_t v = 0;
 	bool have = false;
 	if (jx_i64(o, key, ctx, &v, &have, e) < 0)

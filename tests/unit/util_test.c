@@ -88,6 +88,19 @@ static void test_json(void)
 	ok(jx_str(p, "nope", "process", &absent, &e) == 0 && !strcmp(absent, "keep"),
 	   "absent member leaves output alone");
 	ok(jx_loads("{", 1, &e) == NULL && e.kind == ERR_INVALID, "malformed JSON is invalid");
+	const char *big = "{\"hard\":18446744073709551615,\"s\":\"12345678901234567890\","
+			  "\"n\":9223372036854775807,\"o\":99999999999999999999}";
+	_cleanup_json_ json_t *b = jx_loads(big, strlen(big), &e);
+	ok(b != NULL, "integers beyond int64 load");
+	uint64_t hard = 0;
+	ok(b && jx_u64(b, "hard", "rlimit", &hard, NULL, &e) == 0 && hard == UINT64_MAX,
+	   "2^64-1 reads back as UINT64_MAX");
+	is_str(b ? json_string_value(json_object_get(b, "s")) : NULL, "12345678901234567890",
+	       "digits inside strings untouched");
+	int64_t n = 0;
+	ok(b && jx_i64(b, "n", "x", &n, NULL, &e) == 0 && n == INT64_MAX, "INT64_MAX stays exact");
+	ok(b && jx_i64(b, "o", "x", &n, NULL, &e) < 0 && e.kind == ERR_INVALID,
+	   "too big for int64 is an error, not UB");
 }
 
 static void test_fs(void)
