@@ -20,16 +20,21 @@ struct rootfs_opts {
 	const int *mount_fds;
 };
 
-/* The checks runc makes at create time, before any process exists: root.path absolute and
- * free of symlinks, sysctls allowed by the namespaces (a netns joined by path must not be the
+/* The checks runc makes at create time, before any process exists: root.path an existing
+ * directory, sysctls allowed by the namespaces (a netns joined by path must not be the
  * caller's own), masked/readonly paths only with a mount namespace. */
 int rootfs_validate(const struct spec *s, struct err *e);
 
-/* Before pivot: propagation, root bind, mounts, devices, /dev links, /dev/pts/ptmx. */
+/* Before pivot: propagation, root bind, mounts, devices, /dev links, /dev/ptmx; leaves the
+ * cwd in the root (for createContainer hooks). Errors name the mount ("mounts[3] (proc on
+ * /proc): mount: ..."). */
 int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct err *e);
-/* pivot_root into the root (or MS_MOVE + chroot with no_pivot) and chdir("/"). */
+/* pivot_root into the root (or MS_MOVE + chroot with no_pivot, or chroot without a mount
+ * namespace) and chdir("/"); then stdio on the host's /dev/null is reopened on the
+ * container's and process.cwd is created if missing, as runc does. */
 int rootfs_pivot(const struct spec *s, const struct rootfs_opts *o, struct err *e);
-/* After pivot: masked paths, read-only paths, read-only root, sysctls. */
+/* After pivot, in runc's order: late read-only remounts (tmpfs, /dev), read-only root,
+ * sysctls (checked against the namespaces first), readonlyPaths, maskedPaths. */
 int rootfs_finalize(const struct spec *s, struct err *e);
 
 #endif

@@ -497,7 +497,13 @@ static void test_validate(void)
 	s.n_sysctl = 0;
 	_cleanup_free_ char *link = str_printf("%s/rootlink", tmpdir);
 	s.root_path = link;
-	expect_validate(&s, "invalid rootfs: not an absolute path, or a symlink");
+	expect_validate(&s, NULL);
+	s.root_path = "/nonexistent-berth-root";
+	expect_validate(&s, "invalid rootfs: stat /nonexistent-berth-root: No such file");
+	s.root_path = rootdir;
+	s.masked_paths = (char *[]){"/x", NULL};
+	s.ns[NS_MNT].enabled = false;
+	expect_validate(&s, "without a private MNT namespace");
 }
 
 static void build_tree(void)
