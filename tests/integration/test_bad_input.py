@@ -47,7 +47,7 @@ CASES = {
     "wrong_type_uid": (_wrong_type_uid, ["uid"]),
     "unknown_namespace": (_unknown_namespace, ["namespace", "foo"]),
     "missing_root_path": (_missing_root_path, ["root", "/nonexistent-berth-itest/rootfs"]),
-    "relative_mount_destination": (_relative_mount_destination, ["relative/dir"]),
+    "relative_mount_destination": (_relative_mount_destination, ["destination"]),
     "missing_process": (_missing_process, ["process"]),
     "empty_args": (_empty_args, ["args"]),
 }
