@@ -112,6 +112,19 @@ static int prepare_fifo(const char *dir, int *fd, struct err *e)
 	return 0;
 }
 
+/* A frozen cgroup would hang the container's setup; a populated one is shared. */
+static int check_cgroup_usable(struct cgroup *cg, struct err *e)
+{
+	struct err tmp = ERR_INIT;
+	if (cgroup_is_frozen(cg, &tmp) == 1)
+		return err_conflict(e, "container's cgroup unexpectedly frozen");
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	if (cgroup_pids(cg, &pids, &n, &tmp) == 0 && n > 0)
+		log_warn("container's cgroup is not empty: %zu process(es) found", n);
+	return 0;
+}
+
 static int save_new_state(const struct container_opts *o, const struct spec *s,
 			  struct create_ctx *c, struct err *e)
 {
@@ -164,7 +177,8 @@ int container_create_internal(const struct container_opts *o, bool detached, int
 		r = -1;
 	if (r == 0 && (r = cgroup_create(c.cg, e)) == 0) {
 		c.cg_created = true;
-		if (s->has_resources)
+		r = check_cgroup_usable(c.cg, e);
+		if (r == 0 && s->has_resources)
 			r = cgroup_apply(c.cg, &s->resources, e);
 	}
 	if (r == 0)

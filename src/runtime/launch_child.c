@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -204,21 +203,6 @@ static int setup_console(struct launch *l, int fd, struct err *e)
 	return sync_send_fd(fd, SYNC_CONSOLE, master, e);
 }
 
-/* The process's stdio becomes its user's (so it can e.g. chown or reopen its tty), as
- * runc does; /dev/null is never touched, it is the host's. */
-static void fix_stdio_owner(uid_t uid)
-{
-	for (int fd = 0; fd < 3; fd++) {
-		struct stat st;
-		if (fstat(fd, &st) < 0 || st.st_uid == uid)
-			continue;
-		if (S_ISCHR(st.st_mode) && major(st.st_rdev) == 1 && minor(st.st_rdev) == 3)
-			continue;
-		if (fchown(fd, uid, (gid_t)-1) < 0)
-			continue;
-	}
-}
-
 /* After READY: block until `start` reads the fifo (init only). */
 static int wait_for_start(struct launch *l, struct err *e)
 {
@@ -245,7 +229,6 @@ static void stage2(struct launch *l, int fd)
 		die(fd, &e);
 	if (!l->is_exec && rootfs_finalize(l->spec, &e) < 0)
 		die(fd, &e);
-	fix_stdio_owner(p->user.uid);
 	if (proc_set_rlimits(p, &e) < 0 || proc_set_oom_score_adj(p, &e) < 0)
 		die(fd, &e);
 	bool cwd_done = chdir(p->cwd ? p->cwd : "/") == 0;
@@ -272,8 +255,9 @@ static void stage2(struct launch *l, int fd)
 			_exit(1);
 		}
 	}
-	char *const empty[] = {NULL};
-	execve(path, p->args, p->env ? p->env : empty);
+	char **env = strv_copy(p->env);
+	proc_env_default_home(&env, p->user.uid);
+	execve(path, p->args, env);
 	err_sys(&e, "exec %s", path);
 	sync_send_error(fd, &e);
 	fprintf(stderr, "berth: %s\n", e.msg);
