@@ -34,6 +34,15 @@ struct cgroup *cgroup_new(const char *cgroups_path, const char *id, bool systemd
 json_t *cgroup_to_json(const struct cgroup *cg);
 struct cgroup *cgroup_from_json(const json_t *j, struct err *e);
 void cgroup_free(struct cgroup *cg);
+/* Like cgroup_new but from given /proc/self/mountinfo and /proc/self/cgroup contents
+ * instead of this process's (tests; callers that know another process's view). */
+struct cgroup *cgroup_new_from(const char *mountinfo, const char *proc_cgroup,
+			       const char *cgroups_path, const char *id, bool systemd,
+			       struct err *e);
+enum cgroup_mode cgroup_mode(const struct cgroup *cg);
+/* Host directory of the container's cgroup holding controller ("memory", "name=systemd";
+ * "" = the cgroup2 hierarchy), NULL if the host has none. */
+const char *cgroup_path(const struct cgroup *cg, const char *controller);
 
 size_t cgroup_hierarchies(const struct cgroup *cg, const struct cgroup_hier **out);
 
@@ -43,6 +52,18 @@ int cgroup_create(struct cgroup *cg, struct err *e);
 int cgroup_apply(struct cgroup *cg, const struct spec_resources *r, struct err *e);
 /* Moves pid into the cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
+/* For create: s's resources (when present) plus the device rules runc always applies:
+ * deny all, then linux.resources.devices, then runc's default allowed devices (/dev/null,
+ * zero, full, random, urandom, tty, ptmx, pts, tun, mknod of any), minus defaults whose path
+ * s lists in linux.devices. cgroup_apply alone appends the defaults only when r has rules.
+ * Call after cgroup_create and before cgroup_enter. */
+int cgroup_apply_spec(struct cgroup *cg, const struct spec *s, struct err *e);
+/* For exec: joins pid like cgroup_enter, into sub-cgroups given as runc exec --cgroup
+ * arguments ("[ctl[,ctl]:]path"; sub NULL or empty for none). On a v2 host, when the
+ * container's cgroup refuses the pid (nested, domain controllers on), joins init_pid's
+ * cgroup instead, as runc does. */
+int cgroup_enter_exec(struct cgroup *cg, pid_t pid, pid_t init_pid, char *const *sub,
+		      struct err *e);
 /* Every pid in the cgroup and its descendants. *pids is malloc'd. */
 int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e);
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e);
