@@ -62,6 +62,13 @@ def _params():
             yield pytest.param(verb, name, id="%s-%s" % (verb, name), marks=marks)
 
 
+def control_run(rt, b, cid="ok"):
+    """The same bundle with a good config runs: the refusal is due to the bad input."""
+    b.write()
+    p = rt("run", "--bundle", b.path, cid)
+    assert p.returncode == 0, "control run failed: %s" % p.stderr
+
+
 def assert_nothing_left(rt, b, tmp_path, cid="c1"):
     assert cid not in rt.container_ids(), "state directory left under --root"
     assert [c for c in helpers.cgroup_dirs(b.tag) if os.path.basename(c) == b.tag] == [], "cgroup left"
@@ -79,6 +86,7 @@ def test_bad_config(rt, make_bundle, tmp_path, verb, case):
     for w in words:
         assert w in p.stderr, "error should name %r: %s" % (w, p.stderr)
     assert_nothing_left(rt, b, tmp_path)
+    control_run(rt, b)
 
 
 @pytest.mark.parametrize("text", ["{", "", "[]", '{"ociVersion": "1.0.2"}'])
@@ -89,6 +97,7 @@ def test_unparsable_or_empty_config(rt, make_bundle, tmp_path, text):
     assert p.returncode == 1
     assert p.stderr.strip()
     assert_nothing_left(rt, b, tmp_path)
+    control_run(rt, b)
 
 
 def test_missing_config_json(rt, make_bundle, tmp_path):
@@ -98,6 +107,7 @@ def test_missing_config_json(rt, make_bundle, tmp_path):
     assert p.returncode == 1
     assert "config.json" in p.stderr
     assert_nothing_left(rt, b, tmp_path)
+    control_run(rt, b)
 
 
 def test_missing_bundle_dir(rt, tmp_path):
@@ -114,6 +124,7 @@ def test_bad_container_id(rt, make_bundle, tmp_path, cid):
     assert not (tmp_path / "escape").exists()
     assert rt.container_ids() == []
     assert_nothing_left(rt, b, tmp_path, cid="escape")
+    control_run(rt, b)
 
 
 def test_failing_exec_of_missing_binary(rt, make_bundle, tmp_path):

@@ -178,6 +178,9 @@ def test_failing_prestart_hook_leaves_nothing(rt, make_bundle, tmp_path):
     assert "prestart" in p.stderr or "hook" in p.stderr
     assert "c1" not in rt.container_ids()
     assert helpers.marked_pids(b.tag) == []
+    del b.config["hooks"]
+    b.write()
+    assert rt("run", "--bundle", b.path, "c2").returncode == 0  # fails only through the hook
 
 
 def _recv_fd(conn):
