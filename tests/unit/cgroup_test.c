@@ -556,6 +556,100 @@ static void test_live_host(void)
 	cgroup_free(cg);
 }
 
+/* The cgroup2 mount of this host (hybrid: .../unified), or NULL. */
+static char *v2_mountpoint(void)
+{
+	_cleanup_free_ char *mi = fs_read_file("/proc/self/mountinfo", NULL, NULL);
+	_cleanup_strv_ char **lines = mi ? strv_split(mi, "\n") : NULL;
+	for (char **l = lines; l && *l; l++) {
+		_cleanup_strv_ char **f = strv_split(*l, " ");
+		for (size_t i = 6; i + 1 < strv_len(f); i++)
+			if (!strcmp(f[i], "-") && !strcmp(f[i + 1], "cgroup2"))
+				return str_dup(f[4]);
+	}
+	return NULL;
+}
+
+static void live_v2_devices(struct cgroup *cg, struct child *ch)
+{
+	struct err e = ERR_INIT;
+	struct spec_device_rule deny[] = {rule(false, 'a', -1, -1, "rwm")};
+	json_t *uni = json_pack("{s:s}", "cgroup.max.descendants", "5");
+	struct spec_resources r = {.devices = deny, .n_devices = 1, .unified = uni};
+	ok(cgroup_apply(cg, &r, &e) == 0, "v2: BPF device filter + unified map (%s)", e.msg);
+	json_decref(uni);
+	CHECK_FILE(cg, "", "cgroup.max.descendants", "5", "v2: unified value written verbatim");
+	is_str(child_ask(ch, 'd'), "10", "v2 BPF: /dev/null allowed, /dev/kmsg denied");
+	struct spec_device_rule more[] = {rule(false, 'a', -1, -1, "rwm"),
+					  rule(true, 'c', 1, 11, "r")};
+	r = (struct spec_resources){.devices = more, .n_devices = 2};
+	ok(cgroup_apply(cg, &r, &e) == 0, "v2: replace the device filter (%s)", e.msg);
+	is_str(child_ask(ch, 'd'), "11", "v2 BPF: new program replaced the old one");
+	uni = json_pack("{s:s}", "nosuch.knob", "1");
+	r = (struct spec_resources){.unified = uni};
+	ok(cgroup_apply(cg, &r, &e) < 0 && strstr(e.msg, "controller \"nosuch\" not available"),
+	   "v2: unknown unified key: %s", e.msg);
+	json_decref(uni);
+	uni = json_pack("{s:s}", "../x", "1");
+	r = (struct spec_resources){.unified = uni};
+	ok(cgroup_apply(cg, &r, &e) < 0 && strstr(e.msg, "must be a file name"),
+	   "v2: unified key with a slash: %s", e.msg);
+	json_decref(uni);
+}
+
+static void live_v2_run(struct cgroup *cg)
+{
+	struct err e = ERR_INIT;
+	struct child ch = {0};
+	if (!ok(child_start(&ch) == 0, "v2: start child"))
+		return;
+	ok(cgroup_enter(cg, ch.pid, &e) == 0, "v2: enter (%s)", e.msg);
+	live_v2_devices(cg, &ch);
+	ok(cgroup_freeze(cg, true, &e) == 0, "v2: freeze (%s)", e.msg);
+	is_int(cgroup_is_frozen(cg, &e), 1, "v2: frozen");
+	CHECK_FILE(cg, "", "cgroup.freeze", "1", "v2: cgroup.freeze is 1");
+	ok(cgroup_freeze(cg, false, &e) == 0, "v2: thaw (%s)", e.msg);
+	is_int(cgroup_is_frozen(cg, &e), 0, "v2: thawed");
+	json_t *s = cgroup_stats(cg, &e);
+	is_int(json_integer_value(json_object_get(json_object_get(s, "pids"), "current")), 1,
+	       "v2 stats: pids current from cgroup.procs");
+	json_decref(s);
+	ok(cgroup_kill_all(cg, SIGKILL, &e) == 0, "v2: kill_all (%s)", e.msg);
+	int st = child_reap(&ch);
+	ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "v2: child killed");
+}
+
+/* A v2 container cgroup below a test directory posing as the cgroup2 root: on a hybrid
+ * host this covers the BPF device filter and cgroup.freeze without touching the real
+ * root's cgroup.subtree_control. */
+static void test_live_unified(void)
+{
+	struct err e = ERR_INIT;
+	_cleanup_free_ char *mnt = geteuid() == 0 ? v2_mountpoint() : NULL;
+	if (!mnt) {
+		skip("cgroup: v2 test needs root and a cgroup2 mount");
+		return;
+	}
+	char name[64];
+	snprintf(name, sizeof(name), "berth-unit-%d-v2", (int)getpid());
+	_cleanup_free_ char *root = path_join(mnt, name);
+	if (mkdir(root, 0755) < 0) {
+		skip("cgroup: can't create a test cgroup in the cgroup2 hierarchy");
+		return;
+	}
+	_cleanup_free_ char *mi = str_printf("30 23 0:30 / %s rw - cgroup2 cgroup2 rw\n", root);
+	struct cgroup *cg = cgroup_new_from(mi, "0::/\n", "/ct", "ct", false, &e);
+	ok(cg && cgroup_mode(cg) == CGROUP_MODE_V2, "v2: posing root resolves (%s)", e.msg);
+	if (cg && ok(cgroup_create(cg, &e) == 0, "v2: create (%s)", e.msg)) {
+		live_v2_run(cg);
+		ok(cgroup_destroy(cg, &e) == 0, "v2: destroy (%s)", e.msg);
+		ok(all_gone(cg), "v2: container cgroup gone");
+	}
+	ok(fs_is_dir(root) == 1, "v2: pre-existing root kept");
+	ok(rmdir(root) == 0, "v2: test root removed");
+	cgroup_free(cg);
+}
+
 int main(void)
 {
 	test_resolve_hybrid();
@@ -564,5 +658,6 @@ int main(void)
 	test_json();
 	test_devices_model();
 	test_live_host();
+	test_live_unified();
 	return tap_done();
 }
