@@ -15,10 +15,19 @@ struct rootfs_opts {
 	bool no_pivot;
 	bool userns;	   /* in a new user namespace: bind devices instead of mknod */
 	bool new_cgroupns; /* cgroup mounts show the namespace root */
-	/* Optional, one per config mount (s->n_mounts): an fd on a bind mount's source opened
-	 * before entering the user namespace (runc's mountFds), or -1 to use the source path. */
+	/* Optional, one per config mount (s->n_mounts), from rootfs_open_mount_sources: a bind
+	 * mount's source opened before entering the user namespace (runc's mountFds), or -1 to
+	 * use the source path. */
 	const int *mount_fds;
 };
+
+/* With a new user namespace the container's root may not be allowed to reach a bind
+ * source (a 0700 directory of the host's root): call this while still privileged, before
+ * unshare(CLONE_NEWUSER), and pass the result as rootfs_opts.mount_fds. Each bind mount's
+ * source becomes a detached clone of it (open_tree), attached by rootfs_prepare; other
+ * mounts, and sources that can't be opened, get -1. Never fails; malloc'd, s->n_mounts long. */
+int *rootfs_open_mount_sources(const struct spec *s);
+void rootfs_close_mount_sources(int *fds, size_t n);
 
 /* The checks runc makes at create time, before any process exists: root.path an existing
  * directory, sysctls allowed by the namespaces (a netns joined by path must not be the

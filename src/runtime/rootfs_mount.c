@@ -265,6 +265,28 @@ static int remount_bind(const char *root, const char *dest, const char *src, uns
 	return 0;
 }
 
+/* The source as an fd from rootfs_open_mount_sources: a plain bind through its /proc name
+ * works for an fd of our own namespace; a detached clone (open_tree) from before the user
+ * namespace can only be attached, with move_mount. */
+static int attach_source_fd(const struct rootfs_ctx *c, const struct spec_mount *m, int mount_fd,
+			    unsigned long flags, struct err *e)
+{
+	char src[32], dst[32];
+	_cleanup_close_ int fd = securejoin_open(c->root, m->destination, NULL, e);
+	if (fd < 0)
+		return -1;
+	securejoin_fd_path(mount_fd, src);
+	securejoin_fd_path(fd, dst);
+	if (mount(src, dst, NULL, MS_BIND | (flags & MS_REC), NULL) < 0) {
+		if (errno != EINVAL)
+			return err_sys(e, "mount");
+		if (syscall(SYS_move_mount, mount_fd, "", fd, "",
+			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			return err_sys(e, "move_mount");
+	}
+	return apply_propagation(c->root, m, e);
+}
+
 static int mount_bind(const struct rootfs_ctx *c, const struct spec_mount *m, int mount_fd,
 		      struct err *e)
 {
@@ -273,14 +295,15 @@ static int mount_bind(const struct rootfs_ctx *c, const struct spec_mount *m, in
 	if (!src || !*src)
 		return err_invalid(e, "bind mount without a source");
 	struct stat st;
-	if (stat(src, &st) < 0)
-		return err_sys(e, "stat %s", src);
+	if (mount_fd >= 0 ? fstat(mount_fd, &st) < 0 : stat(src, &st) < 0)
+		return err_sys(e, "stat %s", mount_fd >= 0 ? m->source : src);
 	_cleanup_free_ char *dest = securejoin_resolve(c->root, m->destination, e);
 	if (!dest || check_proc_mount(c->root, dest, src, e) < 0 ||
 	    create_if_missing(dest, S_ISDIR(st.st_mode), e) < 0)
 		return -1;
 	unsigned long flags = m->flags | MS_BIND | (m->rbind ? MS_REC : 0);
-	if (mount_propagate(c, m, src, "bind", flags, e) < 0)
+	if (mount_fd >= 0 ? attach_source_fd(c, m, mount_fd, flags, e) < 0
+			  : mount_propagate(c, m, src, "bind", flags, e) < 0)
 		return -1;
 	/* A bind ignores every other flag: only a remount applies them. */
 	if (flags & ~(MS_REC | MS_REMOUNT | MS_BIND))
@@ -381,4 +404,32 @@ int rootfs_mount_one(const struct rootfs_ctx *c, const struct spec_mount *m, int
 	if (r < 0)
 		return -1;
 	return apply_rec_attrs(c->root, m, e);
+}
+
+int *rootfs_open_mount_sources(const struct spec *s)
+{
+	int *fds = xcalloc(s->n_mounts ? s->n_mounts : 1, sizeof(int));
+	for (size_t i = 0; i < s->n_mounts; i++) {
+		const struct spec_mount *m = &s->mounts[i];
+		fds[i] = -1;
+		if (!rootfs_mount_is_bind(m) || !m->source || m->source[0] != '/')
+			continue;
+		unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC;
+		if (m->rbind || (m->flags & MS_REC))
+			flags |= AT_RECURSIVE;
+		/* Any failure (missing source, old kernel) leaves the path to prepare, which then
+		 * reports it naming the mount. */
+		fds[i] = (int)syscall(SYS_open_tree, AT_FDCWD, m->source, flags);
+		if (fds[i] < 0)
+			fds[i] = -1;
+	}
+	return fds;
+}
+
+void rootfs_close_mount_sources(int *fds, size_t n)
+{
+	for (size_t i = 0; fds && i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
 }

@@ -67,49 +67,100 @@ static void mkdirs(const char *rel)
 	fs_mkdir_p(p, 0755, NULL);
 }
 
-/* Runs fn in a child in new namespaces (CLONE_NEWNS | flags; with CLONE_NEWPID fn runs as
- * pid 1) and turns what it reports into TAP lines. */
-static void run_in_ns(const char *what, int flags, void (*fn)(void))
+/* How a run is set up: extra namespaces, and with userns a user namespace mapping
+ * container root to USERNS_HOST_ID; before_userns runs privileged, in the run's own mount
+ * namespace, just before the user namespace is made. */
+struct run {
+	const char *what;
+	int flags;
+	bool userns;
+	void (*before_userns)(void);
+	void (*fn)(void);
+};
+
+#define USERNS_HOST_ID 100000
+
+/* In the child: enters the namespaces, then runs fn (as pid 1 with CLONE_NEWPID). */
+static void run_child(const struct run *r, int sync_w, int ack_r)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		ok(0, "%s: pipe", what);
+	/* Private first: nothing the test does may propagate to the host. */
+	if (!check(unshare(CLONE_NEWNS) == 0, "unshare") ||
+	    !check(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0, "make / rprivate"))
+		_exit(1);
+	if (r->userns) {
+		char c;
+		if (r->before_userns)
+			r->before_userns();
+		if (!check(unshare(CLONE_NEWUSER) == 0, "unshare user namespace") ||
+		    write(sync_w, "u", 1) != 1 || read(ack_r, &c, 1) != 1 ||
+		    !check(setresgid(0, 0, 0) == 0 && setresuid(0, 0, 0) == 0, "become root"))
+			_exit(1);
+	}
+	if (!check(unshare(CLONE_NEWNS | r->flags) == 0, "unshare namespaces"))
+		_exit(1);
+	if (r->flags & CLONE_NEWPID) {
+		pid_t inner = fork();
+		if (inner > 0) {
+			int st;
+			waitpid(inner, &st, 0);
+			_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
+		}
+	}
+	r->fn();
+	_exit(0);
+}
+
+/* In the parent: writes the child's id maps once it has its user namespace. */
+static void map_ids(pid_t pid, int sync_r, int ack_w)
+{
+	char c;
+	if (read(sync_r, &c, 1) != 1)
+		return; /* the child failed before: it reports why */
+	_cleanup_free_ char *map = str_printf("0 %d 65536\n", USERNS_HOST_ID);
+	_cleanup_free_ char *uid = str_printf("/proc/%d/uid_map", (int)pid);
+	_cleanup_free_ char *gid = str_printf("/proc/%d/gid_map", (int)pid);
+	struct err e = ERR_INIT;
+	ok(fs_write_string(uid, map, &e) == 0 && fs_write_string(gid, map, &e) == 0,
+	   "write id maps (%s)", e.msg);
+	if (write(ack_w, "a", 1) != 1)
+		perror("write");
+}
+
+/* Runs r in a child and turns what it reports into TAP lines. */
+static void run_in_ns(const struct run *r)
+{
+	int p[2], sync[2], ack[2];
+	if (pipe2(p, O_CLOEXEC) < 0 || pipe2(sync, O_CLOEXEC) < 0 || pipe2(ack, O_CLOEXEC) < 0) {
+		ok(0, "%s: pipe", r->what);
 		return;
 	}
 	fflush(stdout);
 	pid_t pid = fork();
 	if (pid == 0) {
 		close(p[0]);
+		close(sync[0]);
+		close(ack[1]);
 		result_fd = p[1];
-		/* Private first: nothing the test does may propagate to the host, whatever its
-		 * mounts' propagation. */
-		if (!check(unshare(CLONE_NEWNS | flags) == 0, "unshare") ||
-		    !check(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0,
-			   "make / rprivate"))
-			_exit(1);
-		if (flags & CLONE_NEWPID) {
-			pid_t inner = fork();
-			if (inner > 0) {
-				int st;
-				waitpid(inner, &st, 0);
-				_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 1);
-			}
-		}
-		fn();
-		_exit(0);
+		run_child(r, sync[1], ack[0]);
 	}
 	close(p[1]);
+	close(sync[1]);
+	close(ack[0]);
+	if (r->userns)
+		map_ids(pid, sync[0], ack[1]);
+	close(sync[0]);
+	close(ack[1]);
 	FILE *f = fdopen(p[0], "r");
 	char line[1200];
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		ok(line[0] == '1', "%s: %s", what, line + 2);
+		ok(line[0] == '1', "%s: %s", r->what, line + 2);
 	}
 	if (f)
 		fclose(f);
 	int st = 0;
 	waitpid(pid, &st, 0);
-	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: child exited cleanly", what);
+	ok(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: child exited cleanly", r->what);
 }
 
 /* ---- checks used inside the container ---- */
@@ -440,6 +491,64 @@ static void shared_run(void)
 	check(rootfs_pivot(&s, NULL, &e) == 0, "pivot under a shared / (%s)", e.msg);
 }
 
+/* ---- a real user namespace ---- */
+
+static struct spec us_spec;
+static struct spec_mount us_mounts[8];
+static int *us_fds;
+
+/* Privileged, in the run's mount namespace: a nosuid,nodev,noexec tmpfs (whose flags the user
+ * namespace finds locked) and the bind sources opened while we still can reach them. */
+static void userns_prepare(void)
+{
+	static char secret[PATH_MAX], locked[PATH_MAX];
+	unsigned long nosx = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+	size_t i = 0;
+	snprintf(secret, sizeof(secret), "%s/secret/dir", tmpdir);
+	snprintf(locked, sizeof(locked), "%s/locked", tmpdir);
+	check(mount("tmpfs", locked, "tmpfs", nosx, "size=64k") == 0, "nosuid,nodev,noexec source");
+	us_mounts[i++] = mk_mount("proc", "proc", "/proc", nosx, NULL);
+	us_mounts[i++] = mk_mount("tmpfs", "tmpfs", "/dev", MS_NOSUID, "mode=755");
+	us_mounts[i++] = mk_mount("sysfs", "sysfs", "/sys", nosx | MS_RDONLY, NULL);
+	us_mounts[i] = mk_mount(NULL, secret, "/mnt/secret", MS_BIND | MS_RDONLY, NULL);
+	us_mounts[i++].bind = true;
+	us_mounts[i] = mk_mount(NULL, locked, "/mnt/locked", MS_BIND | MS_RDONLY, NULL);
+	us_mounts[i++].bind = true;
+	us_spec = (struct spec){
+	    .root_path = rootdir, .root_readonly = true, .mounts = us_mounts, .n_mounts = i};
+	us_spec.ns[NS_MNT].enabled = us_spec.ns[NS_PID].enabled = true;
+	us_spec.ns[NS_USER].enabled = true;
+	us_fds = rootfs_open_mount_sources(&us_spec);
+	check(us_fds[0] < 0 && us_fds[3] >= 0 && us_fds[4] >= 0, "bind sources opened");
+	/* This one goes by path: its flags stay locked and the remount must keep them. */
+	close(us_fds[4]);
+	us_fds[4] = -1;
+}
+
+static void userns_run(void)
+{
+	struct rootfs_opts o = {.userns = true, .mount_fds = us_fds};
+	struct err e = ERR_INIT;
+	check(access(us_mounts[3].source, F_OK) < 0 && errno == EACCES,
+	      "the container's root can't reach the bind source by path");
+	if (!check(rootfs_prepare(&us_spec, &o, &e) == 0, "prepare (%s)", e.msg) ||
+	    !check(rootfs_pivot(&us_spec, &o, &e) == 0, "pivot (%s)", e.msg) ||
+	    !check(rootfs_finalize(&us_spec, &e) == 0, "finalize (%s)", e.msg))
+		return;
+	rootfs_close_mount_sources(us_fds, us_spec.n_mounts);
+	check_content("/mnt/secret/hello", "hello");
+	check_erofs("/mnt/secret/new");
+	check_fs("/sys", SYSFS_MAGIC, true, "sysfs refused: the host's /sys bound read-only");
+	struct statvfs sv;
+	unsigned long want = ST_RDONLY | ST_NOSUID | ST_NODEV | ST_NOEXEC;
+	check(statvfs("/mnt/locked", &sv) == 0 && (sv.f_flag & want) == want,
+	      "bind remount kept the locked nosuid,nodev,noexec and added ro");
+	check_dev("/dev/null", 1, 3, 0666, 65534, 65534);
+	_cleanup_free_ char *mi = fs_read_file("/proc/self/mountinfo", NULL, NULL);
+	check(mi && strstr(mi, " /dev/null "), "/dev/null is a bind of the host's");
+	check_erofs("/newfile");
+}
+
 /* ---- in the parent ---- */
 
 static void test_securejoin(void)
@@ -518,6 +627,15 @@ static void build_tree(void)
 	mkdirs("host");
 	mkdirs("src");
 	mkdirs("rsrc/sub");
+	mkdirs("rootfs/mnt/secret");
+	mkdirs("rootfs/mnt/locked");
+	mkdirs("secret/dir");
+	mkdirs("locked");
+	mkfile("secret/dir/hello", "hello", 0644);
+	/* The user namespace's root must get to the root, not into secret/. */
+	_cleanup_free_ char *secret = str_printf("%s/secret", tmpdir);
+	if (chmod(tmpdir, 0711) < 0 || chmod(secret, 0700) < 0)
+		perror("chmod");
 	mkfile("rootfs/testfile", "Forbidden information!", 0644);
 	mkfile("rootfs/testdir/inside", "x", 0644);
 	mkfile("rootfs/copy/keep", "kept", 0640);
@@ -565,11 +683,17 @@ int main(void)
 	build_tree();
 	test_securejoin();
 	test_validate();
-	run_in_ns("full", CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC, full_run_with_submount);
-	run_in_ns("errors", 0, errors_run);
-	run_in_ns("no-pivot", CLONE_NEWPID, nopivot_run);
-	run_in_ns("userns devices", CLONE_NEWPID, userns_dev_run);
-	run_in_ns("rshared root", 0, shared_run);
+	static const struct run runs[] = {
+	    {"full", CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC, false, NULL,
+	     full_run_with_submount},
+	    {"errors", 0, false, NULL, errors_run},
+	    {"no-pivot", CLONE_NEWPID, false, NULL, nopivot_run},
+	    {"devices by bind", CLONE_NEWPID, false, NULL, userns_dev_run},
+	    {"rshared root", 0, false, NULL, shared_run},
+	    {"user namespace", CLONE_NEWPID, true, userns_prepare, userns_run},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(runs); i++)
+		run_in_ns(&runs[i]);
 
 	ok(host_mounts_clean(), "host mountinfo has nothing of the test");
 	struct stat st;
