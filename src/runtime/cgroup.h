@@ -26,11 +26,15 @@ struct cgroup;
 enum cgroup_mode cgroup_host_mode(void);
 
 /* Resolves the cgroup for a container: cgroups_path absolute ("/a/b", relative to the
- * hierarchy roots), relative ("a/b", under the caller's own cgroup), or NULL/"" (default
- * "/berth/<id>" style as runc: "/<id>"). With systemd, "slice:prefix:name" is accepted and
- * mapped onto the cgroupfs path systemd would use. Nothing is created yet. */
+ * hierarchy roots), relative ("a/b", under the caller's own cgroup in each hierarchy; on a
+ * v2 host beside the caller's leaf, as runc), or NULL/"" (runc's default: "<id>" relative).
+ * With systemd, "slice:prefix:name" (default "system.slice:runc:<id>") is mapped onto the
+ * cgroupfs path systemd would use. On v1/hybrid hosts every hierarchy in /proc/self/cgroup
+ * that is mounted is joined (name=systemd and the hybrid cgroup2 one too); a missing
+ * devices hierarchy is an error there. Nothing is created yet. */
 struct cgroup *cgroup_new(const char *cgroups_path, const char *id, bool systemd, struct err *e);
-/* For state files: to JSON and back (paths of every hierarchy). */
+/* For state files: to JSON and back (every hierarchy's path, and which directories
+ * cgroup_create made: save it after cgroup_create so destroy knows what is berth's). */
 json_t *cgroup_to_json(const struct cgroup *cg);
 struct cgroup *cgroup_from_json(const json_t *j, struct err *e);
 void cgroup_free(struct cgroup *cg);
@@ -46,9 +50,15 @@ const char *cgroup_path(const struct cgroup *cg, const char *controller);
 
 size_t cgroup_hierarchies(const struct cgroup *cg, const struct cgroup_hier **out);
 
-/* mkdir in every hierarchy (parents too); on v2 enables the needed controllers on parents. */
+/* mkdir in every hierarchy (parents too), recording what it made; v1 cpusets get their
+ * parent's cpus/mems; on v2 every available controller is enabled on the parents. On
+ * failure what it made is removed again. Order for a container: create, apply, enter. */
 int cgroup_create(struct cgroup *cg, struct err *e);
-/* Writes the limits present in r (absent values are left alone); includes device rules. */
+/* Writes the limits present in r; absent (has_ false) and zero values are left alone, as
+ * runc does, so `update` passes only what changed. Device rules, when r has any, are
+ * followed by runc's default allowed devices; v1 gets the minimal transition from the
+ * current devices.list, v2 a BPF program replacing the previous one. Errors name the file
+ * and value. The unified map is refused on v1/hybrid hosts ("invalid configuration"). */
 int cgroup_apply(struct cgroup *cg, const struct spec_resources *r, struct err *e);
 /* Moves pid into the cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
@@ -64,20 +74,30 @@ int cgroup_apply_spec(struct cgroup *cg, const struct spec *s, struct err *e);
  * cgroup instead, as runc does. */
 int cgroup_enter_exec(struct cgroup *cg, pid_t pid, pid_t init_pid, char *const *sub,
 		      struct err *e);
-/* Every pid in the cgroup and its descendants. *pids is malloc'd. */
+/* Every pid in the cgroup and its descendants (none when the cgroup is gone). *pids is
+ * malloc'd. */
 int cgroup_pids(struct cgroup *cg, pid_t **pids, size_t *n, struct err *e);
+/* Freezes (and waits until the kernel reports it settled) or thaws. */
 int cgroup_freeze(struct cgroup *cg, bool frozen, struct err *e);
-/* 1 frozen, 0 not, -1 error. */
+/* 1 frozen, 0 not (also without a freezer), -1 error. */
 int cgroup_is_frozen(struct cgroup *cg, struct err *e);
-/* Signals every member (used for kill --all and delete --force). */
+/* Signals every member (kill --all, delete --force): freeze, signal, thaw, as runc; a
+ * paused container is running afterwards. Doesn't wait for the members to exit. */
 int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e);
-/* Removes the directories (waits briefly for members to go); missing ones are fine. */
+/* Removes the directories cgroup_create made, sub-cgroups first, retrying while members
+ * are still leaving (EBUSY, about a second); missing ones are fine. Directories that
+ * existed before (a shared or pre-made cgroupsPath) stay; parents berth made go when no
+ * one else uses them. */
 int cgroup_destroy(struct cgroup *cg, struct err *e);
-/* Stats in runc's `events --stats` "data" shape: {cpu, memory, pids, blkio, hugetlb}. */
+/* Stats in runc's `events --stats` "data" shape (types.Stats: cpu, cpuset, memory, pids,
+ * blkio, hugetlb, intel_rdt, network_interfaces; Go's field names and omitempty). Values
+ * above INT64_MAX (v2 "max" limits) are clamped to INT64_MAX. */
 json_t *cgroup_stats(struct cgroup *cg, struct err *e);
 /* Number of OOM kills so far (memory.oom_control oom_kill / memory.events oom_kill). */
 int cgroup_oom_count(struct cgroup *cg, uint64_t *count, struct err *e);
-/* An fd that becomes readable on OOM events (eventfd on v1, inotify on v2). */
+/* An fd (O_CLOEXEC) that becomes readable on OOM events: an eventfd on v1 (also fires
+ * when the cgroup is removed), an inotify watch of memory.events on v2 (fires on any
+ * memory event). Drain it with read(fd, buf, 4096) and compare cgroup_oom_count. */
 int cgroup_oom_fd(struct cgroup *cg, struct err *e);
 
 #endif

@@ -213,7 +213,8 @@ static int sub_paths(const struct cgroup *cg, char *const *sub, char **paths, st
 			if (!match)
 				continue;
 			char *np = path_join(h->path, rel);
-			if (!str_has_prefix(np, h->path)) {
+			size_t hl = strlen(h->path);
+			if (strncmp(np, h->path, hl) || (np[hl] && np[hl] != '/')) {
 				free(np);
 				return err_invalid(e, "%s is not a sub cgroup path", rel);
 			}

@@ -4,6 +4,7 @@
  * hierarchy (BPF device filter, cgroup.freeze). */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,13 @@ static void child_loop(int cmd, int res)
 			char *p = malloc(8 << 20);
 			if (p)
 				memset(p, 1, 8 << 20);
+		} else if (c == 'b') {
+			/* More than the test's limit: the OOM killer ends us here. */
+			for (int i = 0; i < 64; i++) {
+				char *p = malloc(1 << 20);
+				if (p)
+					memset(p, 1, 1 << 20);
+			}
 		} else if (c == 'd') {
 			int a = open("/dev/null", O_RDWR | O_CLOEXEC);
 			int b = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
@@ -400,7 +408,11 @@ static void live_limits_v1(struct cgroup *cg)
 	_cleanup_free_ char *dl = read_cg(cg, "devices", "devices.list");
 	ok(strstr(dl, "c 1:3 rwm") && strstr(dl, "c 136:* rwm") && !strstr(dl, "a *:*"),
 	   "devices.list: deny all + runc's defaults");
+}
 
+static void live_update_v1(struct cgroup *cg)
+{
+	struct err e = ERR_INIT;
 	/* update: lower memory below the old swap, then unlimited; pids unlimited; period only */
 	struct spec_resources u = {.has_mem_limit = true,
 				   .mem_limit = 32 << 20,
@@ -479,6 +491,38 @@ static void live_members(struct cgroup *cg, struct child *ch, bool v1)
 	is_str(child_ask(ch, 'x'), "kk", "child runs again after thaw");
 }
 
+/* runc exec --cgroup: argument checks, then a real move into a sub-cgroup. */
+static void live_exec(struct cgroup *cg, struct child *ch, bool v1)
+{
+	struct err e = ERR_INIT;
+	char *bad1[] = {"a:b:c", NULL}, *bad2[] = {"memory:../ctx", NULL};
+	char *bad3[] = {"nosuch:x", NULL}, *bad4[] = {"x", "y", NULL};
+	ok(cgroup_enter_exec(cg, ch->pid, 0, bad1, &e) < 0 &&
+	       !strcmp(e.msg, "invalid --cgroup argument: a:b:c"),
+	   "exec --cgroup: two colons: %s", e.msg);
+	ok(cgroup_enter_exec(cg, ch->pid, 0, bad2, &e) < 0 && strstr(e.msg, "not a sub cgroup"),
+	   "exec --cgroup: escaping path: %s", e.msg);
+	if (v1)
+		ok(cgroup_enter_exec(cg, ch->pid, 0, bad3, &e) < 0 &&
+		       strstr(e.msg, "unknown controller nosuch"),
+		   "exec --cgroup: unknown controller: %s", e.msg);
+	ok(cgroup_enter_exec(cg, ch->pid, 0, bad4, &e) < 0 && strstr(e.msg, "missing <controller>"),
+	   "exec --cgroup: several without prefix: %s", e.msg);
+	const char *ctl = v1 ? "devices" : "";
+	_cleanup_free_ char *sub = path_join(cgroup_path(cg, ctl), "sub");
+	ok(mkdir(sub, 0755) == 0, "make a sub-cgroup");
+	char *arg[] = {v1 ? "devices:sub" : "sub", NULL};
+	ok(cgroup_enter_exec(cg, ch->pid, 0, arg, &e) == 0, "exec --cgroup %s (%s)", arg[0], e.msg);
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)ch->pid);
+	_cleanup_free_ char *pc = fs_read_file(p, NULL, NULL);
+	ok(pc && strstr(pc, "/pod/ct/sub\n"), "child moved into the sub-cgroup");
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n = 0;
+	ok(cgroup_pids(cg, &pids, &n, &e) == 0 && n == 1 && pids[0] == ch->pid,
+	   "cgroup_pids looks into sub-cgroups");
+}
+
 static void live_stats(struct cgroup *cg)
 {
 	struct err e = ERR_INIT;
@@ -526,13 +570,15 @@ static void test_live_host(void)
 	ok(cgroup_create(cg, &e) == 0, "create %s (%s)", path, e.msg);
 	_cleanup_free_ char *cpus = v1 ? read_cg(cg, "cpuset", "cpuset.cpus") : str_dup("x");
 	ok(*cpus && strcmp(cpus, "(unreadable)"), "new cpuset got the parent's cpus");
-	if (v1)
+	if (v1) {
 		live_limits_v1(cg);
-	else
+		live_update_v1(cg);
+	} else
 		live_limits_v2(cg);
 	struct child ch = {0};
 	if (ok(child_start(&ch) == 0, "start child")) {
 		live_members(cg, &ch, v1);
+		live_exec(cg, &ch, v1);
 		live_stats(cg);
 		ok(cgroup_kill_all(cg, SIGKILL, &e) == 0, "kill_all (%s)", e.msg);
 		int st = child_reap(&ch);
@@ -650,6 +696,51 @@ static void test_live_unified(void)
 	cgroup_free(cg);
 }
 
+/* An OOM kill inside a small memory limit shows up in the count and on the event fd. */
+static void test_live_oom(void)
+{
+	struct err e = ERR_INIT;
+	char path[64];
+	snprintf(path, sizeof(path), "/berth-unit-%d-oom", (int)getpid());
+	struct cgroup *cg = geteuid() == 0 ? cgroup_new(path, "oom", false, &e) : NULL;
+	if (!cg || !cgroup_path(cg, cgroup_mode(cg) == CGROUP_MODE_V2 ? "" : "memory")) {
+		skip("cgroup: OOM test needs root and a memory controller");
+		cgroup_free(cg);
+		return;
+	}
+	struct spec_resources r = {.has_mem_limit = true,
+				   .mem_limit = 16 << 20,
+				   .has_mem_swap = true,
+				   .mem_swap = 16 << 20};
+	struct child ch = {0};
+	int fd = -1;
+	if (ok(cgroup_create(cg, &e) == 0 && cgroup_apply(cg, &r, &e) == 0, "oom: setup (%s)",
+	       e.msg) &&
+	    ok(child_start(&ch) == 0 && cgroup_enter(cg, ch.pid, &e) == 0, "oom: child in (%s)",
+	       e.msg)) {
+		fd = cgroup_oom_fd(cg, &e);
+		ok(fd >= 0, "oom: event fd (%s)", e.msg);
+		char c = 'b';
+		if (write(ch.cmd, &c, 1) != 1)
+			ok(0, "oom: command sent");
+		int st = child_reap(&ch);
+		ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "oom: child OOM-killed");
+		struct pollfd pfd = {fd, POLLIN, 0};
+		ok(fd >= 0 && poll(&pfd, 1, 5000) == 1, "oom: event fd readable");
+		uint64_t n = 0;
+		int rc = cgroup_oom_count(cg, &n, &e);
+		ok(rc == 0 && n >= 1, "oom: counted %llu (%s)", (unsigned long long)n, e.msg);
+	}
+	if (ch.pid > 0) {
+		kill(ch.pid, SIGKILL);
+		child_reap(&ch);
+	}
+	if (fd >= 0)
+		close(fd);
+	ok(cgroup_destroy(cg, &e) == 0 && all_gone(cg), "oom: destroyed (%s)", e.msg);
+	cgroup_free(cg);
+}
+
 int main(void)
 {
 	test_resolve_hybrid();
@@ -659,5 +750,6 @@ int main(void)
 	test_devices_model();
 	test_live_host();
 	test_live_unified();
+	test_live_oom();
 	return tap_done();
 }
