@@ -87,10 +87,14 @@ static int v1_from_host(struct v1_hier **out, size_t *n, struct err *e)
 		if (strcmp(mi[i].fstype, "cgroup"))
 			continue;
 		_cleanup_free_ char *dir = own_cgroup(cg, mi[i].options, false);
-		if (!dir || !rootfs_path_under(dir, mi[i].root))
+		if (!dir)
 			continue;
+		/* In a cgroup namespace the mount's root may lie outside ours ("/.."): there
+		 * is no source to bind then, but a cgroup namespace mounts afresh anyway. */
 		const char *rel = dir + (strcmp(mi[i].root, "/") ? strlen(mi[i].root) : 0);
-		v1_push(out, n, mi[i].mountpoint, path_join(mi[i].mountpoint, rel));
+		v1_push(out, n, mi[i].mountpoint,
+			rootfs_path_under(dir, mi[i].root) ? path_join(mi[i].mountpoint, rel)
+							   : str_dup(mi[i].mountpoint));
 	}
 	rootfs_mountinfo_free(mi, nmi);
 	return 0;

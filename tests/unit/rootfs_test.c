@@ -491,6 +491,31 @@ static void shared_run(void)
 	check(rootfs_pivot(&s, NULL, &e) == 0, "pivot under a shared / (%s)", e.msg);
 }
 
+/* In a cgroup namespace, v1 hierarchies are fresh cgroup mounts showing the namespace root. */
+static void cgroupns_run(void)
+{
+	unsigned long nosx = MS_NOSUID | MS_NOEXEC | MS_NODEV;
+	struct spec_mount m[] = {
+	    mk_mount("tmpfs", "tmpfs", "/sys", nosx, NULL),
+	    mk_mount("cgroup", "cgroup", "/sys/fs/cgroup", nosx | MS_RDONLY, NULL)};
+	struct spec s = {.root_path = rootdir, .mounts = m, .n_mounts = 2};
+	s.ns[NS_MNT].enabled = s.ns[NS_CGROUP].enabled = true;
+	struct rootfs_opts o = {.new_cgroupns = true};
+	struct err e = ERR_INIT;
+	if (!check(rootfs_prepare(&s, &o, &e) == 0, "prepare (%s)", e.msg))
+		return;
+	_cleanup_free_ char *systemd = str_printf("%s/sys/fs/cgroup/systemd", rootdir);
+	_cleanup_free_ char *memory = str_printf("%s/sys/fs/cgroup/memory", rootdir);
+	if (access("/sys/fs/cgroup/systemd", F_OK) == 0)
+		check_fs(systemd, CGROUP_SUPER_MAGIC, true, "name=systemd");
+	if (access("/sys/fs/cgroup/memory", F_OK) < 0)
+		return;
+	check_fs(memory, CGROUP_SUPER_MAGIC, true, "memory");
+	_cleanup_free_ char *mi = fs_read_file("/proc/self/mountinfo", NULL, NULL);
+	_cleanup_free_ char *want = str_printf(" / %s ", memory);
+	check(mi && strstr(mi, want), "the memory hierarchy shows the namespace's root");
+}
+
 /* ---- a real user namespace ---- */
 
 static struct spec us_spec;
@@ -690,6 +715,7 @@ int main(void)
 	    {"no-pivot", CLONE_NEWPID, false, NULL, nopivot_run},
 	    {"devices by bind", CLONE_NEWPID, false, NULL, userns_dev_run},
 	    {"rshared root", 0, false, NULL, shared_run},
+	    {"cgroup namespace", CLONE_NEWCGROUP, false, NULL, cgroupns_run},
 	    {"user namespace", CLONE_NEWPID, true, userns_prepare, userns_run},
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(runs); i++)
