@@ -353,8 +353,11 @@ static int sysfs_fallback(const struct rootfs_ctx *c, const struct spec_mount *m
 
 static int mount_procsys(const struct rootfs_ctx *c, const struct spec_mount *m, struct err *e)
 {
-	/* No securejoin here: the destination itself must not be a symlink at all. */
-	_cleanup_free_ char *dest = path_join(c->root, m->destination);
+	/* No securejoin here: the destination itself must not be a symlink at all. Cleaned as
+	 * an absolute path first, so that ".." can't climb out of the root. */
+	_cleanup_free_ char *abs = str_printf("/%s", m->destination);
+	_cleanup_free_ char *clean = path_clean(abs);
+	_cleanup_free_ char *dest = path_join(c->root, clean);
 	struct stat st;
 	if (lstat(dest, &st) == 0 && !S_ISDIR(st.st_mode))
 		return err_invalid(e, "filesystem \"%s\" must be mounted on ordinary directory",
