@@ -62,15 +62,11 @@ static struct spec_mount mk_mount(const char *type, const char *src, const char 
 
 static char escape_dest[PATH_MAX]; /* inside the root, where /evil/inside must land */
 
-static void full_spec(struct spec *s, struct spec_mount *m, size_t *n)
+/* Every kind of mount, in an order where later ones depend on earlier ones. */
+static size_t full_mounts(struct spec_mount *m)
 {
 	static char *rbind_opts[] = {"rbind", "rro", NULL};
 	static char *copy_opts[] = {"tmpcopyup", NULL};
-	static char *masked[] = {"/testfile", "/testdir", "/nonexistent", NULL};
-	static char *readonly[] = {"/dev/shm", "/proc/sys", "/nonexistent2", NULL};
-	static struct spec_device devs[2];
-	static struct spec_sysctl sysctls[] = {{"kernel.domainname", "berth.test"},
-					       {"kernel.shm_rmid_forced", "1"}};
 	static char src[PATH_MAX], srcfile[PATH_MAX], rsrc[PATH_MAX];
 	unsigned long nosx = MS_NOSUID | MS_NOEXEC | MS_NODEV;
 	size_t i = 0;
@@ -101,8 +97,16 @@ static void full_spec(struct spec *s, struct spec_mount *m, size_t *n)
 	m[i].bind = m[i].rbind = true;
 	m[i++].options = rbind_opts;
 	m[i++] = mk_mount("tmpfs", "tmpfs", "/mnt/ro-tmpfs", MS_RDONLY | MS_NODEV, NULL);
-	*n = i;
+	return i;
+}
 
+static void full_spec(struct spec *s, struct spec_mount *m)
+{
+	static char *masked[] = {"/testfile", "/testdir", "/nonexistent", NULL};
+	static char *readonly[] = {"/dev/shm", "/proc/sys", "/nonexistent2", NULL};
+	static struct spec_device devs[2];
+	static struct spec_sysctl sysctls[] = {{"kernel.domainname", "berth.test"},
+					       {"kernel.shm_rmid_forced", "1"}};
 	devs[0] = (struct spec_device){.type = 'c',
 				       .path = "/dev/test-null",
 				       .major = 1,
@@ -118,7 +122,7 @@ static void full_spec(struct spec *s, struct spec_mount *m, size_t *n)
 	*s = (struct spec){.root_path = rootdir,
 			   .root_readonly = true,
 			   .mounts = m,
-			   .n_mounts = *n,
+			   .n_mounts = full_mounts(m),
 			   .devices = devs,
 			   .n_devices = 2,
 			   .sysctl = sysctls,
@@ -216,10 +220,9 @@ static void full_run(void)
 {
 	struct spec s;
 	struct spec_mount m[20];
-	size_t n;
 	struct rootfs_opts o = {0};
 	struct err e = ERR_INIT;
-	full_spec(&s, m, &n);
+	full_spec(&s, m);
 	umask(022);
 	if (!check(rootfs_prepare(&s, &o, &e) == 0, "prepare (%s)", e.msg))
 		return;
