@@ -11,7 +11,7 @@
 CC ?= cc
 O ?= build
 PREFIX ?= /usr/local
-PKGS := jansson libseccomp libcap
+PKGS := jansson libseccomp libcap libmicrohttpd libarchive libcrypto
 
 PKG_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ifneq ($(PKG_OK),yes)
@@ -62,8 +62,10 @@ $(O)/libberth.a: $(OBJS)
 $(O)/berth: $(MAIN_OBJ) $(O)/libberth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Hard links, not symlinks: tools that resolve the runtime's path (readlink -f) must
+# still call it by the name that selects its role.
 $(O)/berth-runc $(O)/berthd: $(O)/berth
-	ln -sf berth $@
+	ln -f $< $@
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libberth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -101,8 +103,8 @@ bench: all
 
 install: all
 	install -D -m 0755 $(O)/berth $(DESTDIR)$(PREFIX)/bin/berth
-	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berth-runc
-	ln -sf berth $(DESTDIR)$(PREFIX)/bin/berthd
+	ln -f $(DESTDIR)$(PREFIX)/bin/berth $(DESTDIR)$(PREFIX)/bin/berth-runc
+	ln -f $(DESTDIR)$(PREFIX)/bin/berth $(DESTDIR)$(PREFIX)/bin/berthd
 
 clean:
 	rm -rf $(O)

@@ -1,0 +1,80 @@
+/* image/digest: sha256 via OpenSSL EVP. */
+#include "image/digest.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/str.h"
+
+static void to_hex(const unsigned char *md, unsigned n, char out[IMAGE_DIGEST_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	memcpy(out, "sha256:", 7);
+	for (unsigned i = 0; i < n && i < 32; i++) {
+		out[7 + 2 * i] = hex[md[i] >> 4];
+		out[8 + 2 * i] = hex[md[i] & 15];
+	}
+	out[IMAGE_DIGEST_LEN] = '\0';
+}
+
+int image_sha256_init(struct image_sha256 *h, struct err *e)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(ctx);
+		h->ctx = NULL;
+		return err_set(e, ERR_INTERNAL, 0, "sha256: cannot initialise digest");
+	}
+	h->ctx = ctx;
+	return 0;
+}
+
+void image_sha256_update(struct image_sha256 *h, const void *data, size_t len)
+{
+	if (EVP_DigestUpdate(h->ctx, data, len) != 1)
+		abort();
+}
+
+void image_sha256_final(struct image_sha256 *h, char out[IMAGE_DIGEST_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	if (EVP_DigestFinal_ex(h->ctx, md, &n) != 1)
+		abort();
+	to_hex(md, n, out);
+}
+
+void image_sha256_release(struct image_sha256 *h)
+{
+	if (h && h->ctx) {
+		EVP_MD_CTX_free(h->ctx);
+		h->ctx = NULL;
+	}
+}
+
+void image_sha256_buf(const void *data, size_t len, char out[IMAGE_DIGEST_LEN + 1])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned n = 0;
+	if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1)
+		abort();
+	to_hex(md, n, out);
+}
+
+void image_chain_id(const char *parent, const char *diff_id, char out[IMAGE_DIGEST_LEN + 1])
+{
+	if (!parent) {
+		snprintf(out, IMAGE_DIGEST_LEN + 1, "%s", diff_id);
+		return;
+	}
+	char *s = str_printf("%s %s", parent, diff_id);
+	image_sha256_buf(s, strlen(s), out);
+	free(s);
+}
+
+const char *image_digest_hex(const char *s)
+{
+	return strncmp(s, "sha256:", 7) == 0 ? s + 7 : s;
+}
