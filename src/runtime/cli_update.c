@@ -165,6 +165,8 @@ static void merge(json_t *dst, json_t *src)
 static int apply_update(struct container_state *s, json_t *res, struct err *e)
 {
 	struct spec_resources r = {0};
+	/* update never changes device rules (as runc): drop any given. */
+	json_object_del(res, "devices");
 	if (spec_resources_parse(res, "resources", &r, e) < 0)
 		return -1;
 	struct cgroup *cg = state_cgroup(s, e);
@@ -190,8 +192,8 @@ static int apply_update(struct container_state *s, json_t *res, struct err *e)
 
 int cli_update(struct cli *g, int argc, char **argv, struct err *e)
 {
-	struct update_ctx c = {.res = json_object()};
-	_cleanup_json_ json_t *owned = c.res;
+	_cleanup_json_ json_t *flags = json_object();
+	struct update_ctx c = {.res = flags};
 	_cleanup_free_ char **args = NULL;
 	int n = cli_cmd_args(cli_cmd_find("update"), argc, argv, on_update, &c, &args, e);
 	if (n < 0 || cli_need_args("update", n, 1, 1, e) < 0)

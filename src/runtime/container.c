@@ -17,6 +17,7 @@
 #include "runtime/console.h"
 #include "runtime/launch.h"
 #include "runtime/proc.h"
+#include "runtime/rootfs.h"
 #include "runtime/seccomp.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -154,7 +155,7 @@ int container_create_internal(const struct container_opts *o, bool detached, int
 	_cleanup_spec_ struct spec *s = spec_load(o->bundle, e);
 	if (!s)
 		return -1;
-	if (check_console_flags(&s->process, o, detached, e) < 0)
+	if (check_console_flags(&s->process, o, detached, e) < 0 || rootfs_validate(s, e) < 0)
 		return -1;
 	struct seccomp_filter *sf = seccomp_filter_compile(s->seccomp, "linux.seccomp", e);
 	if (!sf && s->seccomp)
@@ -178,8 +179,8 @@ int container_create_internal(const struct container_opts *o, bool detached, int
 	if (r == 0 && (r = cgroup_create(c.cg, e)) == 0) {
 		c.cg_created = true;
 		r = check_cgroup_usable(c.cg, e);
-		if (r == 0 && s->has_resources)
-			r = cgroup_apply(c.cg, &s->resources, e);
+		if (r == 0)
+			r = cgroup_apply_spec(c.cg, s, e);
 	}
 	if (r == 0)
 		r = prepare_fifo(c.dir, &fifo, e);

@@ -69,57 +69,6 @@ static int exec_check(const struct exec_opts *o, enum container_status st, struc
 	return 0;
 }
 
-/* Which hierarchy a controller name lives in (index), -1 if none. */
-static int find_hier(const struct cgroup_hier *h, size_t n, const char *ctrl)
-{
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_strv_ char **names = strv_split(h[i].controllers, ",");
-		for (size_t k = 0; names[k]; k++)
-			if (!strcmp(names[k], ctrl))
-				return (int)i;
-	}
-	return -1;
-}
-
-/* Resolves exec --cgroup specs to one directory per hierarchy: a spec without
- * controllers applies to all of them; the others stay in the container's own cgroup. */
-static char **sub_cgroup_dirs(const struct cgroup *cg, char **specs, struct err *e)
-{
-	const struct cgroup_hier *h = NULL;
-	size_t n = cgroup_hierarchies(cg, &h);
-	char **dirs = xcalloc(n + 1, sizeof(char *));
-	for (size_t i = 0; i < n; i++)
-		dirs[i] = str_dup(h[i].path);
-	for (size_t i = 0; specs[i]; i++) {
-		const char *colon = strchr(specs[i], ':');
-		const char *path = colon ? colon + 1 : specs[i];
-		_cleanup_free_ char *clean = path_clean(*path == '/' ? path + 1 : path);
-		if (!strcmp(clean, "..") || str_has_prefix(clean, "../")) {
-			err_invalid(e, "bad sub cgroup path: %s is not a sub cgroup path", path);
-			strv_free(dirs);
-			return NULL;
-		}
-		_cleanup_free_ char *ctrl_list =
-		    colon ? str_ndup(specs[i], (size_t)(colon - specs[i])) : NULL;
-		_cleanup_strv_ char **ctrls = ctrl_list ? strv_split(ctrl_list, ",") : NULL;
-		for (size_t k = 0; ctrls && ctrls[k]; k++) {
-			int hi = find_hier(h, n, ctrls[k]);
-			if (hi < 0) {
-				err_invalid(e, "unknown controller %s", ctrls[k]);
-				strv_free(dirs);
-				return NULL;
-			}
-			free(dirs[hi]);
-			dirs[hi] = path_join(h[hi].path, clean);
-		}
-		for (size_t k = 0; !ctrls && k < n; k++) {
-			free(dirs[k]);
-			dirs[k] = path_join(h[k].path, clean);
-		}
-	}
-	return dirs;
-}
-
 static int exec_launch(const struct exec_opts *o, struct container_state *s, struct launch *l,
 		       struct err *e)
 {
@@ -133,8 +82,7 @@ static int exec_launch(const struct exec_opts *o, struct container_state *s, str
 	l->cg = state_cgroup(s, e);
 	if (!l->cg)
 		return -1;
-	if (o->sub_cgroups && !(l->cgroup_dirs = sub_cgroup_dirs(l->cg, o->sub_cgroups, e)))
-		return -1;
+	l->sub_cgroups = o->sub_cgroups;
 	int r = launch_process(l, e);
 	if (r == 0 && l->console >= 0 && o->c.detach)
 		r = console_send(o->c.console_socket, l->console, e);
@@ -182,6 +130,5 @@ int container_exec(const struct exec_opts *o, int *status, struct err *e)
 	seccomp_filter_free(l.seccomp);
 	if (l.cg)
 		cgroup_free(l.cg);
-	strv_free(l.cgroup_dirs);
 	return r;
 }

@@ -113,22 +113,6 @@ static int parent_converse(struct launch *l, int fd, pid_t stage1, struct err *e
 	}
 }
 
-static int join_cgroup_dirs(char **dirs, pid_t pid, struct err *e)
-{
-	char buf[32];
-	snprintf(buf, sizeof(buf), "%d", (int)pid);
-	for (size_t i = 0; dirs[i]; i++) {
-		_cleanup_free_ char *procs = str_printf("%s/cgroup.procs", dirs[i]);
-		struct err tmp = ERR_INIT;
-		if (fs_write_string(procs, buf, &tmp) < 0)
-			/* Go-style lower-case errno text, as runc prints it. */
-			return err_set(
-			    e, tmp.kind, tmp.errnum, "adding pid %d to %s: %s", (int)pid, procs,
-			    tmp.errnum == ENOENT ? "no such file or directory" : tmp.msg);
-	}
-	return 0;
-}
-
 static void reap(pid_t pid)
 {
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
@@ -156,8 +140,8 @@ int launch_process(struct launch *l, struct err *e)
 	close(sp[1]);
 	int r = 0;
 	log_debug("%s: starting %s process", l->id, l->is_exec ? "exec" : "init");
-	if (l->cgroup_dirs)
-		r = join_cgroup_dirs(l->cgroup_dirs, stage1, e);
+	if (l->is_exec && l->cg)
+		r = cgroup_enter_exec(l->cg, stage1, l->join_pid, l->sub_cgroups, e);
 	else if (l->cg && cgroup_enter(l->cg, stage1, e) < 0)
 		r = err_wrap(e, "join cgroup");
 	if (r == 0)

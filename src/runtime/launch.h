@@ -16,13 +16,15 @@ struct launch {
 	const struct spec_process *proc; /* what to run */
 	struct seccomp_filter *seccomp;	 /* may be NULL */
 	struct cgroup *cg;		 /* joined before any namespace is entered */
-	char **cgroup_dirs;		 /* exec --cgroup: join these directories instead of cg */
+	char *const *sub_cgroups;	 /* exec --cgroup "[ctl[,ctl]:]path" specs, or NULL */
 	const char *id, *bundle;	 /* for hook state */
 	bool is_exec;			 /* join join_pid's namespaces instead of creating */
 	pid_t join_pid;
 	bool no_pivot, no_new_keyring;
 	int fifo_fd;	  /* init: O_PATH fd of exec.fifo to block on until start */
 	int preserve_fds; /* fds 3..3+n-1 stay open in the container */
+
+	int *mount_fds; /* stage 1 (user namespace): bind sources opened early */
 
 	/* outputs */
 	pid_t pid;   /* the container process, in our pid namespace */

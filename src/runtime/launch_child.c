@@ -127,6 +127,9 @@ void launch_stage1(struct launch *l, int fd)
 	reset_signals();
 	if (sync_expect(fd, SYNC_GO, &m, &e) < 0)
 		_exit(1);
+	/* Bind sources must be opened while we may still reach them (runc's mountFds). */
+	if (!l->is_exec && l->spec->ns[NS_USER].enabled)
+		l->mount_fds = rootfs_open_mount_sources(l->spec);
 	if (join_namespaces(l, &e) < 0)
 		die(fd, &e);
 	if (!l->is_exec && new_namespaces(l, fd, &e) < 0)
