@@ -265,3 +265,21 @@ def test_preserve_fds(rt, make_bundle, tmp_path):
                        stdin=subprocess.DEVNULL)
     assert p.returncode == 0, p.stderr
     assert p.stdout.splitlines() == ["passed fd", "fd4-closed"]
+
+
+@pytest.mark.parametrize("prop,shown", [("rprivate", None), ("rshared", "shared:"),
+                                        ("rslave", None), ("runbindable", "unbindable")])
+def test_bind_mount_propagation(rt, make_bundle, tmp_path, prop, shown):
+    # docker passes ["rbind", "rprivate"] for volumes; the option must apply to the mount
+    host = tmp_path / "vol"
+    host.mkdir()
+    b = make_bundle("sh", "-c", "grep ' /vol ' /proc/self/mountinfo")
+    b.config["mounts"].append({"destination": "/vol", "type": "bind", "source": str(host),
+                               "options": ["rbind", prop]})
+    b.write()
+    line = run_out(rt, b)
+    optional = line.split(" - ")[0].split()[6:]
+    if shown:
+        assert any(f.startswith(shown) for f in optional), line
+    else:
+        assert not any(f.startswith(("shared:", "unbindable")) for f in optional), line
