@@ -261,9 +261,10 @@ int cgroup_enter_exec(struct cgroup *cg, pid_t pid, pid_t init_pid, char *const 
 			continue;
 		if (fallback && enter_init_cgroup(cg, pid, init_pid, e) == 0)
 			continue;
-		if (e)
-			*e = tmp;
-		return -1;
+		/* runc's wording, with Go's lower-case errno text. */
+		return err_set(e, tmp.kind, tmp.errnum, "adding pid %d to %s/cgroup.procs: %s",
+			       (int)pid, paths[i],
+			       tmp.errnum == ENOENT ? "no such file or directory" : tmp.msg);
 	}
 	return 0;
 }

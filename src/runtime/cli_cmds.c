@@ -23,6 +23,7 @@ enum {
 	O_DETACH,
 	O_FORCE,
 	O_ALL,
+	O_KEEP,
 	O_IGNORED,
 	O_IGNORED_ARG,
 };
@@ -70,6 +71,9 @@ static int on_lifecycle(void *ctx, int id, const char *val, struct err *e)
 		return str_to_int(val, &c->o.preserve_fds, "preserve-fds", e);
 	case O_DETACH:
 		c->o.detach = cli_opt_bool(val);
+		break;
+	case O_KEEP:
+		c->o.keep = cli_opt_bool(val);
 		break;
 	case O_FORCE:
 		c->force = cli_opt_bool(val);
@@ -289,7 +293,8 @@ static const struct {
 int cli_parse_signal(const char *s, int *sig, struct err *e)
 {
 	if (isdigit((unsigned char)s[0])) {
-		if (str_to_int(s, sig, "signal", e) < 0 || *sig <= 0 || *sig >= NSIG)
+		/* 0 is allowed: it checks that the processes exist. */
+		if (str_to_int(s, sig, "signal", e) < 0 || *sig < 0 || *sig >= NSIG)
 			return err_invalid(e, "unknown signal \"%s\"", s);
 		return 0;
 	}

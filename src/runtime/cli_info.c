@@ -199,8 +199,6 @@ int cli_ps(struct cli *g, int argc, char **argv, struct err *e)
 	_cleanup_state_ struct container_state *s = container_load(g->root, args[0], &st, e);
 	if (!s)
 		return -1;
-	if (st == STATUS_STOPPED)
-		return err_conflict(e, "container not running");
 	struct cgroup *cg = state_cgroup(s, e);
 	if (!cg)
 		return -1;

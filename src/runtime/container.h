@@ -18,6 +18,7 @@ struct container_opts {
 	const char *pid_file;
 	bool no_pivot, no_new_keyring, systemd_cgroup;
 	bool detach; /* run/exec: return once started */
+	bool keep;   /* run: keep the container after it exits */
 	int preserve_fds;
 };
 

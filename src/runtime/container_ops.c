@@ -155,7 +155,7 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct e
 	_cleanup_state_ struct container_state *s = container_load(root, id, &st, e);
 	if (!s)
 		return -1;
-	if (st == STATUS_STOPPED)
+	if (st == STATUS_STOPPED && !all)
 		return err_conflict(e, "container not running");
 	if (all) {
 		struct cgroup *cg = state_cgroup(s, e);

@@ -48,7 +48,7 @@ int container_run(const struct container_opts *o, int *status, struct err *e)
 		return -1;
 	}
 	int r = fg_wait(s->pid, console, &old, status, e);
-	if (container_delete(o->root, o->id, true, &ignore) < 0)
+	if (!o->keep && container_delete(o->root, o->id, true, &ignore) < 0)
 		log_warn("delete %s: %s", o->id, ignore.msg);
 	return r;
 }
