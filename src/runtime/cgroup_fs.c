@@ -350,7 +350,11 @@ static int destroy_leaves(struct cgroup *cg, struct err *e)
 		busy = NULL;
 		for (size_t i = 0; i < cg->n_hiers; i++) {
 			const char *p = cg->hiers[i].path;
-			int r = cg_created(cg, p) ? remove_tree(p) : 0;
+			/* As runc, the container's own directory goes even when it existed
+			 * before; one that others still use (shared cgroupsPath) stays. */
+			int r = remove_tree(p);
+			if (r == EBUSY && !cg_created(cg, p))
+				r = 0;
 			if (r) {
 				busy = p;
 				err = r;

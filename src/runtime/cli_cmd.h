@@ -22,7 +22,7 @@ struct cli_cmd {
 	const char *usage; /* arguments after [command options] */
 	const struct cli_opt *opts;
 	int (*fn)(struct cli *g, int argc, char **argv, struct err *e);
-	bool interleaved; /* options may follow arguments */
+	bool no_reorder; /* options only before arguments (ps, exec pass the rest on) */
 };
 
 const struct cli_cmd *cli_cmd_find(const char *name);

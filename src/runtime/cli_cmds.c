@@ -233,14 +233,14 @@ static const struct cli_cmd commands[] = {
      "<container-id>", cli_events_opts, cli_events},
     {"exec", "execute new process inside the container",
      "<container-id> <command> [command options]  || -p process.json <container-id>", cli_exec_opts,
-     cli_exec},
+     cli_exec, true},
     {"kill", "kill sends the specified signal (default: SIGTERM) to the container's init process",
      "<container-id> [signal]", kill_opts, cli_kill},
     {"list", "lists containers started by runc with the given root", "", cli_list_opts, cli_list},
     {"pause", "pause suspends all processes inside the container", "<container-id>", no_opts,
      cli_pause},
     {"ps", "ps displays the processes running inside a container", "<container-id> [ps options]",
-     cli_ps_opts, cli_ps},
+     cli_ps_opts, cli_ps, true},
     {"restore", "restore a container from a previous checkpoint", "<container-id>", no_opts,
      cli_checkpoint},
     {"resume", "resumes all processes that have been previously paused", "<container-id>", no_opts,
@@ -272,7 +272,7 @@ const struct cli_cmd *cli_cmd_find(const char *name)
 int cli_cmd_args(const struct cli_cmd *c, int argc, char **argv, cli_opt_fn fn, void *ctx,
 		 char ***args, struct err *e)
 {
-	return cli_opt_parse(argc, argv, c->opts, fn, ctx, c->interleaved, args, e);
+	return cli_opt_parse(argc, argv, c->opts, fn, ctx, !c->no_reorder, args, e);
 }
 
 static const struct {

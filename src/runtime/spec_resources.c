@@ -201,9 +201,15 @@ static int parse_device_rule(const json_t *o, const char *ctx, struct spec_devic
 	d->type = type[0];
 	if (!access || !*access)
 		return err_invalid(e, "%s.access: must not be empty", ctx);
-	if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
-		return err_invalid(e, "%s.access: '%s' is not a subset of \"rwm\"", ctx, access);
-	strcpy(d->access, access);
+	/* runc takes any letters and only r, w and m mean something (runc's own tests use
+	 * "rwa"); keep those, once each, in canonical order. */
+	size_t n = 0;
+	for (const char *c = "rwm"; *c; c++)
+		if (strchr(access, *c))
+			d->access[n++] = *c;
+	d->access[n] = '\0';
+	if (n == 0)
+		return err_invalid(e, "%s.access: '%s' has none of r, w, m", ctx, access);
 	return 0;
 }
 

@@ -167,9 +167,11 @@ int jx_i64(const json_t *o, const char *key, const char *ctx, int64_t *out, bool
 	if (json_is_real(v)) {
 		double d = json_real_value(v);
 		/* 2^63 is exactly representable; anything at or above it doesn't fit. */
-		if (!(d >= -9223372036854775808.0 && d < 9223372036854775808.0) ||
-		    d != (double)(int64_t)d)
-			return err_invalid(e, "%s%s%s: %g is not a 64-bit integer", ctx ? ctx : "",
+		bool in_range = d >= -9223372036854775808.0 && d < 9223372036854775808.0;
+		if (in_range && d != (double)(int64_t)d)
+			return wrong_type(v, key, ctx, "integer", e);
+		if (!in_range)
+			return err_invalid(e, "%s%s%s: %g is out of range", ctx ? ctx : "",
 					   ctx && *ctx ? "." : "", key, d);
 		*out = (int64_t)d;
 		return 0;
