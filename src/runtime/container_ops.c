@@ -175,7 +175,11 @@ static int destroy(struct container_state *s, struct err *e)
 	struct err tmp = ERR_INIT;
 	struct cgroup *cg = s->cgroup ? state_cgroup(s, &tmp) : NULL;
 	if (cg) {
-		cgroup_kill_all(cg, SIGKILL, &tmp);
+		/* Leftovers are possible without a pid namespace; freezing costs, so look first. */
+		_cleanup_free_ pid_t *pids = NULL;
+		size_t n = 0;
+		if (cgroup_pids(cg, &pids, &n, &tmp) < 0 || n > 0)
+			cgroup_kill_all(cg, SIGKILL, &tmp);
 		if (cgroup_destroy(cg, &tmp) < 0)
 			log_warn("%s", tmp.msg);
 		cgroup_free(cg);

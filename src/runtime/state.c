@@ -122,8 +122,10 @@ int state_save(const struct container_state *s, struct err *e)
 		      s->config, "cgroup", s->cgroup);
 	if (!j)
 		return err_set(e, ERR_INTERNAL, 0, "encode state of %s", s->id);
+	/* The runtime's state lives in a run directory: replaced atomically, not fsynced. */
 	_cleanup_free_ char *path = path_join(s->dir, STATE_FILE);
-	return jx_save_atomic(path, j, e);
+	_cleanup_free_ char *text = jx_dumps(j);
+	return fs_write_replace(path, text, strlen(text), 0600, e);
 }
 
 struct cgroup *state_cgroup(const struct container_state *s, struct err *e)

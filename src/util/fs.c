@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,14 +41,14 @@ int fs_fsync_dir(const char *path, struct err *e)
 	return 0;
 }
 
-int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *e)
+static int write_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync,
+			 struct err *e)
 {
 	_cleanup_free_ char *tmp = str_printf("%s.tmp-%d", path, (int)getpid());
-	_cleanup_free_ char *dir = str_dup(path);
 	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return err_sys(e, "create %s", tmp);
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		err_sys(e, "write %s", tmp);
 		unlink(tmp);
 		return -1;
@@ -57,6 +58,19 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode,
 		unlink(tmp);
 		return -1;
 	}
+	return 0;
+}
+
+int fs_write_replace(const char *path, const void *data, size_t len, mode_t mode, struct err *e)
+{
+	return write_replace(path, data, len, mode, false, e);
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *e)
+{
+	if (write_replace(path, data, len, mode, true, e) < 0)
+		return -1;
+	_cleanup_free_ char *dir = str_dup(path);
 	return fs_fsync_dir(dirname(dir), e);
 }
 

@@ -10,6 +10,10 @@
 
 /* Writes data to path so that after a crash either the old or the new file exists. */
 int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode, struct err *e);
+/* Like fs_write_atomic without the fsyncs: a crash of the process leaves the old or the
+ * new file, a crash of the machine may leave neither. For state under a run directory
+ * (tmpfs), which does not outlive a reboot anyway. */
+int fs_write_replace(const char *path, const void *data, size_t len, mode_t mode, struct err *e);
 /* Reads a whole file into a NUL-terminated malloc'd buffer; *len (optional) gets its size. */
 char *fs_read_file(const char *path, size_t *len, struct err *e);
 /* Reads a whole file relative to dirfd. */
