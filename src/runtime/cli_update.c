@@ -218,19 +218,16 @@ int cli_features(struct cli *g, int argc, char **argv, struct err *e)
 	for (int i = 0; i <= spec_cap_last(); i++)
 		json_array_append_new(caps, json_string(spec_cap_name(i)));
 	_cleanup_json_ json_t *f = json_pack(
-	    "{s:s, s:s, s:[ssssss], s:[sssssssssssssssssssssssss],"
+	    "{s:s, s:s, s:[ssssss], s:o,"
 	    " s:{s:[ssssssss], s:O, s:{s:b, s:b, s:b, s:b},"
-	    " s:{s:b, s:[sssssssss], s:[sssssss], s:[sss]}, s:{s:b}, s:{s:b}}}",
+	    " s:{s:b, s:[ssssssss], s:[sssssss], s:[sss]}, s:{s:b}, s:{s:b}}}",
 	    "ociVersionMin", "1.0.0", "ociVersionMax", "1.1.0", "hooks", "prestart",
 	    "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
-	    "mountOptions", "async", "atime", "bind", "dev", "diratime", "dirsync", "exec", "mand",
-	    "noatime", "nodev", "nodiratime", "noexec", "nomand", "norelatime", "nostrictatime",
-	    "nosuid", "private", "rbind", "relatime", "remount", "ro", "rw", "shared", "slave",
-	    "strictatime", "linux", "namespaces", "cgroup", "ipc", "mount", "network", "pid",
-	    "user", "uts", "time", "capabilities", caps, "cgroup", "v1", 1, "v2", 1, "systemd", 0,
-	    "systemdUser", 0, "seccomp", "enabled", 1, "actions", "SCMP_ACT_ALLOW",
-	    "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-	    "SCMP_ACT_LOG", "SCMP_ACT_NOTIFY", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP", "operators",
+	    "mountOptions", spec_mount_option_names(), "linux", "namespaces", "cgroup", "ipc",
+	    "mount", "network", "pid", "user", "uts", "time", "capabilities", caps, "cgroup", "v1",
+	    1, "v2", 1, "systemd", 0, "systemdUser", 0, "seccomp", "enabled", 1, "actions",
+	    "SCMP_ACT_ALLOW", "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
+	    "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG", "SCMP_ACT_TRACE", "SCMP_ACT_TRAP", "operators",
 	    "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE", "SCMP_CMP_LT",
 	    "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", "archs", "SCMP_ARCH_X86", "SCMP_ARCH_X86_64",
 	    "SCMP_ARCH_X32", "apparmor", "enabled", 0, "selinux", "enabled", 0);

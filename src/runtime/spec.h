@@ -238,6 +238,8 @@ int spec_cap_last(void);
  * zeroed or previously filled (m->data is replaced). Unknown options go to data. */
 int spec_mount_options(struct spec_mount *m, char **options, struct err *e);
 const char *spec_ns_name(enum ns_type t);
+/* Every mount option berth understands (runc features' mountOptions). */
+json_t *spec_mount_option_names(void);
 int spec_ns_clone_flag(enum ns_type t);
 /* "network" -> NS_NET; -1 if unknown. */
 int spec_ns_from_name(const char *name);

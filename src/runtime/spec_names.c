@@ -309,3 +309,17 @@ int spec_mount_options(struct spec_mount *m, char **options, struct err *e)
 		m->data = strv_join(data, ",");
 	return 0;
 }
+
+json_t *spec_mount_option_names(void)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < ARRAY_SIZE(mount_flags); i++)
+		if (strcmp(mount_flags[i].name, "defaults"))
+			json_array_append_new(a, json_string(mount_flags[i].name));
+	for (size_t i = 0; i < ARRAY_SIZE(propagations); i++)
+		json_array_append_new(a, json_string(propagations[i].name));
+	for (size_t i = 0; i < ARRAY_SIZE(rec_attrs); i++)
+		json_array_append_new(a, json_string(rec_attrs[i].name));
+	json_array_append_new(a, json_string("tmpcopyup"));
+	return a;
+}
