@@ -68,6 +68,16 @@ static int run_parent_hooks(struct launch *l, pid_t pid, struct err *e)
 	return 0;
 }
 
+/* Moving a process between cgroups waits for an RCU grace period (the kernel's
+ * threadgroup rwsem), a millisecond or more. Without a new cgroup namespace (which must be
+ * created inside the cgroup) the init is moved instead of stage 1, while it prepares its
+ * root filesystem; it runs nothing of the container's before SYNC_HOOKS is answered. */
+static bool late_cgroup(const struct launch *l)
+{
+	const struct spec_namespace *cns = &l->spec->ns[NS_CGROUP];
+	return l->cg && !l->is_exec && !(cns->enabled && !cns->path);
+}
+
 /* Answers the child's requests until it is ready. */
 static int parent_converse(struct launch *l, int fd, pid_t stage1, struct err *e)
 {
@@ -88,6 +98,10 @@ static int parent_converse(struct launch *l, int fd, pid_t stage1, struct err *e
 			break;
 		case SYNC_PID:
 			l->pid = m.value;
+			/* Late join (see launch_process): the init is setting up its root
+			 * meanwhile; it can't pass SYNC_HOOKS before we answer it. */
+			if (late_cgroup(l) && cgroup_enter(l->cg, l->pid, e) < 0)
+				return err_wrap(e, "join cgroup");
 			break;
 		case SYNC_HOOKS:
 			if (run_parent_hooks(l, l->pid, e) < 0)
@@ -142,7 +156,7 @@ int launch_process(struct launch *l, struct err *e)
 	log_debug("%s: starting %s process", l->id, l->is_exec ? "exec" : "init");
 	if (l->is_exec && l->cg)
 		r = cgroup_enter_exec(l->cg, stage1, l->join_pid, l->sub_cgroups, e);
-	else if (l->cg && cgroup_enter(l->cg, stage1, e) < 0)
+	else if (l->cg && !late_cgroup(l) && cgroup_enter(l->cg, stage1, e) < 0)
 		r = err_wrap(e, "join cgroup");
 	if (r == 0)
 		r = sync_send(fd, SYNC_GO, 0, e);
