@@ -1,14 +1,18 @@
-/* berth: multi-call dispatch. berth-runc / `berth runtime` is the OCI runtime. */
+/* berth: multi-call dispatch. berth-runc / `berth runtime` is the OCI runtime; berthd /
+ * `berth daemon` the Engine API daemon. */
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "daemon/daemon.h"
 #include "runtime/cli.h"
 
 static int usage(void)
 {
 	fprintf(stderr, "usage: berth runtime <command> [args...]\n"
-			"       berth-runc <command> [args...]\n");
+			"       berth-runc <command> [args...]\n"
+			"       berth daemon [options]\n"
+			"       berthd [options]\n");
 	return 2;
 }
 
@@ -19,5 +23,9 @@ int main(int argc, char **argv)
 		return runtime_cli_main(argc, argv);
 	if (argc >= 2 && !strcmp(argv[1], "runtime"))
 		return runtime_cli_main(argc - 1, argv + 1);
+	if (!strcmp(self, "berthd"))
+		return daemon_main(argc, argv);
+	if (argc >= 2 && !strcmp(argv[1], "daemon"))
+		return daemon_main(argc - 1, argv + 1);
 	return usage();
 }

@@ -1,0 +1,17 @@
+/* api/images: JSON shapes of images (images_json.c) for the image handlers (images.c). */
+#ifndef BERTH_API_IMAGES_H
+#define BERTH_API_IMAGES_H
+
+#include <jansson.h>
+
+#include "api/http.h"
+
+/* RepoTags and RepoDigests (familiar forms) of an image, new arrays. */
+void api_image_refs(struct api_req *req, const struct image *img, json_t **tags, json_t **digests);
+json_t *api_image_inspect_json(struct api_req *req, const struct image *img);
+/* A /images/json item; tags and digests are stolen. */
+json_t *api_image_summary_json(struct api_req *req, const struct image *img, json_t *tags,
+			       json_t *digests);
+json_t *api_image_history_json(struct api_req *req, struct image *img);
+
+#endif

@@ -1,0 +1,117 @@
+/* daemon: the daemon's main flow: options, logging, signals, engine, API server, wait for
+ * SIGTERM/SIGINT, orderly shutdown (streams ended first, then the server, then the stores). */
+#include "daemon/daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "engine/engine.h"
+#include "store/store.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+#include "util/str.h"
+
+static int setup_logging(const struct daemon_opts *o, struct err *e)
+{
+	enum log_level lvl = LOG_INFO;
+	const char *l = o->debug ? "debug" : o->log_level;
+	if (l && !strcmp(l, "debug"))
+		lvl = LOG_DEBUG;
+	else if (l && (!strcmp(l, "warn") || !strcmp(l, "warning")))
+		lvl = LOG_WARN;
+	else if (l && (!strcmp(l, "error") || !strcmp(l, "fatal")))
+		lvl = LOG_ERROR;
+	else if (l && strcmp(l, "info") != 0)
+		return err_invalid(e, "unknown log level '%s'", l);
+	return log_init(NULL, LOG_TEXT, lvl, e);
+}
+
+/* Blocked in every thread (they inherit the mask); the main thread takes them with
+ * sigwaitinfo. SIGPIPE is ignored: a vanished client must never kill the daemon. */
+static void block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int wait_for_stop(const sigset_t *set)
+{
+	for (;;) {
+		siginfo_t si;
+		int sig = sigwaitinfo(set, &si);
+		if (sig < 0 && errno == EINTR)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: nothing to reload");
+			continue;
+		}
+		log_info("received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+		return sig;
+	}
+}
+
+static int write_pidfile(const char *path, struct err *e)
+{
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	return store_write_file(path, buf, (size_t)n, 0644, e);
+}
+
+static int run(const struct daemon_opts *o, struct err *e)
+{
+	sigset_t set;
+	block_signals(&set);
+	umask(022);
+	struct engine_config cfg = {o->root, o->run_dir, o->debug};
+	_cleanup_strv_ char **warnings = NULL;
+	struct engine *eng = engine_new(&cfg, &warnings, e);
+	if (!eng)
+		return -1;
+	for (char **w = warnings; w && *w; w++)
+		log_warn("%s", *w);
+	struct api_options ao = {o->hosts, o->group, o->debug};
+	struct api_server *srv = NULL;
+	/* The pid file only after the lock and the sockets: a refused second daemon must not
+	 * clobber the first one's. */
+	if (!(srv = api_server_start(eng, &ao, e)) || write_pidfile(o->pidfile, e) < 0) {
+		api_server_stop(srv);
+		engine_free(eng);
+		return -1;
+	}
+	log_info("berth daemon %s ready (root %s, pid %d)", BERTH_VERSION, engine_root(eng),
+		 (int)getpid());
+	wait_for_stop(&set);
+	engine_shutdown(eng);
+	api_server_stop(srv);
+	unlink(o->pidfile);
+	engine_free(eng);
+	log_info("daemon stopped");
+	return 0;
+}
+
+int daemon_main(int argc, char **argv)
+{
+	struct err e = ERR_INIT;
+	struct daemon_opts o;
+	int r = daemon_parse_opts(argc, argv, &o, &e);
+	if (r == 0 && setup_logging(&o, &e) < 0)
+		r = -1;
+	if (r == 0)
+		r = run(&o, &e);
+	daemon_opts_release(&o);
+	if (r < 0) {
+		fprintf(stderr, "berth daemon: %s\n", e.msg);
+		return 1;
+	}
+	return 0;
+}

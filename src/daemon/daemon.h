@@ -1,0 +1,23 @@
+/* daemon: `berth daemon` / `berthd`: options and config file, then the engine and the API
+ * server, until SIGTERM or SIGINT. */
+#ifndef BERTH_DAEMON_DAEMON_H
+#define BERTH_DAEMON_DAEMON_H
+
+#include <stdbool.h>
+
+#include "util/err.h"
+
+struct daemon_opts {
+	char **hosts; /* "unix:///path", NULL-terminated */
+	char *root, *run_dir, *pidfile, *group, *config_file, *log_level;
+	bool debug;
+};
+
+/* Flags first, then the config file fills what the flags left unset. 1 when --help or
+ * --version was handled (exit 0), -1 on bad usage. */
+int daemon_parse_opts(int argc, char **argv, struct daemon_opts *o, struct err *e);
+void daemon_opts_release(struct daemon_opts *o);
+
+int daemon_main(int argc, char **argv);
+
+#endif

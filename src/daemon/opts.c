@@ -1,0 +1,170 @@
+/* daemon/opts: command line and JSON config file (a subset of dockerd's daemon.json). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/daemon.h"
+#include "engine/engine.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/str.h"
+
+static const char usage_text[] =
+    "Usage: berth daemon [OPTIONS]\n"
+    "\n"
+    "Serve the Docker Engine API.\n"
+    "\n"
+    "Options:\n"
+    "  -H, --host unix://PATH   socket to listen on (repeatable; default\n"
+    "                           unix://<run-dir>/berth.sock)\n"
+    "      --root DIR           persistent state (default " BERTH_DEFAULT_ROOT ")\n"
+    "      --run-dir DIR        runtime state (default " BERTH_DEFAULT_RUN_DIR ")\n"
+    "  -p, --pidfile FILE       pid file (default <run-dir>/berthd.pid)\n"
+    "      --config-file FILE   JSON config: hosts, data-root, exec-root, pidfile,\n"
+    "                           group, debug, log-level\n"
+    "  -G, --group GROUP        group of the sockets (default docker, else berth)\n"
+    "  -D, --debug              debug logging and debug routes\n"
+    "  -l, --log-level LEVEL    debug, info, warn or error (default info)\n"
+    "  -v, --version            print the version\n";
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = str_dup(v);
+}
+
+/* Keys of the config file; values only fill what no flag set. */
+static int apply_config(struct daemon_opts *o, const json_t *cfg, struct err *e)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach ((json_t *)cfg, key, v) {
+		char **dst = !strcmp(key, "data-root")	 ? &o->root
+			     : !strcmp(key, "exec-root") ? &o->run_dir
+			     : !strcmp(key, "pidfile")	 ? &o->pidfile
+			     : !strcmp(key, "group")	 ? &o->group
+			     : !strcmp(key, "log-level") ? &o->log_level
+							 : NULL;
+		if (dst && json_is_string(v)) {
+			if (!*dst)
+				set_str(dst, json_string_value(v));
+		} else if (!strcmp(key, "debug") && json_is_boolean(v)) {
+			o->debug = o->debug || json_is_true(v);
+		} else if (!strcmp(key, "hosts") && json_is_array(v)) {
+			size_t i;
+			json_t *h;
+			bool flags_set = o->hosts[0] != NULL;
+			json_array_foreach (v, i, h) {
+				if (!json_is_string(h))
+					return err_invalid(e, "%s: hosts[%zu]: expected a string",
+							   o->config_file, i);
+				if (!flags_set)
+					strv_push(&o->hosts, json_string_value(h));
+			}
+		} else {
+			return err_invalid(e, "%s: unknown or mistyped configuration key '%s'",
+					   o->config_file, key);
+		}
+	}
+	return 0;
+}
+
+static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err *e)
+{
+	static const struct option longopts[] = {{"host", required_argument, NULL, 'H'},
+						 {"root", required_argument, NULL, 'r'},
+						 {"data-root", required_argument, NULL, 'r'},
+						 {"run-dir", required_argument, NULL, 'R'},
+						 {"exec-root", required_argument, NULL, 'R'},
+						 {"pidfile", required_argument, NULL, 'p'},
+						 {"config-file", required_argument, NULL, 'c'},
+						 {"group", required_argument, NULL, 'G'},
+						 {"debug", no_argument, NULL, 'D'},
+						 {"log-level", required_argument, NULL, 'l'},
+						 {"help", no_argument, NULL, 'h'},
+						 {"version", no_argument, NULL, 'v'},
+						 {NULL, 0, NULL, 0}};
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+H:p:G:Dl:hv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			strv_push(&o->hosts, optarg);
+			break;
+		case 'r':
+			set_str(&o->root, optarg);
+			break;
+		case 'R':
+			set_str(&o->run_dir, optarg);
+			break;
+		case 'p':
+			set_str(&o->pidfile, optarg);
+			break;
+		case 'c':
+			set_str(&o->config_file, optarg);
+			break;
+		case 'G':
+			set_str(&o->group, optarg);
+			break;
+		case 'D':
+			o->debug = true;
+			break;
+		case 'l':
+			set_str(&o->log_level, optarg);
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 1;
+		case 'v':
+			printf("berth version %s\n", BERTH_VERSION);
+			return 1;
+		default:
+			return err_invalid(e, "unknown or incomplete option '%s'\n\n%s",
+					   argv[optind - 1], usage_text);
+		}
+	}
+	if (optind < argc)
+		return err_invalid(e, "unexpected argument '%s'\n\n%s", argv[optind], usage_text);
+	return 0;
+}
+
+int daemon_parse_opts(int argc, char **argv, struct daemon_opts *o, struct err *e)
+{
+	memset(o, 0, sizeof(*o));
+	o->hosts = xcalloc(1, sizeof(char *));
+	int r = parse_flags(argc, argv, o, e);
+	if (r != 0)
+		return r;
+	if (o->config_file) {
+		_cleanup_json_ json_t *cfg = jx_load_file(o->config_file, e);
+		if (!cfg)
+			return err_wrap(e, "config file");
+		if (!json_is_object(cfg))
+			return err_invalid(e, "%s: expected a JSON object", o->config_file);
+		if (apply_config(o, cfg, e) < 0)
+			return -1;
+	}
+	if (!o->root)
+		o->root = str_dup(BERTH_DEFAULT_ROOT);
+	if (!o->run_dir)
+		o->run_dir = str_dup(BERTH_DEFAULT_RUN_DIR);
+	if (!o->pidfile)
+		o->pidfile = str_printf("%s/berthd.pid", o->run_dir);
+	if (!o->hosts[0])
+		strv_push_take(&o->hosts, str_printf("unix://%s/berth.sock", o->run_dir));
+	return 0;
+}
+
+void daemon_opts_release(struct daemon_opts *o)
+{
+	strv_free(o->hosts);
+	free(o->root);
+	free(o->run_dir);
+	free(o->pidfile);
+	free(o->group);
+	free(o->config_file);
+	free(o->log_level);
+	memset(o, 0, sizeof(*o));
+}

@@ -1,0 +1,109 @@
+/* engine: the daemon object's lifecycle: directories, root lock, daemon ID, stores. */
+#include "engine/engine_priv.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/id.h"
+#include "util/str.h"
+
+/* A UUID-looking ID kept in root/engine-id, like dockerd's /info ID. */
+static int load_engine_id(struct engine *eng, struct err *e)
+{
+	_cleanup_free_ char *path = str_printf("%s/engine-id", eng->root);
+	_cleanup_free_ char *s = fs_exists(path) ? fs_read_file(path, NULL, NULL) : NULL;
+	if (s && strlen(s) == 36) {
+		memcpy(eng->id, s, 37);
+		return 0;
+	}
+	char hex[ID_HEX_LEN + 1];
+	if (id_generate(hex, e) < 0)
+		return -1;
+	snprintf(eng->id, sizeof(eng->id), "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
+		 hex + 16, hex + 20);
+	return store_write_file(path, eng->id, strlen(eng->id), 0600, e);
+}
+
+static int engine_dirs(struct engine *eng, const struct engine_config *cfg, struct err *e)
+{
+	if (store_mkdir(cfg->root, 0711, e) < 0 || store_mkdir(cfg->run_dir, 0700, e) < 0)
+		return -1;
+	char buf[PATH_MAX];
+	if (!realpath(cfg->root, buf))
+		return err_sys(e, "resolve root directory %s", cfg->root);
+	eng->root = str_dup(buf);
+	if (!realpath(cfg->run_dir, buf))
+		return err_sys(e, "resolve run directory %s", cfg->run_dir);
+	eng->run_dir = str_dup(buf);
+	return 0;
+}
+
+struct engine *engine_new(const struct engine_config *cfg, char ***warnings, struct err *e)
+{
+	struct engine *eng = xcalloc(1, sizeof(*eng));
+	eng->lock_fd = -1;
+	eng->debug = cfg->debug;
+	events_init(eng);
+	_cleanup_strv_ char **warn = xcalloc(1, sizeof(char *));
+	if (engine_dirs(eng, cfg, e) < 0 || (eng->lock_fd = store_lock_root(eng->root, e)) < 0 ||
+	    load_engine_id(eng, e) < 0) {
+		engine_free(eng);
+		return NULL;
+	}
+	_cleanup_free_ char *imgdir = str_printf("%s/image", eng->root);
+	eng->images = image_store_open(imgdir, &warn, e);
+	if (!eng->images) {
+		engine_free(eng);
+		return NULL;
+	}
+	if (warnings)
+		*warnings = TAKE_PTR(warn);
+	return eng;
+}
+
+void engine_shutdown(struct engine *eng)
+{
+	pthread_mutex_lock(&eng->ev_mu);
+	eng->closing = true;
+	pthread_cond_broadcast(&eng->ev_cond);
+	pthread_mutex_unlock(&eng->ev_mu);
+}
+
+void engine_free(struct engine *eng)
+{
+	if (!eng)
+		return;
+	image_store_free(eng->images);
+	events_release(eng);
+	if (eng->lock_fd >= 0)
+		close(eng->lock_fd);
+	free(eng->root);
+	free(eng->run_dir);
+	free(eng);
+}
+
+const char *engine_root(const struct engine *eng)
+{
+	return eng->root;
+}
+
+const char *engine_run_dir(const struct engine *eng)
+{
+	return eng->run_dir;
+}
+
+bool engine_debug(const struct engine *eng)
+{
+	return eng->debug;
+}
+
+const char *engine_id(const struct engine *eng)
+{
+	return eng->id;
+}

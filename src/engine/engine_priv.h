@@ -1,0 +1,30 @@
+/* engine_priv: the engine's state, shared by its files (engine.c, events.c, sysinfo.c,
+ * image.c). Not for use outside src/engine. */
+#ifndef BERTH_ENGINE_PRIV_H
+#define BERTH_ENGINE_PRIV_H
+
+#include <pthread.h>
+
+#include "engine/engine.h"
+
+#define EVENTS_RING 1024
+
+struct engine {
+	char *root, *run_dir;
+	bool debug;
+	char id[40];
+	int lock_fd;
+	struct image_store *images;
+
+	pthread_mutex_t ev_mu;
+	pthread_cond_t ev_cond;
+	struct engine_event ring[EVENTS_RING]; /* seq n lives at ring[n % EVENTS_RING] */
+	uint64_t ev_seq;		       /* last published */
+	int ev_listeners;
+	bool closing;
+};
+
+void events_init(struct engine *eng);
+void events_release(struct engine *eng);
+
+#endif

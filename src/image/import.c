@@ -1,0 +1,179 @@
+/* image/import: a layer tarball streamed in through a pipe to an extraction thread, then
+ * registered as a layer and a one-layer image. The temporary layer directory lives under
+ * layers/ (same filesystem, so the final rename is atomic) with the store's tmp prefix, so an
+ * interrupted import is removed at the next start. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "image/changes.h"
+#include "image/store_priv.h"
+#include "store/store.h"
+#include "store/time.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/str.h"
+
+struct image_import {
+	struct image_store *s;
+	char *comment, *docker_version, *os, *arch;
+	char **changes;
+	char *tmp, *diff;
+	int rfd, wfd;
+	pthread_t worker;
+	bool started, finished;
+	struct image_tar_result res;
+	struct err err;
+	int rc;
+};
+
+static void *import_worker(void *arg)
+{
+	struct image_import *imp = arg;
+	imp->rc = image_tar_extract(imp->rfd, imp->diff, &imp->res, &imp->err);
+	/* A writer still sending after a failure gets EPIPE instead of blocking. */
+	close(TAKE_FD(imp->rfd));
+	return NULL;
+}
+
+static int import_prepare(struct image_import *imp, struct err *e)
+{
+	imp->tmp = str_printf("%s/" STORE_TMP_PREFIX "import-XXXXXX", imp->s->layers_dir);
+	if (!mkdtemp(imp->tmp)) {
+		free(imp->tmp);
+		imp->tmp = NULL;
+		return err_sys(e, "create temporary layer directory");
+	}
+	imp->diff = str_printf("%s/diff", imp->tmp);
+	if (mkdir(imp->diff, 0755) < 0)
+		return err_sys(e, "mkdir %s", imp->diff);
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_sys(e, "pipe");
+	imp->rfd = p[0];
+	imp->wfd = p[1];
+	fcntl(imp->wfd, F_SETPIPE_SZ, 1 << 20); /* fewer wake-ups; a smaller pipe still works */
+	int r = pthread_create(&imp->worker, NULL, import_worker, imp);
+	if (r != 0)
+		return err_errno(e, r, "start import thread");
+	imp->started = true;
+	return 0;
+}
+
+struct image_import *image_import_start(struct image_store *s, const struct image_import_opts *o,
+					struct err *e)
+{
+	/* Bad changes are refused before any data is read, as dockerd does. */
+	_cleanup_json_ json_t *probe = image_config_new_container_config();
+	if (image_changes_apply(probe, o->changes, e) < 0)
+		return NULL;
+	struct image_import *imp = xcalloc(1, sizeof(*imp));
+	imp->s = s;
+	imp->rfd = imp->wfd = -1;
+	imp->comment = str_dup(o->comment);
+	imp->docker_version = str_dup(o->docker_version);
+	imp->os = str_dup(o->os);
+	imp->arch = str_dup(o->arch);
+	imp->changes = strv_copy(o->changes);
+	if (import_prepare(imp, e) < 0) {
+		image_import_free(imp);
+		return NULL;
+	}
+	return imp;
+}
+
+int image_import_write(struct image_import *imp, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0 && imp->wfd >= 0) {
+		ssize_t n = write(imp->wfd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1; /* EPIPE: the extraction has stopped */
+		p += n;
+		len -= (size_t)n;
+	}
+	return imp->wfd >= 0 ? 0 : -1;
+}
+
+static void import_wait(struct image_import *imp)
+{
+	if (imp->wfd >= 0)
+		close(TAKE_FD(imp->wfd));
+	if (imp->started) {
+		pthread_join(imp->worker, NULL);
+		imp->started = false;
+	}
+}
+
+/* mu held: the extracted layer becomes a layer, its config an image. */
+static struct image *import_commit_locked(struct image_import *imp, struct err *e)
+{
+	struct image_store *s = imp->s;
+	char chain[IMAGE_DIGEST_LEN + 1];
+	if (layer_register_locked(s, imp->tmp, NULL, &imp->res, chain, e) < 0)
+		return NULL;
+	struct image_import_opts o = {imp->comment, imp->changes, imp->docker_version, imp->os,
+				      imp->arch};
+	_cleanup_json_ json_t *cfg = import_build_config(&o, imp->res.diff_id, store_time_now(), e);
+	if (!cfg)
+		return NULL;
+	_cleanup_free_ char *raw = jx_dumps(cfg);
+	size_t len = strlen(raw);
+	char id[IMAGE_DIGEST_LEN + 1];
+	image_sha256_buf(raw, len, id);
+	struct image *img = store_find_locked(s, id);
+	if (img)
+		return image_hold(img);
+	_cleanup_free_ char *path = str_printf("%s/%s.json", s->configs_dir, image_digest_hex(id));
+	if (store_write_file(path, raw, len, 0600, e) < 0)
+		return NULL;
+	img = image_from_config(s, id, raw, len, e);
+	if (!img) {
+		unlink(path);
+		return NULL;
+	}
+	store_add_locked(s, img);
+	return image_hold(img);
+}
+
+struct image *image_import_finish(struct image_import *imp, struct err *e)
+{
+	import_wait(imp);
+	imp->finished = true;
+	if (imp->rc < 0) {
+		*e = imp->err;
+		return NULL;
+	}
+	pthread_mutex_lock(&imp->s->mu);
+	struct image *img = import_commit_locked(imp, e);
+	if (!img)
+		layer_gc_locked(imp->s, NULL, NULL); /* a registered but unused layer goes */
+	pthread_mutex_unlock(&imp->s->mu);
+	return img;
+}
+
+void image_import_free(struct image_import *imp)
+{
+	if (!imp)
+		return;
+	import_wait(imp);
+	if (imp->rfd >= 0)
+		close(imp->rfd);
+	if (imp->tmp)
+		fs_rm_rf(imp->tmp, NULL); /* gone already when the layer was registered */
+	free(imp->tmp);
+	free(imp->diff);
+	free(imp->comment);
+	free(imp->docker_version);
+	free(imp->os);
+	free(imp->arch);
+	strv_free(imp->changes);
+	free(imp);
+}
