@@ -84,10 +84,13 @@ int cgroup_is_frozen(struct cgroup *cg, struct err *e);
 /* Signals every member (kill --all, delete --force): freeze, signal, thaw, as runc; a
  * paused container is running afterwards. Doesn't wait for the members to exit. */
 int cgroup_kill_all(struct cgroup *cg, int sig, struct err *e);
-/* Removes the directories cgroup_create made, sub-cgroups first, retrying while members
- * are still leaving (EBUSY, about a second); missing ones are fine. Directories that
- * existed before (a shared or pre-made cgroupsPath) stay; parents berth made go when no
- * one else uses them. */
+/* Undoes cgroup_create after a failed create: only what it made goes (a pre-existing
+ * cgroup, e.g. one found frozen, stays as it was). */
+int cgroup_undo_create(struct cgroup *cg, struct err *e);
+/* Removes the container's directories (as runc, also one that existed before create),
+ * sub-cgroups first, retrying while members are still leaving (EBUSY, about a second);
+ * missing ones are fine, a pre-existing one still in use by others (a shared cgroupsPath)
+ * stays. Parents berth made go when no one else uses them. */
 int cgroup_destroy(struct cgroup *cg, struct err *e);
 /* Stats in runc's `events --stats` "data" shape (types.Stats: cpu, cpuset, memory, pids,
  * blkio, hugetlb, intel_rdt, network_interfaces; Go's field names and omitempty). Values

@@ -338,8 +338,9 @@ static int remove_tree(const char *dir)
 	return errno;
 }
 
-/* The container's own directories, retried while members are still leaving. */
-static int destroy_leaves(struct cgroup *cg, struct err *e)
+/* The container's own directories, retried while members are still leaving; with
+ * only_created, those that existed before cgroup_create are left alone. */
+static int destroy_leaves(struct cgroup *cg, bool only_created, struct err *e)
 {
 	long delay = 10;
 	const char *busy = NULL;
@@ -352,6 +353,8 @@ static int destroy_leaves(struct cgroup *cg, struct err *e)
 			const char *p = cg->hiers[i].path;
 			/* As runc, the container's own directory goes even when it existed
 			 * before; one that others still use (shared cgroupsPath) stays. */
+			if (only_created && !cg_created(cg, p))
+				continue;
 			int r = remove_tree(p);
 			if (r == EBUSY && !cg_created(cg, p))
 				r = 0;
@@ -366,9 +369,9 @@ static int destroy_leaves(struct cgroup *cg, struct err *e)
 	return err_errno(e, err, "remove cgroup %s", busy);
 }
 
-int cgroup_destroy(struct cgroup *cg, struct err *e)
+static int destroy(struct cgroup *cg, bool only_created, struct err *e)
 {
-	if (destroy_leaves(cg, e) < 0)
+	if (destroy_leaves(cg, only_created, e) < 0)
 		return -1;
 	/* Parents berth made go too, unless someone else uses them by now. */
 	size_t n = strv_len(cg->created);
@@ -377,4 +380,14 @@ int cgroup_destroy(struct cgroup *cg, struct err *e)
 		    errno != ENOTEMPTY)
 			return err_sys(e, "remove cgroup %s", cg->created[n]);
 	return 0;
+}
+
+int cgroup_destroy(struct cgroup *cg, struct err *e)
+{
+	return destroy(cg, false, e);
+}
+
+int cgroup_undo_create(struct cgroup *cg, struct err *e)
+{
+	return destroy(cg, true, e);
 }

@@ -38,7 +38,7 @@ static const struct cli_opt create_opts[] = {
     {"preserve-fds", 0, true, O_PRESERVE_FDS,
      "pass N additional file descriptors to the container"},
     {"detach", 'd', false, O_DETACH, "detach from the container's process"},
-    {"keep", 0, false, O_IGNORED, "do not delete the container after it exits"},
+    {"keep", 0, false, O_KEEP, "do not delete the container after it exits"},
     {"no-subreaper", 0, false, O_IGNORED, "disable the use of the subreaper"},
     {0},
 };

@@ -94,7 +94,7 @@ static void create_rollback(struct create_ctx *c)
 		}
 	}
 	if (c->cg && c->cg_created)
-		cgroup_destroy(c->cg, &ignore);
+		cgroup_undo_create(c->cg, &ignore);
 	if (c->dir)
 		fs_rm_rf(c->dir, &ignore);
 }

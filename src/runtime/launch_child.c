@@ -186,6 +186,7 @@ static int setup_rootfs(struct launch *l, int fd, struct err *e)
 	    .no_pivot = l->no_pivot,
 	    .userns = s->ns[NS_USER].enabled,
 	    .new_cgroupns = s->ns[NS_CGROUP].enabled && !s->ns[NS_CGROUP].path,
+	    .mount_fds = l->mount_fds,
 	};
 	struct sync_msg m;
 	if (rootfs_prepare(s, &ro, e) < 0)
