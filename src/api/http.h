@@ -72,8 +72,8 @@ void api_reply_stream(struct api_req *req, unsigned status, const char *type, ap
 void api_reply_chunked(struct api_req *req, unsigned status, const char *type, char *data);
 
 /* Hijacking: 101 Switching Protocols with Upgrade: tcp, then fn owns the raw socket (sock,
- * bytes the client sent past the request head in extra) on its own thread until it
- * returns; the socket is closed after. arg is freed with free_arg. */
+ * blocking; bytes the client sent past the request head in extra) on its own thread until
+ * it returns; the socket is closed after. arg is freed with free_arg. */
 typedef void api_hijack_fn(void *arg, int sock, const char *extra, size_t extra_len);
 void api_reply_upgrade(struct api_req *req, const char *content_type, api_hijack_fn *fn, void *arg,
 		       void (*free_arg)(void *));

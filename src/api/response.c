@@ -1,5 +1,6 @@
 /* api/response: building replies: JSON documents and errors the way dockerd writes them
  * (trailing newline, exact Content-Type), chunked streams, and 101 upgrades for hijacking. */
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -165,6 +166,10 @@ struct hijack {
 static void *hijack_thread(void *p)
 {
 	struct hijack *h = p;
+	/* libmicrohttpd's sockets are non-blocking; sessions get a plain blocking one */
+	int fl = fcntl(h->sock, F_GETFL);
+	if (fl >= 0)
+		fcntl(h->sock, F_SETFL, fl & ~O_NONBLOCK);
 	h->fn(h->arg, h->sock, h->extra, h->extra_len);
 	MHD_upgrade_action(h->urh, MHD_UPGRADE_ACTION_CLOSE);
 	if (h->free_arg)

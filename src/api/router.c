@@ -135,9 +135,9 @@ bool api_split_version(const char *path, unsigned *version, const char **rest)
 		if (!isdigit((unsigned char)*p))
 			return false;
 		for (int n = 0; isdigit((unsigned char)*p); n++)
-			min = n < 4 ? min * 10 + (unsigned)(*p++ - '0') : (p++, 10000);
+			min = n < 3 ? min * 10 + (unsigned)(*p++ - '0') : (p++, 999);
 	}
-	if (*p != '/' || maj > 1000 || min > 999)
+	if (*p != '/')
 		return false;
 	*version = API_VERSION(maj, min);
 	*rest = p;
