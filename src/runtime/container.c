@@ -113,6 +113,19 @@ static int prepare_fifo(const char *dir, int *fd, struct err *e)
 	return 0;
 }
 
+/* run: the process is started already (it didn't wait for `start`). */
+static int run_poststart(const struct spec *s, const struct launch *l, pid_t pid, struct err *e)
+{
+	const struct spec_hooks *h = &s->hooks;
+	if (!h->n[HOOK_POSTSTART])
+		return 0;
+	_cleanup_free_ char *st =
+	    launch_hook_state(l->id, l->bundle, s->annotations, pid, "running");
+	if (hooks_run(h->list[HOOK_POSTSTART], h->n[HOOK_POSTSTART], st, e) < 0)
+		return err_wrap(e, "poststart hook");
+	return 0;
+}
+
 /* A frozen cgroup would hang the container's setup; a populated one is shared. */
 static int check_cgroup_usable(struct cgroup *cg, struct err *e)
 {
@@ -149,8 +162,8 @@ static int save_new_state(const struct container_opts *o, const struct spec *s,
 
 /* Creates the container; with console_out the pty master is returned instead of being
  * sent to the console socket (foreground run). */
-int container_create_internal(const struct container_opts *o, bool detached, int *console_out,
-			      struct err *e)
+int container_create_internal(const struct container_opts *o, bool detached, bool start_now,
+			      int *console_out, pid_t *pid_out, struct err *e)
 {
 	_cleanup_spec_ struct spec *s = spec_load(o->bundle, e);
 	if (!s)
@@ -182,11 +195,12 @@ int container_create_internal(const struct container_opts *o, bool detached, int
 		if (r == 0)
 			r = cgroup_apply_spec(c.cg, s, e);
 	}
-	if (r == 0)
+	if (r == 0 && !start_now)
 		r = prepare_fifo(c.dir, &fifo, e);
 	if (r == 0) {
 		l.cg = c.cg;
 		l.fifo_fd = fifo;
+		l.start_now = start_now;
 		r = launch_process(&l, e);
 		c.pid = l.pid;
 	}
@@ -204,6 +218,10 @@ int container_create_internal(const struct container_opts *o, bool detached, int
 		r = save_new_state(o, s, &c, e);
 	if (r == 0)
 		r = write_pid_file(o->pid_file, c.pid, e);
+	if (r == 0 && start_now)
+		r = run_poststart(s, &l, c.pid, e);
+	if (r == 0 && pid_out)
+		*pid_out = c.pid;
 	if (r < 0)
 		create_rollback(&c);
 	seccomp_filter_free(sf);
@@ -215,5 +233,5 @@ int container_create_internal(const struct container_opts *o, bool detached, int
 
 int container_create(const struct container_opts *o, struct err *e)
 {
-	return container_create_internal(o, true, NULL, e);
+	return container_create_internal(o, true, false, NULL, NULL, e);
 }

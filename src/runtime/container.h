@@ -23,9 +23,10 @@ struct container_opts {
 };
 
 int container_create(const struct container_opts *o, struct err *e);
-/* create for run: attached (console_out gets the pty master) or detached. */
-int container_create_internal(const struct container_opts *o, bool detached, int *console_out,
-			      struct err *e);
+/* create for run: attached (console_out gets the pty master) or detached; with start_now
+ * the process doesn't wait for `start` (no exec fifo) and poststart hooks run here. */
+int container_create_internal(const struct container_opts *o, bool detached, bool start_now,
+			      int *console_out, pid_t *pid_out, struct err *e);
 int container_start(const char *root, const char *id, struct err *e);
 /* create + start; in the foreground waits and sets *status to the exit status
  * (128+signal when killed), then deletes the container. */

@@ -22,32 +22,20 @@
 int container_run(const struct container_opts *o, int *status, struct err *e)
 {
 	*status = 0;
-	if (o->detach) {
-		if (container_create_internal(o, true, NULL, e) < 0)
-			return -1;
-		if (container_start(o->root, o->id, e) < 0) {
-			struct err ignore = ERR_INIT;
-			container_delete(o->root, o->id, true, &ignore);
-			return -1;
-		}
-		return 0;
-	}
+	/* One process creates and starts: the init needn't wait for a `start`. */
+	if (o->detach)
+		return container_create_internal(o, true, true, NULL, NULL, e);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigset_t old;
 	fg_block_signals(&old);
 	_cleanup_close_ int console = -1;
+	pid_t pid = 0;
+	if (container_create_internal(o, false, true, &console, &pid, e) < 0) {
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return -1;
+	}
+	int r = fg_wait(pid, console, &old, status, e);
 	struct err ignore = ERR_INIT;
-	if (container_create_internal(o, false, &console, e) < 0) {
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return -1;
-	}
-	_cleanup_state_ struct container_state *s = state_load(o->root, o->id, e);
-	if (!s || container_start(o->root, o->id, e) < 0) {
-		container_delete(o->root, o->id, true, &ignore);
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		return -1;
-	}
-	int r = fg_wait(s->pid, console, &old, status, e);
 	if (!o->keep && container_delete(o->root, o->id, true, &ignore) < 0)
 		log_warn("delete %s: %s", o->id, ignore.msg);
 	return r;

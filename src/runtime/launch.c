@@ -71,11 +71,22 @@ static int run_parent_hooks(struct launch *l, pid_t pid, struct err *e)
 /* Moving a process between cgroups waits for an RCU grace period (the kernel's
  * threadgroup rwsem), a millisecond or more. Without a new cgroup namespace (which must be
  * created inside the cgroup) the init is moved instead of stage 1, while it prepares its
- * root filesystem; it runs nothing of the container's before SYNC_HOOKS is answered. */
-static bool late_cgroup(const struct launch *l)
+ * root filesystem; it waits for SYNC_CGROUP_DONE before anything of the container's runs.
+ * Each wait for another process costs a cross-CPU wake-up, so messages the other side
+ * only needs later are sent unasked (GO is not needed then at all). */
+bool launch_late_cgroup(const struct launch *l)
 {
+	if (!l->cg || l->is_exec)
+		return false;
 	const struct spec_namespace *cns = &l->spec->ns[NS_CGROUP];
-	return l->cg && !l->is_exec && !(cns->enabled && !cns->path);
+	return !(cns->enabled && !cns->path);
+}
+
+bool launch_hooks_sync(const struct launch *l)
+{
+	const struct spec_hooks *h = &l->spec->hooks;
+	return !l->is_exec &&
+	       (h->n[HOOK_PRESTART] || h->n[HOOK_CREATE_RUNTIME] || h->n[HOOK_CREATE_CONTAINER]);
 }
 
 /* Answers the child's requests until it is ready. */
@@ -100,7 +111,9 @@ static int parent_converse(struct launch *l, int fd, pid_t stage1, struct err *e
 			l->pid = m.value;
 			/* Late join (see launch_process): the init is setting up its root
 			 * meanwhile; it can't pass SYNC_HOOKS before we answer it. */
-			if (late_cgroup(l) && cgroup_enter(l->cg, l->pid, e) < 0)
+			if (launch_late_cgroup(l) &&
+			    (cgroup_enter(l->cg, l->pid, e) < 0 ||
+			     sync_send(fd, SYNC_CGROUP_DONE, l->pid, e) < 0))
 				return err_wrap(e, "join cgroup");
 			break;
 		case SYNC_HOOKS:
@@ -156,9 +169,9 @@ int launch_process(struct launch *l, struct err *e)
 	log_debug("%s: starting %s process", l->id, l->is_exec ? "exec" : "init");
 	if (l->is_exec && l->cg)
 		r = cgroup_enter_exec(l->cg, stage1, l->join_pid, l->sub_cgroups, e);
-	else if (l->cg && !late_cgroup(l) && cgroup_enter(l->cg, stage1, e) < 0)
+	else if (l->cg && !launch_late_cgroup(l) && cgroup_enter(l->cg, stage1, e) < 0)
 		r = err_wrap(e, "join cgroup");
-	if (r == 0)
+	if (r == 0 && !launch_late_cgroup(l))
 		r = sync_send(fd, SYNC_GO, 0, e);
 	if (r == 0)
 		r = parent_converse(l, fd, stage1, e);

@@ -22,6 +22,7 @@ struct launch {
 	pid_t join_pid;
 	bool no_pivot, no_new_keyring;
 	int fifo_fd;	  /* init: O_PATH fd of exec.fifo to block on until start */
+	bool start_now;	  /* init: don't wait for start (run creates and starts in one go) */
 	int preserve_fds; /* fds 3..3+n-1 stay open in the container */
 
 	int *mount_fds; /* stage 1 (user namespace): bind sources opened early */
@@ -31,6 +32,12 @@ struct launch {
 	int console; /* pty master when proc->terminal, else -1 */
 	int sync_fd; /* exec: still open; EOF means the exec succeeded */
 };
+
+/* Whether the init joins its cgroup late, while it prepares its root (see launch.c). */
+bool launch_late_cgroup(const struct launch *l);
+/* Whether the init must stop for the runtime's prestart/createRuntime hooks or needs its
+ * pid for createContainer hooks. */
+bool launch_hooks_sync(const struct launch *l);
 
 /* Forks, sets the process up and returns once it is ready (init: waiting for start;
  * exec: about to execve). On failure nothing of the process is left. */

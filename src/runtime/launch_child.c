@@ -126,7 +126,7 @@ void launch_stage1(struct launch *l, int fd)
 	struct err e = ERR_INIT;
 	struct sync_msg m;
 	reset_signals();
-	if (sync_expect(fd, SYNC_GO, &m, &e) < 0)
+	if (!launch_late_cgroup(l) && sync_expect(fd, SYNC_GO, &m, &e) < 0)
 		_exit(1);
 	/* The debug texts runc's nsexec prints; its conformance tests look for them. */
 	log_debug("nsexec container setup");
@@ -188,15 +188,21 @@ static int setup_rootfs(struct launch *l, int fd, struct err *e)
 	    .new_cgroupns = s->ns[NS_CGROUP].enabled && !s->ns[NS_CGROUP].path,
 	    .mount_fds = l->mount_fds,
 	};
-	struct sync_msg m;
+	struct sync_msg m = {0};
 	if (rootfs_prepare(s, &ro, e) < 0)
 		return -1;
-	if (sync_send(fd, SYNC_HOOKS, 0, e) < 0 || sync_expect(fd, SYNC_HOOKS_ACK, &m, e) < 0)
+	/* Usually already queued: the parent moved us while we mounted. */
+	if (launch_late_cgroup(l) && sync_expect(fd, SYNC_CGROUP_DONE, &m, e) < 0)
 		return -1;
-	if (chdir(s->root_path) < 0)
-		return err_sys(e, "chdir %s", s->root_path);
-	if (hook_in_container(l, HOOK_CREATE_CONTAINER, m.value, e) < 0)
-		return -1;
+	if (launch_hooks_sync(l)) {
+		if (sync_send(fd, SYNC_HOOKS, 0, e) < 0 ||
+		    sync_expect(fd, SYNC_HOOKS_ACK, &m, e) < 0)
+			return -1;
+		if (chdir(s->root_path) < 0)
+			return err_sys(e, "chdir %s", s->root_path);
+		if (hook_in_container(l, HOOK_CREATE_CONTAINER, m.value, e) < 0)
+			return -1;
+	}
 	return rootfs_pivot(s, &ro, e);
 }
 
@@ -258,7 +264,7 @@ static void stage2(struct launch *l, int fd)
 	if (sync_send(fd, SYNC_READY, 0, &e) < 0)
 		_exit(1);
 	if (!l->is_exec) {
-		if (wait_for_start(l, &e) < 0 ||
+		if ((!l->start_now && wait_for_start(l, &e) < 0) ||
 		    hook_in_container(l, HOOK_START_CONTAINER, getpid(), &e) < 0) {
 			fprintf(stderr, "berth: %s\n", e.msg);
 			_exit(1);
