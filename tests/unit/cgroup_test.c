@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -264,15 +265,18 @@ static void child_loop(int cmd, int res)
 	while (read(cmd, &c, 1) == 1) {
 		char out[2] = {'k', 'k'};
 		if (c == 'm') {
-			/* Charge some memory to the cgroup. */
-			char *p = malloc(8 << 20);
-			if (p)
+			/* Charge some memory to the cgroup (mmap: no allocator, ASan's
+			 * included, stands between us and the kernel's accounting). */
+			char *p = mmap(NULL, 8 << 20, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p != MAP_FAILED)
 				memset(p, 1, 8 << 20);
 		} else if (c == 'b') {
 			/* More than the test's limit: the OOM killer ends us here. */
 			for (int i = 0; i < 64; i++) {
-				char *p = malloc(1 << 20);
-				if (p)
+				char *p = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+					       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+				if (p != MAP_FAILED)
 					memset(p, 1, 1 << 20);
 			}
 		} else if (c == 'd') {
