@@ -118,10 +118,14 @@ static json_t *list_item(struct api_req *req, const struct list_opts *o, struct 
 	return api_image_summary_json(req, img, tags, digests);
 }
 
+struct item {
+	int64_t created; /* ns: a stable order within the same second */
+	json_t *j;
+};
+
 static int by_created_desc(const void *a, const void *b)
 {
-	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "Created"));
-	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "Created"));
+	int64_t x = ((const struct item *)a)->created, y = ((const struct item *)b)->created;
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
@@ -142,20 +146,20 @@ void api_images_list(struct api_req *req)
 	}
 	size_t n;
 	struct image **imgs = engine_image_list(req->eng, &n);
-	json_t **items = xcalloc(n + 1, sizeof(*items));
+	struct item *items = xcalloc(n + 1, sizeof(*items));
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (o.dangling_only && engine_image_has_children(req->eng, imgs[i]->id))
 			continue; /* dangling=true considers only heads */
 		json_t *it = list_item(req, &o, imgs[i]);
 		if (it)
-			items[k++] = it;
+			items[k++] = (struct item){imgs[i]->created, it};
 	}
 	image_list_free(imgs, n);
 	qsort(items, k, sizeof(*items), by_created_desc);
 	json_t *out = json_array();
 	for (size_t i = 0; i < k; i++)
-		json_array_append_new(out, items[i]);
+		json_array_append_new(out, items[i].j);
 	free(items);
 	api_reply_json(req, 200, out);
 }

@@ -154,11 +154,12 @@ static int start_listener(struct api_server *srv, struct api_listener *l, struct
 		return -1;
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_AUTO | MHD_ALLOW_UPGRADE | MHD_USE_ITC | MHD_USE_ERROR_LOG;
-	l->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET,
-				l->fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024),
-				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+	/* the logger first, so that option errors already go through it */
+	l->d = MHD_start_daemon(
+	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(256 * 1024), MHD_OPTION_END);
 	if (!l->d)
 		return err_set(e, ERR_INTERNAL, 0, "start HTTP server on %s", l->path);
 	return 0;

@@ -114,6 +114,8 @@ struct image *image_from_config(struct image_store *s, const char *id, const cha
 
 struct image *store_find_locked(struct image_store *s, const char *id)
 {
+	if (!id)
+		return NULL;
 	for (size_t i = 0; i < s->n_images; i++)
 		if (!strcmp(s->images[i]->id, id))
 			return s->images[i];

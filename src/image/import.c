@@ -149,12 +149,16 @@ struct image *image_import_finish(struct image_import *imp, struct err *e)
 	imp->finished = true;
 	if (imp->rc < 0) {
 		*e = imp->err;
+		/* gone before the client hears of the failure */
+		fs_rm_rf(imp->tmp, NULL);
 		return NULL;
 	}
 	pthread_mutex_lock(&imp->s->mu);
 	struct image *img = import_commit_locked(imp, e);
-	if (!img)
+	if (!img) {
+		fs_rm_rf(imp->tmp, NULL);
 		layer_gc_locked(imp->s, NULL, NULL); /* a registered but unused layer goes */
+	}
 	pthread_mutex_unlock(&imp->s->mu);
 	return img;
 }

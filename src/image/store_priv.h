@@ -26,7 +26,7 @@ struct image_store {
 /* Parses config bytes into an image (refcount 1) with chain IDs; sizes from s->layers. */
 struct image *image_from_config(struct image_store *s, const char *id, const char *raw, size_t len,
 				struct err *e);
-/* mu held: lookups in the in-memory index. */
+/* mu held: lookups in the in-memory index (id may be NULL: not found). */
 struct image *store_find_locked(struct image_store *s, const char *id);
 /* GetImage resolution (see image_store_get); not held. */
 struct image *store_get_locked(struct image_store *s, const char *name, struct err *e);
