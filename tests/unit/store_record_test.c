@@ -23,7 +23,8 @@ static void test_records(const char *dir)
 	ok(stat(p, &st) == 0 && (st.st_mode & 0777) == 0600, "records are 0600");
 	_cleanup_json_ json_t *back = store_load_json(p, &e);
 	is_str(json_string_value(json_object_get(back, "k")), "v", "load it back");
-	ok(store_save_json(p, json_pack("{s:i}", "k", 2), &e) == 0, "replace it");
+	_cleanup_json_ json_t *j2 = json_pack("{s:i}", "k", 2);
+	ok(store_save_json(p, j2, &e) == 0, "replace it");
 	_cleanup_free_ char *leftover = str_printf("%s/" STORE_TMP_PREFIX "a.json-XXXX", dir);
 	fs_write_atomic(leftover, "x", 1, 0600, NULL);
 	_cleanup_free_ char *tmpdir = str_printf("%s/" STORE_TMP_PREFIX "dir", dir);
