@@ -8,22 +8,30 @@
 #include "util/json.h"
 #include "util/str.h"
 
-/* LogImageEvent: attributes are the name plus the image's labels. */
-static void image_event(struct engine *eng, const char *id, const char *name, const char *action)
+/* LogImageEvent: attributes are the name plus the image's labels (img, when the caller has
+ * it, else looked up: gone images have none). */
+static void image_event_of(struct engine *eng, struct image *img, const char *id, const char *name,
+			   const char *action)
 {
 	json_t *attrs = json_object();
-	struct image *img = image_store_get(eng->images, id, NULL);
-	if (img) {
+	struct image *held = img ? image_hold(img) : image_store_get(eng->images, id, NULL);
+	if (held) {
 		const char *k;
 		json_t *v;
-		json_object_foreach (json_object_get(image_container_config(img), "Labels"), k, v) {
+		json_object_foreach (json_object_get(image_container_config(held), "Labels"), k,
+				     v) {
 			if (json_is_string(v))
 				json_object_set(attrs, k, v);
 		}
-		image_put(img);
+		image_put(held);
 	}
 	json_object_set_new(attrs, "name", json_string(name));
 	engine_event_publish(eng, "image", action, id, attrs);
+}
+
+static void image_event(struct engine *eng, const char *id, const char *name, const char *action)
+{
+	image_event_of(eng, NULL, id, name, action);
 }
 
 struct image *engine_image_get(struct engine *eng, const char *name, struct err *e)
@@ -100,10 +108,11 @@ int engine_image_remove(struct engine *eng, const char *name, bool force, bool p
 	int r = image_store_remove(eng->images, name, force, prune, NULL, NULL, res, e);
 	for (size_t i = 0; i < res->n; i++) {
 		const struct image_rm_item *it = &res->items[i];
+		struct image *known = img && !strcmp(img->id, it->id) ? img : NULL;
 		if (!it->deleted)
-			image_event(eng, it->id, it->id, "untag");
+			image_event_of(eng, known, it->id, it->id, "untag");
 		else if (!strcmp(it->ref, it->id))
-			image_event(eng, it->id, it->id, "delete");
+			image_event_of(eng, known, it->id, it->id, "delete");
 	}
 	image_put(img);
 	return r;

@@ -297,7 +297,7 @@ def test_history(daemon):
 def test_events_of_image_operations(daemon):
     import time
     t0 = time.time()
-    image_id = daemon.import_ok(rootfs_tar("ev"), repo="evimg")
+    image_id = daemon.import_ok(rootfs_tar("ev"), repo="evimg", changes=["LABEL evl=1"])
     daemon.docker("tag", "evimg", "evimg:2")
     daemon.docker("rmi", "-f", image_id)
     r = daemon.request("GET", "/events?since=%.3f&until=%d&%s" % (
@@ -307,6 +307,8 @@ def test_events_of_image_operations(daemon):
            if e["Actor"]["ID"] == image_id]
     assert got == [("tag", "evimg:latest"), ("import", image_id), ("tag", "evimg:2"),
                    ("untag", image_id), ("untag", image_id), ("delete", image_id)]
+    assert all(e["Actor"]["Attributes"].get("evl") == "1" for e in evs
+               if e["Actor"]["ID"] == image_id), "image events carry the image's labels"
 
 
 def test_docker_py(daemon):
