@@ -113,19 +113,6 @@ static int prepare_fifo(const char *dir, int *fd, struct err *e)
 	return 0;
 }
 
-/* run: the process is started already (it didn't wait for `start`). */
-static int run_poststart(const struct spec *s, const struct launch *l, pid_t pid, struct err *e)
-{
-	const struct spec_hooks *h = &s->hooks;
-	if (!h->n[HOOK_POSTSTART])
-		return 0;
-	_cleanup_free_ char *st =
-	    launch_hook_state(l->id, l->bundle, s->annotations, pid, "running");
-	if (hooks_run(h->list[HOOK_POSTSTART], h->n[HOOK_POSTSTART], st, e) < 0)
-		return err_wrap(e, "poststart hook");
-	return 0;
-}
-
 /* A frozen cgroup would hang the container's setup; a populated one is shared. */
 static int check_cgroup_usable(struct cgroup *cg, struct err *e)
 {
@@ -136,6 +123,36 @@ static int check_cgroup_usable(struct cgroup *cg, struct err *e)
 	size_t n = 0;
 	if (cgroup_pids(cg, &pids, &n, &tmp) == 0 && n > 0)
 		log_warn("container's cgroup is not empty: %zu process(es) found", n);
+	return 0;
+}
+
+struct cgroup_job {
+	struct create_ctx *c;
+	const struct spec *s;
+};
+
+/* launch calls this when the cgroup is needed (overlapping the child's setup). */
+static int create_cgroup(void *arg, struct err *e)
+{
+	struct cgroup_job *j = arg;
+	if (cgroup_create(j->c->cg, e) < 0)
+		return -1;
+	j->c->cg_created = true;
+	if (check_cgroup_usable(j->c->cg, e) < 0)
+		return -1;
+	return cgroup_apply_spec(j->c->cg, j->s, e);
+}
+
+/* run: the process is started already (it didn't wait for `start`). */
+static int run_poststart(const struct spec *s, const struct launch *l, pid_t pid, struct err *e)
+{
+	const struct spec_hooks *h = &s->hooks;
+	if (!h->n[HOOK_POSTSTART])
+		return 0;
+	_cleanup_free_ char *st =
+	    launch_hook_state(l->id, l->bundle, s->annotations, pid, "running");
+	if (hooks_run(h->list[HOOK_POSTSTART], h->n[HOOK_POSTSTART], st, e) < 0)
+		return err_wrap(e, "poststart hook");
 	return 0;
 }
 
@@ -189,16 +206,13 @@ int container_create_internal(const struct container_opts *o, bool detached, boo
 	int r = make_state_dir(o, &c.dir, e);
 	if (r == 0 && !(c.cg = cgroup_new(s->cgroups_path, o->id, o->systemd_cgroup, e)))
 		r = -1;
-	if (r == 0 && (r = cgroup_create(c.cg, e)) == 0) {
-		c.cg_created = true;
-		r = check_cgroup_usable(c.cg, e);
-		if (r == 0)
-			r = cgroup_apply_spec(c.cg, s, e);
-	}
 	if (r == 0 && !start_now)
 		r = prepare_fifo(c.dir, &fifo, e);
+	struct cgroup_job job = {.c = &c, .s = s};
 	if (r == 0) {
 		l.cg = c.cg;
+		l.cgroup_prepare = create_cgroup;
+		l.cgroup_arg = &job;
 		l.fifo_fd = fifo;
 		l.start_now = start_now;
 		r = launch_process(&l, e);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -82,6 +83,39 @@ bool launch_late_cgroup(const struct launch *l)
 	return !(cns->enabled && !cns->path);
 }
 
+/* No stage 1 when nothing is joined by path and no user or time namespace is made: one
+ * clone() creates the namespaces and the container process at once. */
+static bool launch_direct(const struct launch *l)
+{
+	if (!launch_late_cgroup(l))
+		return false;
+	for (int t = 0; t < NS_COUNT; t++)
+		if (l->spec->ns[t].enabled && (l->spec->ns[t].path || t == NS_USER || t == NS_TIME))
+			return false;
+	return true;
+}
+
+static int clone_flags(const struct launch *l)
+{
+	int flags = 0;
+	for (int t = 0; t < NS_COUNT; t++)
+		if (l->spec->ns[t].enabled)
+			flags |= spec_ns_clone_flag((enum ns_type)t);
+	return flags;
+}
+
+static int prepare_and_join(struct launch *l, pid_t pid, bool announce, int fd, struct err *e)
+{
+	if (l->cgroup_prepare && l->cgroup_prepare(l->cgroup_arg, e) < 0)
+		return -1;
+	l->cgroup_prepare = NULL;
+	if (announce && sync_send(fd, SYNC_CGROUP_MADE, 0, e) < 0)
+		return -1;
+	if (cgroup_enter(l->cg, pid, e) < 0)
+		return err_wrap(e, "join cgroup");
+	return announce ? sync_send(fd, SYNC_CGROUP_DONE, pid, e) : 0;
+}
+
 bool launch_hooks_sync(const struct launch *l)
 {
 	const struct spec_hooks *h = &l->spec->hooks;
@@ -111,10 +145,8 @@ static int parent_converse(struct launch *l, int fd, pid_t stage1, struct err *e
 			l->pid = m.value;
 			/* Late join (see launch_process): the init is setting up its root
 			 * meanwhile; it can't pass SYNC_HOOKS before we answer it. */
-			if (launch_late_cgroup(l) &&
-			    (cgroup_enter(l->cg, l->pid, e) < 0 ||
-			     sync_send(fd, SYNC_CGROUP_DONE, l->pid, e) < 0))
-				return err_wrap(e, "join cgroup");
+			if (launch_late_cgroup(l) && prepare_and_join(l, l->pid, true, fd, e) < 0)
+				return -1;
 			break;
 		case SYNC_HOOKS:
 			if (run_parent_hooks(l, l->pid, e) < 0)
@@ -146,6 +178,55 @@ static void reap(pid_t pid)
 		;
 }
 
+/* The common case: the parent clones the container process into its new namespaces. */
+static int launch_direct_process(struct launch *l, int fd, int child_fd, struct err *e)
+{
+	pid_t pid = (pid_t)syscall(SYS_clone, clone_flags(l) | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid < 0)
+		return err_sys(e, "clone container process");
+	if (pid == 0) {
+		close(fd);
+		launch_reset_signals();
+		log_debug("nsexec container setup");
+		launch_stage2(l, child_fd);
+	}
+	l->pid = pid;
+	int r = prepare_and_join(l, pid, true, fd, e);
+	if (r == 0)
+		r = parent_converse(l, fd, 0, e);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		reap(pid);
+	}
+	return r;
+}
+
+static int launch_staged_process(struct launch *l, int fd, int child_fd, struct err *e)
+{
+	pid_t stage1 = fork();
+	if (stage1 < 0)
+		return err_sys(e, "fork");
+	if (stage1 == 0) {
+		close(fd);
+		launch_stage1(l, child_fd);
+	}
+	int r = 0;
+	if (l->is_exec && l->cg)
+		r = cgroup_enter_exec(l->cg, stage1, l->join_pid, l->sub_cgroups, e);
+	else if (l->cg && !launch_late_cgroup(l))
+		r = prepare_and_join(l, stage1, false, fd, e);
+	if (r == 0 && !launch_late_cgroup(l))
+		r = sync_send(fd, SYNC_GO, 0, e);
+	if (r == 0)
+		r = parent_converse(l, fd, stage1, e);
+	if (r < 0 && l->pid > 0)
+		kill(l->pid, SIGKILL);
+	if (r < 0)
+		kill(stage1, SIGKILL);
+	reap(stage1);
+	return r;
+}
+
 int launch_process(struct launch *l, struct err *e)
 {
 	int sp[2];
@@ -155,37 +236,16 @@ int launch_process(struct launch *l, struct err *e)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		return err_sys(e, "socketpair");
 	_cleanup_close_ int fd = sp[0];
-	pid_t stage1 = fork();
-	if (stage1 < 0) {
-		close(sp[1]);
-		return err_sys(e, "fork");
-	}
-	if (stage1 == 0) {
-		close(sp[0]);
-		launch_stage1(l, sp[1]);
-	}
-	close(sp[1]);
-	int r = 0;
 	log_debug("%s: starting %s process", l->id, l->is_exec ? "exec" : "init");
-	if (l->is_exec && l->cg)
-		r = cgroup_enter_exec(l->cg, stage1, l->join_pid, l->sub_cgroups, e);
-	else if (l->cg && !launch_late_cgroup(l) && cgroup_enter(l->cg, stage1, e) < 0)
-		r = err_wrap(e, "join cgroup");
-	if (r == 0 && !launch_late_cgroup(l))
-		r = sync_send(fd, SYNC_GO, 0, e);
-	if (r == 0)
-		r = parent_converse(l, fd, stage1, e);
+	int r = launch_direct(l) ? launch_direct_process(l, fd, sp[1], e)
+				 : launch_staged_process(l, fd, sp[1], e);
+	close(sp[1]);
 	if (r < 0) {
-		if (l->pid > 0)
-			kill(l->pid, SIGKILL);
-		kill(stage1, SIGKILL);
-		reap(stage1);
 		if (l->console >= 0)
 			close(l->console);
 		l->console = -1;
 		return -1;
 	}
-	reap(stage1);
 	l->sync_fd = TAKE_FD(fd);
 	return 0;
 }

@@ -26,6 +26,10 @@ struct launch {
 	int preserve_fds; /* fds 3..3+n-1 stay open in the container */
 
 	int *mount_fds; /* stage 1 (user namespace): bind sources opened early */
+	/* Creates and configures cg (called once, before cg is joined); may be NULL. Late
+	 * joins call it after forking, so the mkdirs overlap the child's own setup. */
+	int (*cgroup_prepare)(void *arg, struct err *e);
+	void *cgroup_arg;
 
 	/* outputs */
 	pid_t pid;   /* the container process, in our pid namespace */

@@ -54,6 +54,11 @@ static bool ns_is_ours(int fd, enum ns_type t)
 	       a.st_dev == b.st_dev;
 }
 
+void launch_reset_signals(void)
+{
+	reset_signals();
+}
+
 /* Opens every namespace to join before entering any: paths may vanish after setns. */
 static int join_namespaces(struct launch *l, struct err *e)
 {
@@ -119,8 +124,6 @@ static int new_namespaces(struct launch *l, int fd, struct err *e)
 	return 0;
 }
 
-__attribute__((noreturn)) static void stage2(struct launch *l, int fd);
-
 void launch_stage1(struct launch *l, int fd)
 {
 	struct err e = ERR_INIT;
@@ -143,7 +146,7 @@ void launch_stage1(struct launch *l, int fd)
 		die(fd, &e);
 	}
 	if (pid == 0)
-		stage2(l, fd);
+		launch_stage2(l, fd);
 	if (sync_send(fd, SYNC_PID, pid, &e) < 0)
 		_exit(1);
 	_exit(0);
@@ -177,6 +180,22 @@ static int setup_identity(struct launch *l, struct err *e)
 	return 0;
 }
 
+struct cgroup_wait {
+	int fd;
+	bool made;
+};
+
+/* rootfs_opts.cgroup_ready: SYNC_CGROUP_MADE, usually queued by the time it's needed. */
+static int wait_cgroup_made(void *arg, struct err *e)
+{
+	struct cgroup_wait *w = arg;
+	struct sync_msg m;
+	if (w->made)
+		return 0;
+	w->made = true;
+	return sync_expect(w->fd, SYNC_CGROUP_MADE, &m, e);
+}
+
 /* Init only: mounts, hooks around them, pivot_root, console, final mount fixes. */
 static int setup_rootfs(struct launch *l, int fd, struct err *e)
 {
@@ -188,11 +207,15 @@ static int setup_rootfs(struct launch *l, int fd, struct err *e)
 	    .new_cgroupns = s->ns[NS_CGROUP].enabled && !s->ns[NS_CGROUP].path,
 	    .mount_fds = l->mount_fds,
 	};
+	struct cgroup_wait w = {.fd = fd, .made = !launch_late_cgroup(l)};
+	ro.cgroup_ready = wait_cgroup_made;
+	ro.cgroup_ready_arg = &w;
 	struct sync_msg m = {0};
 	if (rootfs_prepare(s, &ro, e) < 0)
 		return -1;
 	/* Usually already queued: the parent moved us while we mounted. */
-	if (launch_late_cgroup(l) && sync_expect(fd, SYNC_CGROUP_DONE, &m, e) < 0)
+	if (wait_cgroup_made(&w, e) < 0 ||
+	    (launch_late_cgroup(l) && sync_expect(fd, SYNC_CGROUP_DONE, &m, e) < 0))
 		return -1;
 	if (launch_hooks_sync(l)) {
 		if (sync_send(fd, SYNC_HOOKS, 0, e) < 0 ||
@@ -230,7 +253,7 @@ static int wait_for_start(struct launch *l, struct err *e)
 	return 0;
 }
 
-static void stage2(struct launch *l, int fd)
+void launch_stage2(struct launch *l, int fd)
 {
 	struct err e = ERR_INIT;
 	const struct spec_process *p = l->proc;

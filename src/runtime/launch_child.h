@@ -6,5 +6,9 @@
 #include "runtime/launch.h"
 
 __attribute__((noreturn)) void launch_stage1(struct launch *l, int fd);
+void launch_reset_signals(void);
+/* The container process itself, when the parent could clone it into its namespaces
+ * directly (no stage 1). */
+__attribute__((noreturn)) void launch_stage2(struct launch *l, int fd);
 
 #endif

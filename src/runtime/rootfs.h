@@ -19,6 +19,10 @@ struct rootfs_opts {
 	 * mount's source opened before entering the user namespace (runc's mountFds), or -1 to
 	 * use the source path. */
 	const int *mount_fds;
+	/* Optional: called before a "cgroup" mount, returns once the container's cgroup
+	 * directories exist (they may be created concurrently). */
+	int (*cgroup_ready)(void *arg, struct err *e);
+	void *cgroup_ready_arg;
 };
 
 /* With a new user namespace the container's root may not be allowed to reach a bind

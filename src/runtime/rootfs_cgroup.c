@@ -230,5 +230,8 @@ static int mount_v2(const struct rootfs_ctx *c, const struct spec_mount *m, stru
 
 int rootfs_mount_cgroup(const struct rootfs_ctx *c, const struct spec_mount *m, struct err *e)
 {
+	/* The container's cgroup may still be in the making (created while we mount). */
+	if (c->o->cgroup_ready && c->o->cgroup_ready(c->o->cgroup_ready_arg, e) < 0)
+		return -1;
 	return c->cgroup2 ? mount_v2(c, m, e) : mount_v1(c, m, e);
 }
