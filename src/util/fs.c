@@ -44,11 +44,12 @@ int fs_fsync_dir(const char *path, struct err *e)
 static int write_replace(const char *path, const void *data, size_t len, mode_t mode, bool sync,
 			 struct err *e)
 {
-	_cleanup_free_ char *tmp = str_printf("%s.tmp-%d", path, (int)getpid());
-	_cleanup_close_ int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	/* A unique temporary name: threads of one process may write the same record. */
+	_cleanup_free_ char *tmp = str_printf("%s.tmp-XXXXXX", path);
+	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, "create %s", tmp);
-	if (write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
+	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		err_sys(e, "write %s", tmp);
 		unlink(tmp);
 		return -1;
