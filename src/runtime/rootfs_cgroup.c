@@ -2,6 +2,11 @@
  * (or, in a cgroup namespace, one cgroup mount) per hierarchy and links for combined
  * controllers; on v2 a cgroup2 mount, or a bind when the kernel refuses one. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -143,26 +148,47 @@ static int v1_links(const struct rootfs_ctx *c, const char *dest, const char *me
 	return 0;
 }
 
+/* The binds land in the tmpfs just mounted for them: nothing there can be a symlink, so
+ * plain mkdir + mount, and one recursive mount_setattr gives the whole tree the cgroup
+ * mount's flags (runc remounts each bind and the tmpfs one by one: 2n+1 calls). */
+static int v1_bind_all(const struct rootfs_ctx *c, const struct spec_mount *m,
+		       const struct v1_hier *h, size_t n, struct err *e)
+{
+	_cleanup_free_ char *base = securejoin_resolve(c->root, m->destination, e);
+	if (!base)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *dest = path_join(base, h[i].base);
+		if (mkdir(dest, 0755) < 0 && errno != EEXIST)
+			return err_sys(e, "mkdir %s", dest);
+		if (mount(h[i].source, dest, NULL, MS_BIND | MS_REC, NULL) < 0)
+			return err_sys(e, "bind %s on %s", h[i].source, dest);
+		if (m->propagation && mount(NULL, dest, NULL, m->propagation, NULL) < 0)
+			return err_sys(e, "propagation of %s", dest);
+	}
+	struct mount_attr a = {0};
+	a.attr_set = (m->flags & MS_RDONLY ? MOUNT_ATTR_RDONLY : 0) |
+		     (m->flags & MS_NOSUID ? MOUNT_ATTR_NOSUID : 0) |
+		     (m->flags & MS_NODEV ? MOUNT_ATTR_NODEV : 0) |
+		     (m->flags & MS_NOEXEC ? MOUNT_ATTR_NOEXEC : 0);
+	if (a.attr_set &&
+	    syscall(SYS_mount_setattr, AT_FDCWD, base, AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return err_sys(e, "set flags of %s", base);
+	return 0;
+}
+
 static int v1_mount_all(const struct rootfs_ctx *c, const struct spec_mount *m,
 			const struct v1_hier *h, size_t n, struct err *e)
 {
-	for (size_t i = 0; i < n; i++) {
-		_cleanup_free_ char *dest = str_printf("%s/%s", m->destination, h[i].base);
-		int r;
-		if (c->o->new_cgroupns) {
-			r = v1_mount_ns(c, m, &h[i], dest, e);
-		} else {
-			struct spec_mount b = {.destination = dest,
-					       .type = "bind",
-					       .source = h[i].source,
-					       .bind = true,
-					       .rbind = true,
-					       .flags = MS_BIND | MS_REC | m->flags,
-					       .propagation = m->propagation};
-			r = rootfs_mount_one(c, &b, -1, e);
+	if (!c->o->new_cgroupns) {
+		if (v1_bind_all(c, m, h, n, e) < 0)
+			return -1;
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			_cleanup_free_ char *dest = str_printf("%s/%s", m->destination, h[i].base);
+			if (v1_mount_ns(c, m, &h[i], dest, e) < 0)
+				return err_wrap(e, "%s", dest);
 		}
-		if (r < 0)
-			return err_wrap(e, "%s", dest);
 	}
 	for (size_t i = 0; i < n; i++)
 		if (strchr(h[i].base, ',') && v1_links(c, m->destination, h[i].base, e) < 0)
