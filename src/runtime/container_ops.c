@@ -170,6 +170,21 @@ int container_kill(const char *root, const char *id, int sig, bool all, struct e
 	return 0;
 }
 
+/* Whether the container has a pid namespace of its own: then its init's death took every
+ * process of the container with it. */
+static bool own_pid_namespace(const struct container_state *s)
+{
+	json_t *nss = json_object_get(json_object_get(s->config, "linux"), "namespaces");
+	size_t i;
+	json_t *ns;
+	json_array_foreach (nss, i, ns) {
+		if (str_eq(json_string_value(json_object_get(ns, "type")), "pid"))
+			return !json_is_string(json_object_get(ns, "path"));
+	}
+	return false;
+}
+
+/* The container's init is dead (or was never started) when this runs. */
 static int destroy(struct container_state *s, struct err *e)
 {
 	struct err tmp = ERR_INIT;
@@ -178,7 +193,7 @@ static int destroy(struct container_state *s, struct err *e)
 		/* Leftovers are possible without a pid namespace; freezing costs, so look first. */
 		_cleanup_free_ pid_t *pids = NULL;
 		size_t n = 0;
-		if (cgroup_pids(cg, &pids, &n, &tmp) < 0 || n > 0)
+		if (!own_pid_namespace(s) && (cgroup_pids(cg, &pids, &n, &tmp) < 0 || n > 0))
 			cgroup_kill_all(cg, SIGKILL, &tmp);
 		if (cgroup_destroy(cg, &tmp) < 0)
 			log_warn("%s", tmp.msg);
