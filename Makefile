@@ -54,7 +54,7 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:%.c=$(O)/%)
 
 .SECONDARY:
-.PHONY: all clean check unit integration fmt fmt-check bench install deps
+.PHONY: all clean check unit integration fmt fmt-check bench install deps fuzz
 all: $(O)/berth $(O)/berth-runc $(O)/berthd $(HELPER_BINS)
 
 $(O)/%.o: %.c
@@ -112,6 +112,21 @@ fmt:
 
 fmt-check:
 	@clang-format --dry-run --Werror $(FMT_FILES)
+
+# libFuzzer targets (clang): fuzz/<name>_fuzz.c, seeds in fuzz/corpus/<name>/; each runs
+# FUZZ_TIME seconds on a copy of its corpus (new inputs go to build-fuzz/corpus/<name>).
+FUZZ_TIME ?= 60
+FUZZ_SRCS := $(sort $(wildcard fuzz/*_fuzz.c))
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS)
+build-fuzz/%_fuzz: fuzz/%_fuzz.c $(SRCS)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(filter-out src/daemon/%,$(SRCS)) $(PKG_LIBS) -lutil
+
+fuzz: $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
+	@for t in $^; do n=$$(basename $$t _fuzz); mkdir -p build-fuzz/corpus/$$n; \
+		echo "fuzz: $$n for $(FUZZ_TIME)s"; \
+		$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 build-fuzz/corpus/$$n fuzz/corpus/$$n \
+			2>&1 | tail -3 || exit 1; done
 
 bench: all
 	bench/run --berth $(abspath $(O))/berth-runc
