@@ -284,6 +284,8 @@ void launch_stage2(struct launch *l, int fd)
 		die(fd, &e);
 	}
 	log_debug("%s: about to exec", l->is_exec ? "setns_init" : "standard_init");
+	if (!l->is_exec)
+		log_debug("init: closing the pipe to signal completion");
 	if (sync_send(fd, SYNC_READY, 0, &e) < 0)
 		_exit(1);
 	if (!l->is_exec) {
