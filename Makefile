@@ -46,8 +46,9 @@ SRCS := $(sort $(wildcard src/*/*.c))
 OBJS := $(SRCS:%.c=$(O)/%.o)
 MAIN_OBJ := $(O)/src/main.o
 RUNC_MAIN_OBJ := $(O)/src/runc_main.o
-# What berth-runc is made of: the runtime and what it stands on, nothing of the daemon.
-RT_OBJS := $(filter $(O)/src/util/% $(O)/src/runtime/%,$(OBJS))
+# What berth-runc (and berth-monitor) is made of: the runtime, the monitor and what they
+# stand on, nothing of the daemon.
+RT_OBJS := $(filter $(O)/src/util/% $(O)/src/runtime/% $(O)/src/monitor/%,$(OBJS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
@@ -55,7 +56,7 @@ HELPER_BINS := $(HELPER_SRCS:%.c=$(O)/%)
 
 .SECONDARY:
 .PHONY: all clean check unit integration fmt fmt-check bench install deps fuzz
-all: $(O)/berth $(O)/berth-runc $(O)/berthd $(HELPER_BINS)
+all: $(O)/berth $(O)/berth-runc $(O)/berth-monitor $(O)/berthd $(HELPER_BINS)
 
 $(O)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -81,6 +82,10 @@ ifeq ($(SANITIZE),)
 endif
 $(O)/berth-runc: $(RUNC_MAIN_OBJ) $(RT_OBJS)
 	$(CC) $(LDFLAGS) $(RUNC_STATIC) -o $@ $^ $(RT_LIBS)
+
+# The per-container monitor is a role of the same lean binary (argv[0] selects it).
+$(O)/berth-monitor: $(O)/berth-runc
+	ln -f $< $@
 
 $(O)/tests/unit/%: $(O)/tests/unit/%.o $(O)/libberth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)

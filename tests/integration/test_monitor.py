@@ -1,0 +1,301 @@
+"""berth-monitor (notes/monitor-protocol.md): the per-container monitor run directly, as
+the daemon does: ready line, exit.json, json-file log with rotation, attach.sock framing
+and stdin, control.sock, tty, exec mode, and nothing left afterwards."""
+
+import json
+import os
+import re
+import select
+import socket
+import struct
+import subprocess
+import time
+
+import pytest
+
+import helpers
+
+MONITOR = helpers.TOP / "build" / "berth-monitor"
+TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _need_monitor():
+    if not os.access(MONITOR, os.X_OK):
+        pytest.fail("%s not found: run make" % MONITOR)
+
+
+class Mon:
+    """One monitor started as the daemon would: fork+exec, ready pipe, no waiting."""
+
+    def __init__(self, tmp_path, name):
+        self.state = tmp_path / ("state-" + name)
+        self.state.mkdir()
+        self.err = tmp_path / ("monitor-%s.err" % name)
+        self.ready = None
+        self.pid = None
+
+    def start(self, mode, *args, timeout=20):
+        r, w = os.pipe()
+        argv = [str(MONITOR), mode, "--state-dir", str(self.state), "--ready-fd", str(w)]
+        argv += [str(a) for a in args]
+        with open(self.err, "ab") as err:
+            p = subprocess.Popen(
+                argv, pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=err, stderr=err
+            )
+        os.close(w)
+        # The first process exits at once: the monitor proper lives on, detached.
+        assert p.wait(timeout=timeout) == 0
+        data = b""
+        end = time.monotonic() + timeout
+        while not data.endswith(b"\n") and time.monotonic() < end:
+            ready, _, _ = select.select([r], [], [], 0.5)
+            if ready:
+                chunk = os.read(r, 4096)
+                if not chunk:
+                    break
+                data += chunk
+        os.close(r)
+        assert data.endswith(b"\n"), "no ready line; monitor stderr: %s" % self.err.read_text()
+        assert data.count(b"\n") == 1
+        self.ready = json.loads(data)
+        pidfile = self.state / "monitor.pid"
+        if pidfile.exists():
+            self.pid = int(pidfile.read_text())
+        return self.ready
+
+    def wait(self, timeout=20):
+        if self.pid:
+            helpers.wait_for(lambda: not helpers.pid_alive(self.pid), timeout, what="monitor exit")
+        return json.loads((self.state / "exit.json").read_text())
+
+    def sock(self, name):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(20)
+        s.connect(str(self.state / name))
+        return s
+
+    def attach(self, stdin=False, stdout=True, stderr=True):
+        s = self.sock("attach.sock")
+        req = {"stdin": stdin, "stdout": stdout, "stderr": stderr, "logs": False}
+        s.sendall(json.dumps(req).encode() + b"\n")
+        return s
+
+    def control(self, req):
+        s = self.sock("control.sock")
+        s.sendall(json.dumps(req).encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        return json.loads(data)
+
+    def assert_gone(self):
+        for f in ("attach.sock", "control.sock", "monitor.pid"):
+            assert not (self.state / f).exists(), f
+
+
+def read_frames(s):
+    """Reads frames until EOF: {stream: bytes}."""
+    data = b""
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    out = {1: b"", 2: b""}
+    i = 0
+    while i < len(data):
+        assert i + 5 <= len(data), "truncated frame header"
+        stream, n = struct.unpack(">BI", data[i : i + 5])
+        assert stream in (1, 2)
+        assert i + 5 + n <= len(data), "truncated frame"
+        out[stream] += data[i + 5 : i + 5 + n]
+        i += 5 + n
+    return out
+
+
+def log_lines(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def run_mon(rt, bundle, tmp_path, *flags, name="c1"):
+    m = Mon(tmp_path, name)
+    m.start("run", "--runtime-root", rt.root, "--id", name, "--bundle", bundle.path, *flags)
+    return m
+
+
+def test_run_echo_ready_exit_and_cleanup(rt, make_bundle, tmp_path):
+    b = make_bundle("echo", "hello")
+    log = tmp_path / "c.log"
+    m = run_mon(rt, b, tmp_path, "--log-path", log)
+    assert isinstance(m.ready["pid"], int) and m.ready["pid"] > 1
+    assert TIME_RE.match(m.ready["started_at"])
+    assert m.pid and m.pid != m.ready["pid"]
+    ex = m.wait()
+    assert ex["ExitCode"] == 0 and ex["Signal"] == 0 and ex["OOMKilled"] is False
+    assert ex["StartedAt"] == m.ready["started_at"]
+    assert TIME_RE.match(ex["FinishedAt"]) and ex["FinishedAt"] >= ex["StartedAt"]
+    assert ex["Error"] == ""
+    lines = log_lines(log)
+    assert [(x["log"], x["stream"]) for x in lines] == [("hello\n", "stdout")]
+    m.assert_gone()
+    assert rt.container_ids() == []
+    assert not helpers.pid_alive(m.ready["pid"])
+
+
+def test_exit_code(rt, make_bundle, tmp_path):
+    b = make_bundle("sh", "-c", "exit 3")
+    m = run_mon(rt, b, tmp_path)
+    ex = m.wait()
+    assert (ex["ExitCode"], ex["Signal"]) == (3, 0)
+    m.assert_gone()
+    assert rt.container_ids() == []
+
+
+def test_killed_by_signal(rt, make_bundle, tmp_path):
+    # The init of a pid namespace can't SIGKILL itself: the kill comes from outside.
+    b = make_bundle("sleep", "100")
+    m = run_mon(rt, b, tmp_path)
+    assert m.control({"op": "status"})["running"] is True
+    os.kill(m.ready["pid"], 9)
+    ex = m.wait()
+    assert (ex["ExitCode"], ex["Signal"]) == (137, 9)
+    m.assert_gone()
+    assert rt.container_ids() == []
+
+
+def test_log_streams_and_split_lines(rt, make_bundle, tmp_path):
+    b = make_bundle(
+        "sh", "-c", "printf 'a\\nb\\n'; printf 'e1\\n' >&2; printf 'c'; sleep 0.2; printf 'd\\ne'"
+    )
+    log = tmp_path / "c.log"
+    m = run_mon(rt, b, tmp_path, "--log-path", log)
+    assert m.wait()["ExitCode"] == 0
+    lines = log_lines(log)
+    for x in lines:
+        assert set(x) == {"log", "stream", "time"}
+        assert TIME_RE.match(x["time"])
+    out = [x["log"] for x in lines if x["stream"] == "stdout"]
+    err = [x["log"] for x in lines if x["stream"] == "stderr"]
+    # A partial line waits for its end ("c" + "d\n"); the last one is flushed at exit.
+    assert out == ["a\n", "b\n", "cd\n", "e"]
+    assert err == ["e1\n"]
+    raw = log.read_text()
+    assert raw.startswith('{"log":"a\\n","stream":"stdout","time":"')
+
+
+def test_log_escaping(rt, make_bundle, tmp_path):
+    b = make_bundle("sh", "-c", "printf '<tag> & \"q\" \\\\ \\t\\001\\n'")
+    log = tmp_path / "c.log"
+    m = run_mon(rt, b, tmp_path, "--log-path", log)
+    assert m.wait()["ExitCode"] == 0
+    raw = log.read_text()
+    assert '"log":"\\u003ctag\\u003e \\u0026 \\"q\\" \\\\ \\t\\u0001\\n"' in raw
+    assert log_lines(log)[0]["log"] == '<tag> & "q" \\ \t\x01\n'
+
+
+def test_attach_output_stdin_and_eof(rt, make_bundle, tmp_path):
+    b = make_bundle("sh", "-c", "read x; echo got-$x; echo err-$x >&2; exit 4")
+    log = tmp_path / "c.log"
+    m = run_mon(rt, b, tmp_path, "--stdin", "--log-path", log)
+    watcher = m.attach()  # output only
+    only_err = m.attach(stdout=False)
+    s = m.attach(stdin=True)
+    time.sleep(0.2)  # all three registered before the output exists
+    s.sendall(b"hi\n")
+    for c in (s, watcher):
+        got = read_frames(c)
+        assert got[1] == b"got-hi\n" and got[2] == b"err-hi\n"
+    assert read_frames(only_err) == {1: b"", 2: b"err-hi\n"}
+    assert m.wait()["ExitCode"] == 4
+    lines = log_lines(log)
+    assert sorted((x["stream"], x["log"]) for x in lines) == [
+        ("stderr", "err-hi\n"),
+        ("stdout", "got-hi\n"),
+    ]
+    m.assert_gone()
+
+
+def test_stdin_once_cat(rt, make_bundle, tmp_path):
+    b = make_bundle("cat")
+    m = run_mon(rt, b, tmp_path, "--stdin", "--stdin-once")
+    s = m.attach(stdin=True)
+    s.sendall(b"abc\n" + b"x" * 100000 + b"\n")
+    s.shutdown(socket.SHUT_WR)
+    got = read_frames(s)
+    assert got[1] == b"abc\n" + b"x" * 100000 + b"\n" and got[2] == b""
+    assert m.wait()["ExitCode"] == 0
+
+
+def test_stdin_not_closed_without_once(rt, make_bundle, tmp_path):
+    b = make_bundle("cat")
+    m = run_mon(rt, b, tmp_path, "--stdin")
+    s = m.attach(stdin=True)
+    s.sendall(b"one\n")
+    s.shutdown(socket.SHUT_WR)
+    time.sleep(0.3)
+    assert m.control({"op": "status"}) == {"ok": True, "pid": m.ready["pid"], "running": True}
+    assert m.control({"op": "close-stdin"}) == {"ok": True}
+    assert read_frames(s)[1] == b"one\n"
+    assert m.wait()["ExitCode"] == 0
+
+
+def test_vanishing_client_and_bad_requests(rt, make_bundle, tmp_path):
+    b = make_bundle("sh", "-c", "read x; i=0; while [ $i -lt 2000 ]; do echo line-$i; i=$((i+1)); done")
+    m = run_mon(rt, b, tmp_path, "--stdin")
+    gone = m.attach()
+    gone.close()
+    bad = m.sock("attach.sock")
+    bad.sendall(b"not json\n")
+    assert bad.recv(10) == b""
+    assert m.control({"op": "nope"})["ok"] is False
+    assert m.control({"op": "resize", "height": "x"})["ok"] is False
+    s = m.attach(stdin=True)
+    s.sendall(b"go\n")
+    out = read_frames(s)[1].decode()
+    assert out.splitlines()[-1] == "line-1999" and len(out.splitlines()) == 2000
+    assert m.wait()["ExitCode"] == 0
+
+
+def test_missing_command_is_127_and_nothing_left(rt, make_bundle, tmp_path):
+    b = make_bundle("/no/such/cmd")
+    m = Mon(tmp_path, "bad")
+    ready = m.start("run", "--runtime-root", rt.root, "--id", "bad", "--bundle", b.path)
+    assert ready["exit_code"] == 127, ready
+    assert "no such file or directory" in ready["error"].lower()
+    assert "pid" not in ready
+    if m.pid:
+        helpers.wait_for(lambda: not helpers.pid_alive(m.pid), what="monitor exit")
+    assert not (m.state / "exit.json").exists()
+    m.assert_gone()
+    assert rt.container_ids() == []
+    assert not [c for c in helpers.cgroup_dirs(b.tag) if os.path.basename(c) == b.tag]
+
+
+def test_not_executable_is_126(rt, make_bundle, tmp_path):
+    b = make_bundle("/etc/hostname")
+    m = Mon(tmp_path, "bad")
+    ready = m.start("run", "--runtime-root", rt.root, "--id", "bad", "--bundle", b.path)
+    assert ready["exit_code"] == 126, ready
+    assert rt.container_ids() == []
+
+
+def test_bad_flags_report_on_ready_fd(tmp_path):
+    m = Mon(tmp_path, "flags")
+    r, w = os.pipe()
+    p = subprocess.run(
+        [str(MONITOR), "run", "--ready-fd", str(w), "--bogus"],
+        pass_fds=(w,),
+        capture_output=True,
+        text=True,
+    )
+    os.close(w)
+    assert p.returncode == 2 and "--bogus" in p.stderr
+    ready = json.loads(os.read(r, 4096))
+    os.close(r)
+    assert ready["exit_code"] == 125 and "--bogus" in ready["error"]
+    assert m.state.exists()
