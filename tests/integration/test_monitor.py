@@ -69,6 +69,10 @@ class Mon:
             helpers.wait_for(lambda: not helpers.pid_alive(self.pid), timeout, what="monitor exit")
         return json.loads((self.state / "exit.json").read_text())
 
+    def wait_gone(self, timeout=20):
+        if self.pid:
+            helpers.wait_for(lambda: not helpers.pid_alive(self.pid), timeout, what="monitor exit")
+
     def sock(self, name):
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.settimeout(20)
@@ -145,6 +149,10 @@ def test_run_echo_ready_exit_and_cleanup(rt, make_bundle, tmp_path):
     m.assert_gone()
     assert rt.container_ids() == []
     assert not helpers.pid_alive(m.ready["pid"])
+    m.wait_gone()
+    assert not helpers.cgroup_dirs(b.tag)
+    assert not helpers.mounts_under(b.path)
+    assert helpers.dev_null_ok()
 
 
 def test_exit_code(rt, make_bundle, tmp_path):
@@ -161,6 +169,8 @@ def test_killed_by_signal(rt, make_bundle, tmp_path):
     b = make_bundle("sleep", "100")
     m = run_mon(rt, b, tmp_path)
     assert m.control({"op": "status"})["running"] is True
+    # Nothing of the monitor's leaks into the container: only its stdio.
+    assert sorted(os.listdir("/proc/%d/fd" % m.ready["pid"])) == ["0", "1", "2"]
     os.kill(m.ready["pid"], 9)
     ex = m.wait()
     assert (ex["ExitCode"], ex["Signal"]) == (137, 9)
@@ -268,8 +278,7 @@ def test_missing_command_is_127_and_nothing_left(rt, make_bundle, tmp_path):
     assert ready["exit_code"] == 127, ready
     assert "no such file or directory" in ready["error"].lower()
     assert "pid" not in ready
-    if m.pid:
-        helpers.wait_for(lambda: not helpers.pid_alive(m.pid), what="monitor exit")
+    m.wait_gone()
     assert not (m.state / "exit.json").exists()
     m.assert_gone()
     assert rt.container_ids() == []
@@ -281,6 +290,7 @@ def test_not_executable_is_126(rt, make_bundle, tmp_path):
     m = Mon(tmp_path, "bad")
     ready = m.start("run", "--runtime-root", rt.root, "--id", "bad", "--bundle", b.path)
     assert ready["exit_code"] == 126, ready
+    m.wait_gone()
     assert rt.container_ids() == []
 
 
@@ -299,3 +309,117 @@ def test_bad_flags_report_on_ready_fd(tmp_path):
     os.close(r)
     assert ready["exit_code"] == 125 and "--bogus" in ready["error"]
     assert m.state.exists()
+
+
+def tty_bundle(make_bundle, *args):
+    b = make_bundle(*args)
+    b.config["process"]["terminal"] = True
+    b.write()
+    return b
+
+
+def test_tty_resize_and_stdin(rt, make_bundle, tmp_path):
+    b = tty_bundle(make_bundle, "sh", "-c", "read x; stty size; echo to-stderr >&2")
+    log = tmp_path / "c.log"
+    m = run_mon(rt, b, tmp_path, "--tty", "--stdin", "--log-path", log)
+    assert m.control({"op": "resize", "height": 33, "width": 77}) == {"ok": True}
+    s = m.attach(stdin=True)
+    s.sendall(b"go\n")
+    got = read_frames(s)
+    assert got[2] == b"", "a tty has one stream"
+    assert b"33 77\r\n" in got[1] and b"to-stderr\r\n" in got[1]
+    assert m.wait()["ExitCode"] == 0
+    lines = log_lines(log)
+    assert {x["stream"] for x in lines} == {"stdout"}
+    assert "33 77\r\n" in [x["log"] for x in lines]
+    m.assert_gone()
+    assert rt.container_ids() == []
+
+
+def test_tty_without_stdin(rt, make_bundle, tmp_path):
+    b = tty_bundle(make_bundle, "sh", "-c", "test -t 0 && test -t 1 && echo is-a-tty")
+    log = tmp_path / "c.log"
+    m = run_mon(rt, b, tmp_path, "--tty", "--log-path", log)
+    assert m.wait()["ExitCode"] == 0
+    assert [x["log"] for x in log_lines(log)] == ["is-a-tty\r\n"]
+
+
+def exec_mon(rt, b, tmp_path, name, args, *flags, terminal=False):
+    proc = dict(b.config["process"], args=list(args), terminal=terminal)
+    pf = tmp_path / ("%s.json" % name)
+    pf.write_text(json.dumps(proc))
+    m = Mon(tmp_path, name)
+    m.start("exec", "--runtime-root", rt.root, "--id", "c1", "--process", pf, *flags)
+    return m
+
+
+def test_exec(rt, make_bundle, tmp_path):
+    b = make_bundle("cat")
+    main = run_mon(rt, b, tmp_path, "--stdin")
+    x = exec_mon(rt, b, tmp_path, "x1", ["sh", "-c", "read v; echo out-$v; echo err-$v >&2; exit 7"],
+                 "--stdin")
+    assert x.ready["pid"] != main.ready["pid"]
+    s = x.attach(stdin=True)
+    s.sendall(b"v1\n")
+    got = read_frames(s)
+    assert got == {1: b"out-v1\n", 2: b"err-v1\n"}
+    ex = x.wait()
+    assert (ex["ExitCode"], ex["Signal"], ex["OOMKilled"]) == (7, 0, False)
+    x.assert_gone()
+    # The container is still there and running.
+    assert main.control({"op": "status"})["running"] is True
+    assert rt.state("c1")["status"] == "running"
+
+    t = exec_mon(rt, b, tmp_path, "x2", ["sh", "-c", "read v; stty size; exit 5"], "--tty",
+                 "--stdin")
+    assert t.control({"op": "resize", "height": 21, "width": 99}) == {"ok": True}
+    s = t.attach(stdin=True)
+    s.sendall(b"go\n")
+    got = read_frames(s)
+    assert b"21 99\r\n" in got[1] and got[2] == b""
+    assert t.wait()["ExitCode"] == 5
+    t.assert_gone()
+
+    assert main.control({"op": "close-stdin"}) == {"ok": True}
+    assert main.wait()["ExitCode"] == 0
+    assert rt.container_ids() == []
+
+
+def test_exec_missing_command(rt, make_bundle, tmp_path):
+    b = make_bundle("cat")
+    main = run_mon(rt, b, tmp_path, "--stdin")
+    m = exec_mon(rt, b, tmp_path, "x1", ["no-such-command"])
+    assert m.ready["exit_code"] == 127, m.ready
+    m.wait_gone()
+    m.assert_gone()
+    assert not (m.state / "exit.json").exists()
+    assert main.control({"op": "close-stdin"}) == {"ok": True}
+    assert main.wait()["ExitCode"] == 0
+
+
+def test_exec_killed_with_container(rt, make_bundle, tmp_path):
+    b = make_bundle("sleep", "100")
+    main = run_mon(rt, b, tmp_path)
+    x = exec_mon(rt, b, tmp_path, "x1", ["sleep", "200"])
+    os.kill(main.ready["pid"], 9)
+    assert main.wait()["ExitCode"] == 137
+    ex = x.wait()
+    assert (ex["ExitCode"], ex["Signal"]) == (137, 9)
+    assert rt.container_ids() == []
+
+
+def test_log_rotation(rt, make_bundle, tmp_path):
+    script = "i=100; while [ $i -lt 400 ]; do echo line-$i; i=$((i+1)); done"
+    b = make_bundle("sh", "-c", script)
+    log = tmp_path / "c.log"
+    m = run_mon(rt, b, tmp_path, "--log-path", log, "--log-max-size", 2000, "--log-max-file", 3)
+    assert m.wait()["ExitCode"] == 0
+    files = [log, tmp_path / "c.log.1", tmp_path / "c.log.2"]
+    for f in files:
+        assert 0 < f.stat().st_size <= 2000, f
+    assert not (tmp_path / "c.log.3").exists()
+    kept = [x["log"] for f in reversed(files) for x in log_lines(f)]
+    # The newest lines, in order, with nothing missing in between.
+    assert kept[-1] == "line-399\n"
+    first = int(kept[0][5:-1])
+    assert kept == ["line-%d\n" % i for i in range(first, 400)]
