@@ -149,8 +149,8 @@ static int v1_links(const struct rootfs_ctx *c, const char *dest, const char *me
 }
 
 /* The binds land in the tmpfs just mounted for them: nothing there can be a symlink, so
- * plain mkdir + mount, and one recursive mount_setattr gives the whole tree the cgroup
- * mount's flags (runc remounts each bind and the tmpfs one by one: 2n+1 calls). */
+ * plain mkdir + mount, and one recursive mount_setattr gives the binds the cgroup mount's
+ * flags (runc remounts each bind: 2n calls more). */
 static int v1_bind_all(const struct rootfs_ctx *c, const struct spec_mount *m,
 		       const struct v1_hier *h, size_t n, struct err *e)
 {
@@ -174,6 +174,11 @@ static int v1_bind_all(const struct rootfs_ctx *c, const struct spec_mount *m,
 	if (a.attr_set &&
 	    syscall(SYS_mount_setattr, AT_FDCWD, base, AT_RECURSIVE, &a, sizeof(a)) < 0)
 		return err_sys(e, "set flags of %s", base);
+	/* As runc, the tmpfs itself stays writable: only the binds are read-only. */
+	struct mount_attr rw = {.attr_clr = MOUNT_ATTR_RDONLY};
+	if ((a.attr_set & MOUNT_ATTR_RDONLY) &&
+	    syscall(SYS_mount_setattr, AT_FDCWD, base, 0, &rw, sizeof(rw)) < 0)
+		return err_sys(e, "make %s writable", base);
 	return 0;
 }
 
