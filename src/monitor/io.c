@@ -15,7 +15,7 @@
 
 /* After the exit: how long output may still arrive (a background process in an exec'd
  * one's session can hold the pipes), and how long slow clients get to take the rest. */
-#define DRAIN_OUTPUT_MS	 2000
+#define DRAIN_OUTPUT_MS	 4000
 #define DRAIN_CLIENTS_MS 5000
 
 static int64_t now_ms(void)
@@ -129,19 +129,40 @@ static short client_events(const struct monitor *m, const struct mon_client *c)
 	return ev;
 }
 
-static size_t fill_pollfds(struct monitor *m, struct pollfd *p)
+/* Whether a client is behind: the output waits for it (dropping it if it stays behind). */
+static bool clients_behind(struct monitor *m)
+{
+	bool behind = false;
+	int64_t now = now_ms();
+	for (size_t i = 0; i < m->n_clients; i++) {
+		struct mon_client *c = &m->clients[i];
+		if (c->dead || c->out.len <= MON_CLIENT_HIGH_QUEUE) {
+			c->slow_since = 0;
+			continue;
+		}
+		if (!c->slow_since)
+			c->slow_since = now;
+		if (now - c->slow_since > MON_CLIENT_SLOW_MS)
+			c->dead = true;
+		else
+			behind = true;
+	}
+	return behind;
+}
+
+static size_t fill_pollfds(struct monitor *m, struct pollfd *p, bool paused)
 {
 	bool want_in = m->in_fd >= 0 && m->stdin_q.len > 0;
 	p[P_SIG] = (struct pollfd){.fd = m->sfd, .events = POLLIN};
 	p[P_ATTACH] = (struct pollfd){.fd = m->attach_l, .events = POLLIN};
 	p[P_CONTROL] = (struct pollfd){.fd = m->control_l, .events = POLLIN};
-	p[P_OUT0] = (struct pollfd){.fd = m->out_fd[0], .events = POLLIN};
-	p[P_OUT1] = (struct pollfd){.fd = m->out_fd[1], .events = POLLIN};
+	p[P_OUT0] = (struct pollfd){.fd = paused ? -1 : m->out_fd[0], .events = POLLIN};
+	p[P_OUT1] = (struct pollfd){.fd = paused ? -1 : m->out_fd[1], .events = POLLIN};
 	/* A pty master is one fd for both directions: poll it once. */
 	p[P_IN] = (struct pollfd){.fd = -1};
-	if (want_in && m->in_fd == m->out_fd[0])
+	if (want_in && m->in_fd == m->out_fd[0] && !paused)
 		p[P_OUT0].events |= POLLOUT;
-	else if (want_in)
+	else if (want_in && m->in_fd != m->out_fd[0])
 		p[P_IN] = (struct pollfd){.fd = m->in_fd, .events = POLLOUT};
 	for (size_t i = 0; i < m->n_clients; i++)
 		p[P_FIXED + i] = (struct pollfd){.fd = m->clients[i].fd,
@@ -222,9 +243,10 @@ int mon_loop(struct monitor *m, struct err *e)
 			finish_output(m, &output_done);
 		if (output_done && (!clients_pending(m) || now_ms() - exit_ms > DRAIN_CLIENTS_MS))
 			break;
-		int timeout = m->exited ? 50 : -1;
+		bool paused = clients_behind(m);
+		int timeout = m->exited || paused ? 50 : -1;
 		p = xrealloc(p, (P_FIXED + m->n_clients) * sizeof(*p));
-		size_t n = fill_pollfds(m, p);
+		size_t n = fill_pollfds(m, p, paused);
 		if (poll(p, n, timeout) < 0 && errno != EINTR) {
 			free(p);
 			return err_sys(e, "poll");

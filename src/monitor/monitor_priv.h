@@ -34,8 +34,12 @@ void mon_buf_add(struct mon_buf *b, const void *data, size_t len);
 void mon_buf_drop(struct mon_buf *b, size_t n); /* removes n bytes from the front */
 void mon_buf_free(struct mon_buf *b);
 
-/* A client gets at most this much output queued; beyond it is dropped (as Docker). */
-#define MON_CLIENT_MAX_QUEUE (4u << 20)
+/* A client with more output queued than HIGH pauses the reading of the process's output
+ * for at most SLOW_MS: a client that can't catch up in that time is dropped (as Docker)
+ * rather than stall the container; MAX is the hard limit of its queue. */
+#define MON_CLIENT_HIGH_QUEUE (1u << 20)
+#define MON_CLIENT_SLOW_MS    1000
+#define MON_CLIENT_MAX_QUEUE  (4u << 20)
 /* Stdin queued for the process at most; beyond it clients are not read. */
 #define MON_STDIN_MAX_QUEUE (1u << 20)
 
@@ -48,6 +52,7 @@ struct mon_client {
 	bool want_in, want_out, want_err; /* attach */
 	bool in_eof;			  /* it shut down its writing side */
 	bool close_when_flushed, dead;
+	int64_t slow_since; /* ms (monotonic) since its queue is over HIGH, 0 if not */
 	struct mon_buf in, out;
 };
 

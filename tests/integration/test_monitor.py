@@ -104,13 +104,14 @@ class Mon:
 
 def read_frames(s):
     """Reads frames until EOF: {stream: bytes}."""
-    data = b""
+    buf = bytearray()
     while True:
-        chunk = s.recv(65536)
+        chunk = s.recv(1 << 20)
         if not chunk:
             break
-        data += chunk
-    out = {1: b"", 2: b""}
+        buf += chunk
+    data = memoryview(bytes(buf))
+    out = {1: bytearray(), 2: bytearray()}
     i = 0
     while i < len(data):
         assert i + 5 <= len(data), "truncated frame header"
@@ -119,7 +120,7 @@ def read_frames(s):
         assert i + 5 + n <= len(data), "truncated frame"
         out[stream] += data[i + 5 : i + 5 + n]
         i += 5 + n
-    return out
+    return {k: bytes(v) for k, v in out.items()}
 
 
 def log_lines(path):
@@ -423,3 +424,43 @@ def test_log_rotation(rt, make_bundle, tmp_path):
     assert kept[-1] == "line-399\n"
     first = int(kept[0][5:-1])
     assert kept == ["line-%d\n" % i for i in range(first, 400)]
+
+
+def test_slow_client_is_dropped_not_waited_for(rt, make_bundle, tmp_path):
+    # 16 MiB of output, a client that never reads: the container must not stall.
+    b = make_bundle("sh", "-c", "read x; head -c 16777216 /dev/zero; echo done")
+    log = tmp_path / "c.log"
+    m = run_mon(rt, b, tmp_path, "--stdin", "--log-path", log)
+    slow = m.attach()
+    slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    fast = m.attach(stdin=True)
+    start = time.monotonic()
+    fast.sendall(b"go\n")
+    got = read_frames(fast)
+    assert len(got[1]) == 16777216 + 5 and got[1].endswith(b"done\n")
+    assert m.wait()["ExitCode"] == 0
+    assert time.monotonic() - start < 15
+    slow.settimeout(5)
+    n = 0
+    try:
+        while True:
+            chunk = slow.recv(1 << 20)
+            if not chunk:
+                break
+            n += len(chunk)
+    except ConnectionResetError:
+        pass
+    assert n < 16777216, "the slow client was not dropped"
+    assert log_lines(log)[-1]["log"].endswith("done\n")
+
+
+def test_monitor_killed_container_lives_on(rt, make_bundle, tmp_path):
+    b = make_bundle("sleep", "100")
+    m = run_mon(rt, b, tmp_path)
+    os.kill(m.pid, 9)
+    m.wait_gone()
+    time.sleep(0.2)
+    assert helpers.pid_alive(m.ready["pid"])
+    assert rt.state("c1")["status"] == "running"
+    rt.ok("delete", "--force", "c1")
+    helpers.wait_for(lambda: not helpers.pid_alive(m.ready["pid"]), what="container gone")
