@@ -76,6 +76,9 @@ void mon_accept(struct monitor *m, int lfd, enum mon_client_kind kind)
 			return;
 		m->clients = xrealloc(m->clients, (m->n_clients + 1) * sizeof(*m->clients));
 		m->clients[m->n_clients++] = (struct mon_client){.fd = fd, .kind = kind};
+		/* Its request is usually there already: registered before more output is read,
+		 * a client that connected before the start misses nothing. */
+		mon_client_read(m, &m->clients[m->n_clients - 1]);
 	}
 }
 

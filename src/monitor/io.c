@@ -107,6 +107,10 @@ static void sweep_clients(struct monitor *m)
 	for (size_t i = 0; i < m->n_clients; i++) {
 		struct mon_client *c = &m->clients[i];
 		if (c->dead) {
+			/* A vanished stdin client ends the stdin as its EOF would. */
+			if (c->kind == CLIENT_ATTACH && c->hello && c->want_in && !c->in_eof &&
+			    m->o.stdin_once)
+				mon_close_stdin(m);
 			close(c->fd);
 			mon_buf_free(&c->in);
 			mon_buf_free(&c->out);
@@ -253,9 +257,9 @@ int mon_loop(struct monitor *m, struct err *e)
 		}
 		handle_io(m, p);
 		handle_clients(m, p, n - P_FIXED);
+		sweep_clients(m);
 		/* After the clients: what they sent or asked (close-stdin) takes effect now. */
 		feed_stdin(m);
-		sweep_clients(m);
 	}
 	free(p);
 	return 0;

@@ -464,3 +464,16 @@ def test_monitor_killed_container_lives_on(rt, make_bundle, tmp_path):
     assert rt.state("c1")["status"] == "running"
     rt.ok("delete", "--force", "c1")
     helpers.wait_for(lambda: not helpers.pid_alive(m.ready["pid"]), what="container gone")
+
+
+def test_stdin_once_client_vanishes(rt, make_bundle, tmp_path):
+    b = make_bundle("cat")
+    m = run_mon(rt, b, tmp_path, "--stdin", "--stdin-once")
+    watcher = m.attach()
+    s = m.attach(stdin=True)
+    s.sendall(b"bye\n")
+    time.sleep(0.2)
+    s.close()  # no shutdown first: the connection just goes away
+    assert read_frames(watcher)[1] == b"bye\n"
+    assert m.wait()["ExitCode"] == 0
+
