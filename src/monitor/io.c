@@ -76,9 +76,11 @@ static void reap(struct monitor *m)
 
 static void close_output(struct monitor *m, int i)
 {
-	/* With a pty the master is also the stdin. */
+	/* With a pty the master is also the stdin and what resize acts on. */
 	if (m->out_fd[i] == m->in_fd)
 		m->in_fd = -1;
+	if (m->out_fd[i] == m->master)
+		m->master = -1;
 	close(m->out_fd[i]);
 	m->out_fd[i] = -1;
 }
