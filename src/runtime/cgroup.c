@@ -38,23 +38,6 @@ static void host_release(struct cg_host *h)
 	free(h->mounts);
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape(const char *s)
-{
-	char *out = xmalloc(strlen(s) + 1), *o = out;
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /* "36 25 0:31 / /sys/fs/cgroup/memory rw,relatime shared:14 - cgroup cgroup rw,memory" */
 static void host_add_line(struct cg_host *h, const char *line)
 {
@@ -72,8 +55,8 @@ static void host_add_line(struct cg_host *h, const char *line)
 		return;
 	h->mounts = xrealloc(h->mounts, (h->n + 1) * sizeof(*h->mounts));
 	struct cg_mount *m = &h->mounts[h->n++];
-	m->root = unescape(f[3]);
-	m->mountpoint = unescape(f[4]);
+	m->root = str_unescape_octal(f[3]);
+	m->mountpoint = str_unescape_octal(f[4]);
 	m->v2 = v2;
 	m->opts = strv_split(sep + 3 < n ? f[sep + 3] : "", ",");
 }

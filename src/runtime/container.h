@@ -47,10 +47,5 @@ int container_exec(const struct exec_opts *o, int *status, struct err *e);
 /* Loads the state of a container that exists; status filled in. */
 struct container_state *container_load(const char *root, const char *id, enum container_status *st,
 				       struct err *e);
-/* Parses one hook list from a stored config (for start/delete, after the bundle may
- * have changed). */
-int container_config_hooks(const json_t *config, enum hook_kind k, struct spec_hook **out,
-			   size_t *n, struct err *e);
-void container_hooks_free(struct spec_hook *h, size_t n);
 
 #endif

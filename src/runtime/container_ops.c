@@ -19,75 +19,25 @@
 #include "util/log.h"
 #include "util/str.h"
 
-static const char *const hook_keys[HOOK_KIND_COUNT] = {
-    [HOOK_PRESTART] = "prestart",
-    [HOOK_CREATE_RUNTIME] = "createRuntime",
-    [HOOK_CREATE_CONTAINER] = "createContainer",
-    [HOOK_START_CONTAINER] = "startContainer",
+static const char *const hook_names[HOOK_KIND_COUNT] = {
     [HOOK_POSTSTART] = "poststart",
     [HOOK_POSTSTOP] = "poststop",
 };
 
-void container_hooks_free(struct spec_hook *h, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(h[i].path);
-		strv_free(h[i].args);
-		strv_free(h[i].env);
-	}
-	free(h);
-}
-
-int container_config_hooks(const json_t *config, enum hook_kind k, struct spec_hook **out,
-			   size_t *n, struct err *e)
-{
-	*out = NULL;
-	*n = 0;
-	json_t *hooks = NULL, *list = NULL;
-	if (jx_obj(config, "hooks", "", &hooks, e) < 0 ||
-	    jx_arr(hooks, hook_keys[k], "hooks", &list, e) < 0)
-		return -1;
-	if (!list)
-		return 0;
-	struct spec_hook *h = xcalloc(json_array_size(list) + 1, sizeof(*h));
-	size_t i;
-	json_t *it;
-	json_array_foreach (list, i, it) {
-		const char *path = NULL;
-		int64_t timeout = 0;
-		bool has_timeout = false;
-		if (jx_str(it, "path", "hook", &path, e) < 0 ||
-		    jx_strv(it, "args", "hook", &h[i].args, e) < 0 ||
-		    jx_strv(it, "env", "hook", &h[i].env, e) < 0 ||
-		    jx_i64(it, "timeout", "hook", &timeout, &has_timeout, e) < 0) {
-			container_hooks_free(h, i + 1);
-			return -1;
-		}
-		h[i].path = str_dup(path ? path : "");
-		h[i].has_timeout = has_timeout;
-		h[i].timeout = (int)timeout;
-	}
-	*out = h;
-	*n = json_array_size(list);
-	return 0;
-}
-
+/* Hooks from the config as it was at create: the bundle may have changed since. */
 static int run_stored_hooks(const struct container_state *s, enum hook_kind k, const char *status,
 			    struct err *e)
 {
-	struct spec_hook *h = NULL;
-	size_t n = 0;
-	if (container_config_hooks(s->config, k, &h, &n, e) < 0)
-		return -1;
-	int r = 0;
-	if (n > 0) {
+	struct spec_hooks h = {0};
+	int r = spec_hooks_parse(json_object_get(s->config, "hooks"), &h, e);
+	if (r == 0 && h.n[k] > 0) {
 		json_t *ann = json_object_get(s->config, "annotations");
 		_cleanup_free_ char *st = launch_hook_state(s->id, s->bundle, ann, s->pid, status);
-		r = hooks_run(h, n, st, e);
+		r = hooks_run(h.list[k], h.n[k], st, e);
 		if (r < 0)
-			err_wrap(e, "%s hook", hook_keys[k]);
+			err_wrap(e, "%s hook", hook_names[k]);
 	}
-	container_hooks_free(h, n);
+	spec_hooks_release(&h);
 	return r;
 }
 

@@ -32,32 +32,6 @@ static const struct {
     {"runbindable", MS_UNBINDABLE | MS_REC}, {"unbindable", MS_UNBINDABLE},
 };
 
-/* runc's recursive attributes (mount_setattr with AT_RECURSIVE). */
-static const struct {
-	const char *name;
-	bool clear;
-	uint64_t attr;
-} rec_opts[] = {
-    {"rro", false, MOUNT_ATTR_RDONLY},
-    {"rrw", true, MOUNT_ATTR_RDONLY},
-    {"rnosuid", false, MOUNT_ATTR_NOSUID},
-    {"rsuid", true, MOUNT_ATTR_NOSUID},
-    {"rnodev", false, MOUNT_ATTR_NODEV},
-    {"rdev", true, MOUNT_ATTR_NODEV},
-    {"rnoexec", false, MOUNT_ATTR_NOEXEC},
-    {"rexec", true, MOUNT_ATTR_NOEXEC},
-    {"rnodiratime", false, MOUNT_ATTR_NODIRATIME},
-    {"rdiratime", true, MOUNT_ATTR_NODIRATIME},
-    {"rrelatime", false, MOUNT_ATTR_RELATIME},
-    {"rnorelatime", true, MOUNT_ATTR_RELATIME},
-    {"rnoatime", false, MOUNT_ATTR_NOATIME},
-    {"ratime", true, MOUNT_ATTR_NOATIME},
-    {"rstrictatime", false, MOUNT_ATTR_STRICTATIME},
-    {"rnostrictatime", true, MOUNT_ATTR_STRICTATIME},
-    {"rnosymfollow", false, MOUNT_ATTR_NOSYMFOLLOW},
-    {"rsymfollow", true, MOUNT_ATTR_NOSYMFOLLOW},
-};
-
 /* Mounts under /proc that lxcfs-style setups may cover (runc's list). */
 static const char *const valid_proc_mounts[] = {
     "/proc/cpuinfo", "/proc/diskstats",
@@ -76,35 +50,6 @@ bool rootfs_dest_is(const char *dest, const char *path)
 bool rootfs_mount_is_bind(const struct spec_mount *m)
 {
 	return m->bind || m->rbind || (m->flags & MS_BIND) || str_eq(m->type, "bind");
-}
-
-static bool has_option(const struct spec_mount *m, const char *opt)
-{
-	for (char **o = m->options; o && *o; o++)
-		if (!strcmp(*o, opt))
-			return true;
-	return false;
-}
-
-static bool is_rec_opt(const char *opt)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(rec_opts); i++)
-		if (!strcmp(opt, rec_opts[i].name))
-			return true;
-	return false;
-}
-
-/* The data string without the options handled here (in case the parser left them in). */
-static char *mount_data(const struct spec_mount *m)
-{
-	if (!m->data || !*m->data)
-		return NULL;
-	_cleanup_strv_ char **parts = strv_split(m->data, ",");
-	_cleanup_strv_ char **keep = NULL;
-	for (char **p = parts; *p; p++)
-		if (strcmp(*p, "tmpcopyup") && !is_rec_opt(*p))
-			strv_push(&keep, *p);
-	return keep ? strv_join(keep, ",") : NULL;
 }
 
 int rootfs_mount_at(const char *root, const char *dest, const char *src, const char *type,
@@ -154,24 +99,10 @@ static int apply_propagation(const char *root, const struct spec_mount *m, struc
 	return 0;
 }
 
+/* runc's recursive options ("rro", "rnosuid"...), as the parser summed them up. */
 static int apply_rec_attrs(const char *root, const struct spec_mount *m, struct err *e)
 {
-	/* The parser's summary, plus the options themselves for callers that only set those. */
 	uint64_t set = m->attr_set | (m->recursive_ro ? MOUNT_ATTR_RDONLY : 0), clr = m->attr_clr;
-	for (char **o = m->options; o && *o; o++) {
-		for (size_t i = 0; i < ARRAY_SIZE(rec_opts); i++) {
-			if (strcmp(*o, rec_opts[i].name))
-				continue;
-			if (rec_opts[i].clear) {
-				clr |= rec_opts[i].attr;
-				continue;
-			}
-			set |= rec_opts[i].attr;
-			/* mount_setattr(2): an atime mode must also clear the atime field. */
-			if ((rec_opts[i].attr & MOUNT_ATTR__ATIME) == rec_opts[i].attr)
-				clr |= MOUNT_ATTR__ATIME;
-		}
-	}
 	if (!set && !clr)
 		return 0;
 	_cleanup_close_ int fd = securejoin_open(root, m->destination, NULL, e);
@@ -190,7 +121,7 @@ static int mount_propagate(const struct rootfs_ctx *c, const struct spec_mount *
 {
 	if (str_eq(type, "tmpfs") || rootfs_dest_is(m->destination, "/dev"))
 		flags &= ~MS_RDONLY;
-	_cleanup_free_ char *data = mount_data(m);
+	const char *data = m->data && *m->data ? m->data : NULL;
 	if (rootfs_mount_at(c->root, m->destination, src, type, flags, data, e) < 0)
 		return -1;
 	return apply_propagation(c->root, m, e);
@@ -320,7 +251,7 @@ static int mount_tmpfs(const struct rootfs_ctx *c, const struct spec_mount *m, s
 	bool existed = stat(dest, &st) == 0;
 	if (!existed && fs_mkdir_p(dest, 0755, e) < 0)
 		return -1;
-	bool copyup = m->tmpcopyup || has_option(m, "tmpcopyup");
+	bool copyup = m->tmpcopyup;
 	/* The directory's own fd keeps its content reachable once the tmpfs covers it. */
 	_cleanup_close_ int under = -1;
 	if (copyup && (under = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)

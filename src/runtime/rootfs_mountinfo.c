@@ -9,23 +9,6 @@
 #include "util/fs.h"
 #include "util/str.h"
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *unescape(const char *s)
-{
-	char *out = xmalloc(strlen(s) + 1), *o = out;
-	while (*s) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 4;
-		} else {
-			*o++ = *s++;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 static int parse_line(char *line, struct rootfs_mountinfo *mi)
 {
 	_cleanup_strv_ char **f = strv_split(line, " ");
@@ -40,13 +23,13 @@ static int parse_line(char *line, struct rootfs_mountinfo *mi)
 		return -1;
 	char *dash = f[sep];
 	f[sep] = NULL; /* ends the optional fields for the join below */
-	mi->root = unescape(f[3]);
-	mi->mountpoint = unescape(f[4]);
+	mi->root = str_unescape_octal(f[3]);
+	mi->mountpoint = str_unescape_octal(f[4]);
 	mi->optional = strv_join(f + 6, " ");
 	f[sep] = dash;
-	mi->fstype = unescape(f[sep + 1]);
-	mi->source = unescape(f[sep + 2]);
-	mi->options = unescape(f[sep + 3]);
+	mi->fstype = str_unescape_octal(f[sep + 1]);
+	mi->source = str_unescape_octal(f[sep + 2]);
+	mi->options = str_unescape_octal(f[sep + 3]);
 	return 0;
 }
 

@@ -229,6 +229,10 @@ void spec_process_release(struct spec_process *p);
 int spec_resources_parse(const json_t *j, const char *ctx, struct spec_resources *r, struct err *e);
 void spec_resources_release(struct spec_resources *r);
 
+/* The "hooks" object of a config (e.g. as stored at create) into h; release frees it. */
+int spec_hooks_parse(const json_t *hooks, struct spec_hooks *h, struct err *e);
+void spec_hooks_release(struct spec_hooks *h);
+
 /* Capability name ("CAP_SYS_ADMIN") to number, -1 if unknown. */
 int spec_cap_from_name(const char *name);
 const char *spec_cap_name(int cap);

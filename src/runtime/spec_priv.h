@@ -33,7 +33,5 @@ void spec_linux_release(struct spec *s);
 int spec_linux_validate(const struct spec *s, struct err *e);
 
 /* hooks.* into s->hooks; every hook path must be absolute. */
-int spec_hooks_parse(const json_t *hooks, struct spec_hooks *h, struct err *e);
-void spec_hooks_release(struct spec_hooks *h);
 
 #endif

@@ -23,6 +23,9 @@ int str_to_i64(const char *s, int64_t *out, const char *what, struct err *e);
 int str_to_u64(const char *s, uint64_t *out, const char *what, struct err *e);
 int str_to_int(const char *s, int *out, const char *what, struct err *e);
 
+/* Undoes \ooo octal escapes (as /proc/self/mountinfo writes space, tab, newline, \). */
+char *str_unescape_octal(const char *s);
+
 size_t strv_len(char *const *v);
 /* Appends a copy of s; *v may be NULL. */
 void strv_push(char ***v, const char *s);

@@ -65,8 +65,6 @@ static char escape_dest[PATH_MAX]; /* inside the root, where /evil/inside must l
 /* Every kind of mount, in an order where later ones depend on earlier ones. */
 static size_t full_mounts(struct spec_mount *m)
 {
-	static char *rbind_opts[] = {"rbind", "rro", NULL};
-	static char *copy_opts[] = {"tmpcopyup", NULL};
 	static char src[PATH_MAX], srcfile[PATH_MAX], rsrc[PATH_MAX];
 	unsigned long nosx = MS_NOSUID | MS_NOEXEC | MS_NODEV;
 	size_t i = 0;
@@ -92,10 +90,10 @@ static size_t full_mounts(struct spec_mount *m)
 	m[i++] = mk_mount("tmpfs", "tmpfs", "/evil/inside", MS_RDONLY, NULL);
 	m[i++] = mk_mount("tmpfs", "tmpfs", "/evil2/escaped", 0, NULL);
 	m[i] = mk_mount("tmpfs", "tmpfs", "/copy", 0, NULL);
-	m[i++].options = copy_opts;
+	m[i++].tmpcopyup = true; /* as spec_mount_options sets it for "tmpcopyup" */
 	m[i] = mk_mount(NULL, rsrc, "/mnt/rro", MS_BIND | MS_REC, NULL);
 	m[i].bind = m[i].rbind = true;
-	m[i++].options = rbind_opts;
+	m[i++].recursive_ro = true; /* "rro" */
 	m[i++] = mk_mount("tmpfs", "tmpfs", "/mnt/ro-tmpfs", MS_RDONLY | MS_NODEV, NULL);
 	return i;
 }

@@ -49,6 +49,8 @@ static void test_str(void)
 	is_str(j, "a,b,c", "join");
 	ok(str_has_prefix("container", "cont") && !str_has_prefix("co", "cont"), "has_prefix");
 	ok(str_has_suffix("config.json", ".json"), "has_suffix");
+	_cleanup_free_ char *un = str_unescape_octal("/a\\040b\\011c\\134d\\9");
+	is_str(un, "/a b\tc\\d\\9", "mountinfo octal escapes undone, others kept");
 }
 
 static void test_path_id(void)
