@@ -94,5 +94,20 @@ void api_image_tag(struct api_req *req);
 void api_image_delete(struct api_req *req);
 void api_images_create(struct api_req *req);
 extern const struct api_body_ops api_images_create_body;
+void api_container_create(struct api_req *req);
+void api_containers_list(struct api_req *req);
+void api_container_inspect(struct api_req *req);
+void api_container_delete(struct api_req *req);
+void api_container_rename(struct api_req *req);
+void api_container_start(struct api_req *req);
+void api_container_stop(struct api_req *req);
+void api_container_restart(struct api_req *req);
+void api_container_kill(struct api_req *req);
+void api_container_pause(struct api_req *req);
+void api_container_unpause(struct api_req *req);
+void api_container_wait(struct api_req *req);
+void api_container_resize(struct api_req *req);
+void api_container_attach(struct api_req *req);
+void api_container_logs(struct api_req *req);
 
 #endif

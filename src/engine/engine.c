@@ -1,5 +1,6 @@
 /* engine: the daemon object's lifecycle: directories, root lock, daemon ID, stores. */
 #include "engine/engine_priv.h"
+#include "engine/container_priv.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -62,6 +63,10 @@ struct engine *engine_new(const struct engine_config *cfg, char ***warnings, str
 		engine_free(eng);
 		return NULL;
 	}
+	if (!container_store_open(eng, &warn, e)) {
+		engine_free(eng);
+		return NULL;
+	}
 	if (warnings)
 		*warnings = TAKE_PTR(warn);
 	return eng;
@@ -73,12 +78,14 @@ void engine_shutdown(struct engine *eng)
 	eng->closing = true;
 	pthread_cond_broadcast(&eng->ev_cond);
 	pthread_mutex_unlock(&eng->ev_mu);
+	container_store_shutdown(eng->containers);
 }
 
 void engine_free(struct engine *eng)
 {
 	if (!eng)
 		return;
+	container_store_free(eng->containers);
 	image_store_free(eng->images);
 	events_release(eng);
 	if (eng->lock_fd >= 0)

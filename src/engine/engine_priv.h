@@ -15,6 +15,7 @@ struct engine {
 	char id[40];
 	int lock_fd;
 	struct image_store *images;
+	struct container_store *containers; /* container_store.c */
 
 	pthread_mutex_t ev_mu;
 	pthread_cond_t ev_cond;

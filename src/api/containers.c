@@ -1,0 +1,253 @@
+/* api/containers: the /containers handlers: create, list, inspect, start, stop, restart,
+ * kill, pause, unpause, wait, resize, rename, delete. */
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/containers.h"
+#include "api/filters.h"
+#include "store/time.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/str.h"
+
+static void reply_result(struct api_req *req, int r, const struct err *e, unsigned ok)
+{
+	if (r < 0)
+		api_reply_error(req, e);
+	else
+		api_reply_empty(req, ok);
+}
+
+void api_container_create(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *body = api_body_json(req, &e);
+	if (!body && e.kind != ERR_NONE) {
+		api_reply_error(req, &e);
+		return;
+	}
+	if (!body)
+		body = json_object();
+	json_t *warnings = NULL;
+	_cleanup_free_ char *id =
+	    engine_container_create(req->eng, api_query(req, "name"), body, &warnings, &e);
+	if (!id) {
+		api_reply_error(req, &e);
+		return;
+	}
+	api_reply_json(req, 201, json_pack("{s:s, s:o}", "Id", id, "Warnings", warnings));
+}
+
+void api_container_inspect(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	json_t *rec = engine_container_inspect(req->eng, api_param(req, "id"), &e);
+	if (!rec) {
+		api_reply_error(req, &e);
+		return;
+	}
+	api_reply_json(req, 200, api_container_inspect_json(req, rec));
+}
+
+/* before/since: an ID or name; the list is newest first. */
+static int list_bound(struct api_req *req, const json_t *f, const char *name, char **id,
+		      struct err *e)
+{
+	json_t *v = api_filters_get(f, name);
+	if (!v || !json_array_size(v))
+		return 0;
+	*id = engine_container_resolve(req->eng, json_string_value(json_array_get(v, 0)), e);
+	return *id ? 0 : -1;
+}
+
+void api_containers_list(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *f = api_filters_parse(api_query(req, "filters"), &e);
+	_cleanup_free_ char *before = NULL, *since = NULL;
+	int64_t limit = 0;
+	const char *ls = api_query(req, "limit");
+	if (!f || api_container_filters_check(f, &e) < 0 ||
+	    (ls && *ls && str_to_i64(ls, &limit, "limit", &e) < 0) ||
+	    list_bound(req, f, "before", &before, &e) < 0 ||
+	    list_bound(req, f, "since", &since, &e) < 0) {
+		api_reply_error(req, &e);
+		return;
+	}
+	bool all = api_query_bool(req, "all") || limit > 0 || before || since;
+	_cleanup_json_ json_t *recs = engine_container_list(req->eng);
+	json_t *out = json_array();
+	int64_t now = store_time_now();
+	bool past_before = !before;
+	size_t i;
+	json_t *rec;
+	json_array_foreach (recs, i, rec) {
+		const char *id = json_string_value(json_object_get(rec, "Id"));
+		if (since && str_eq(id, since))
+			break;
+		if (!past_before) {
+			past_before = str_eq(id, before);
+			continue;
+		}
+		if (!all &&
+		    !json_is_true(json_object_get(json_object_get(rec, "State"), "Running")))
+			continue;
+		if (!api_container_filter_match(req, f, rec))
+			continue;
+		json_array_append_new(out, api_container_summary_json(req, rec, now));
+		if (limit > 0 && (int64_t)json_array_size(out) >= limit)
+			break;
+	}
+	api_reply_json(req, 200, out);
+}
+
+void api_container_delete(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	int r = engine_container_remove(req->eng, api_param(req, "id"),
+					api_query_bool(req, "force"), api_query_bool(req, "v"), &e);
+	reply_result(req, r, &e, 204);
+}
+
+void api_container_rename(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	int r = engine_container_rename(req->eng, api_param(req, "id"), api_query(req, "name"), &e);
+	reply_result(req, r, &e, 204);
+}
+
+void api_container_start(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	int r = engine_container_start(req->eng, api_param(req, "id"), &e);
+	reply_result(req, r, &e, 204);
+}
+
+static int query_timeout(struct api_req *req, int *t, struct err *e)
+{
+	const char *s = api_query(req, "t");
+	*t = -1;
+	if (!s || !*s)
+		return 0;
+	return str_to_int(s, t, "t", e);
+}
+
+static const char *query_signal(struct api_req *req)
+{
+	return api_version_ge(req, 1, 42) ? api_query(req, "signal") : NULL;
+}
+
+void api_container_stop(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	int t;
+	int r = query_timeout(req, &t, &e);
+	if (r == 0)
+		r = engine_container_stop(req->eng, api_param(req, "id"), t, query_signal(req), &e);
+	reply_result(req, r, &e, 204);
+}
+
+void api_container_restart(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	int t;
+	int r = query_timeout(req, &t, &e);
+	if (r == 0)
+		r = engine_container_restart(req->eng, api_param(req, "id"), t, query_signal(req),
+					     &e);
+	reply_result(req, r, &e, 204);
+}
+
+void api_container_kill(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	int r = engine_container_kill(req->eng, api_param(req, "id"), api_query(req, "signal"), &e);
+	reply_result(req, r, &e, 204);
+}
+
+void api_container_pause(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	int r = engine_container_pause(req->eng, api_param(req, "id"), true, &e);
+	reply_result(req, r, &e, 204);
+}
+
+void api_container_unpause(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	int r = engine_container_pause(req->eng, api_param(req, "id"), false, &e);
+	reply_result(req, r, &e, 204);
+}
+
+void api_container_resize(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	int h = 0, w = 0;
+	const char *hs = api_query(req, "h"), *ws = api_query(req, "w");
+	int r = 0;
+	if ((hs && *hs && str_to_int(hs, &h, "h", &e) < 0) ||
+	    (ws && *ws && str_to_int(ws, &w, "w", &e) < 0))
+		r = -1;
+	if (r == 0)
+		r = engine_container_resize(req->eng, api_param(req, "id"), h, w, &e);
+	reply_result(req, r, &e, 200);
+}
+
+struct wait_stream {
+	struct container_waiter *w;
+	int sock;
+	bool done;
+};
+
+static ssize_t wait_read(void *arg, char *buf, size_t max)
+{
+	struct wait_stream *ws = arg;
+	if (ws->done)
+		return API_STREAM_END;
+	int code = 0;
+	for (;;) {
+		int r = engine_container_wait_end(ws->w, store_time_now() + 1000000000, &code);
+		if (r < 0)
+			return API_STREAM_ERROR;
+		if (r > 0)
+			break;
+		if (api_socket_gone(ws->sock))
+			return API_STREAM_ERROR;
+	}
+	ws->done = true;
+	int n = snprintf(buf, max, "{\"Error\":null,\"StatusCode\":%d}\n", code);
+	return n;
+}
+
+static void wait_free(void *arg)
+{
+	struct wait_stream *ws = arg;
+	engine_container_wait_free(ws->w);
+	free(ws);
+}
+
+void api_container_wait(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	const char *c = api_query(req, "condition");
+	enum container_wait_cond cond = WAIT_NOT_RUNNING;
+	if (c && !strcmp(c, "next-exit"))
+		cond = WAIT_NEXT_EXIT;
+	else if (c && !strcmp(c, "removed"))
+		cond = WAIT_REMOVED;
+	else if (c && *c && strcmp(c, "not-running") != 0 && api_version_ge(req, 1, 42)) {
+		api_reply_message(req, 400, "invalid condition: \"%s\"", c);
+		return;
+	}
+	struct container_waiter *w =
+	    engine_container_wait_begin(req->eng, api_param(req, "id"), cond, &e);
+	if (!w) {
+		api_reply_error(req, &e);
+		return;
+	}
+	struct wait_stream *ws = xcalloc(1, sizeof(*ws));
+	ws->w = w;
+	ws->sock = api_req_socket(req);
+	api_reply_stream(req, 200, "application/json", wait_read, ws, wait_free);
+}

@@ -1,0 +1,300 @@
+/* api/containers_io: attach (hijacked; relayed from the monitor's attach socket, its
+ * frames turned into Docker's 8-byte stdcopy headers without a TTY) and logs (the json-file
+ * log read back, chunked, framed the same way). */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "api/containers.h"
+#include "store/time.h"
+#include "util/cleanup.h"
+#include "util/str.h"
+
+static const char *stream_type(struct api_req *req, bool tty)
+{
+	if (tty || !api_version_ge(req, 1, 42))
+		return "application/vnd.docker.raw-stream";
+	return "application/vnd.docker.multiplexed-stream";
+}
+
+static void stdcopy_header(unsigned char h[8], int stream, size_t len)
+{
+	h[0] = (unsigned char)stream;
+	h[1] = h[2] = h[3] = 0;
+	h[4] = (unsigned char)(len >> 24);
+	h[5] = (unsigned char)(len >> 16);
+	h[6] = (unsigned char)(len >> 8);
+	h[7] = (unsigned char)len;
+}
+
+static bool send_all(int fd, const void *p, size_t len)
+{
+	const char *b = p;
+	while (len) {
+		ssize_t n = send(fd, b, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		b += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+static bool send_frame(int fd, bool tty, int stream, const char *data, size_t len)
+{
+	if (!len)
+		return true;
+	if (!tty) {
+		unsigned char h[8];
+		stdcopy_header(h, stream, len);
+		if (!send_all(fd, h, sizeof(h)))
+			return false;
+	}
+	return send_all(fd, data, len);
+}
+
+struct attach_sess {
+	struct engine *eng;
+	char id[65];
+	bool tty, stdin_once, in, out, err, logs, stream;
+};
+
+static bool sock_gone(void *arg)
+{
+	return api_socket_gone(*(int *)arg);
+}
+
+static void replay_logs(struct attach_sess *a, int sock)
+{
+	struct container_logs_opts o = {.stdout_ = a->out, .stderr_ = a->err, .tail = -1};
+	bool tty;
+	struct container_logs *l = engine_container_logs_open(a->eng, a->id, &o, &tty, NULL);
+	char *text;
+	size_t len;
+	int stream;
+	int64_t ns;
+	while (l && engine_container_logs_next(l, &stream, &text, &len, &ns, NULL, NULL) > 0) {
+		bool ok = send_frame(sock, a->tty, stream, text, len);
+		free(text);
+		if (!ok)
+			break;
+	}
+	engine_container_logs_free(l);
+}
+
+/* Monitor frames ([stream][be32 len][payload]) to the client until the monitor closes. */
+struct relay {
+	char buf[65536 + 5];
+	size_t len;
+};
+
+static bool relay_output(struct relay *r, int mon, int sock, bool tty, bool *eof)
+{
+	ssize_t n = recv(mon, r->buf + r->len, sizeof(r->buf) - r->len, 0);
+	if (n < 0 && errno == EINTR)
+		return true;
+	if (n <= 0) {
+		*eof = true;
+		return true;
+	}
+	r->len += (size_t)n;
+	size_t off = 0;
+	while (r->len - off >= 5) {
+		const unsigned char *h = (const unsigned char *)r->buf + off;
+		size_t plen = (size_t)h[1] << 24 | (size_t)h[2] << 16 | (size_t)h[3] << 8 | h[4];
+		if (plen > sizeof(r->buf) - 5) {
+			*eof = true; /* a broken stream */
+			return true;
+		}
+		if (r->len - off < 5 + plen)
+			break;
+		if (!send_frame(sock, tty, h[0] == 2 ? 2 : 1, r->buf + off + 5, plen))
+			return false;
+		off += 5 + plen;
+	}
+	memmove(r->buf, r->buf + off, r->len - off);
+	r->len -= off;
+	return true;
+}
+
+static void relay(struct attach_sess *a, int sock, int mon, const char *extra, size_t extra_len)
+{
+	if (a->in && extra_len)
+		send_all(mon, extra, extra_len);
+	struct relay *r = xcalloc(1, sizeof(*r));
+	bool client_in = true, eof = false;
+	char buf[16384];
+	while (!eof) {
+		struct pollfd p[2] = {{mon, POLLIN, 0}, {sock, client_in ? POLLIN : 0, 0}};
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			break;
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    !relay_output(r, mon, sock, a->tty, &eof))
+			break; /* the client left */
+		if (!(p[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		ssize_t n = recv(sock, buf, sizeof(buf), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n > 0) {
+			if (a->in)
+				send_all(mon, buf, (size_t)n);
+			continue;
+		}
+		client_in = false;
+		if (n < 0)
+			break;
+		/* EOF on the client's stdin: StdinOnce closes the container's stdin; an attach
+		 * with stdin otherwise ends here; without stdin it is just the half-close. */
+		if (a->in && a->stdin_once && !a->tty)
+			shutdown(mon, SHUT_WR);
+		else if (a->in)
+			break;
+	}
+	free(r);
+}
+
+static void attach_session(void *arg, int sock, const char *extra, size_t extra_len)
+{
+	struct attach_sess *a = arg;
+	if (a->logs)
+		replay_logs(a, sock);
+	if (a->stream) {
+		_cleanup_free_ char *hello = str_printf(
+		    "{\"stdin\":%s,\"stdout\":%s,\"stderr\":%s,\"logs\":false}\n",
+		    a->in ? "true" : "false", a->out ? "true" : "false", a->err ? "true" : "false");
+		int mon = engine_container_attach(a->eng, a->id, hello, sock_gone, &sock, NULL);
+		if (mon >= 0) {
+			relay(a, sock, mon, extra, extra_len);
+			close(mon);
+		}
+	}
+	shutdown(sock, SHUT_WR);
+}
+
+void api_container_attach(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	struct attach_sess *a = xcalloc(1, sizeof(*a));
+	a->eng = req->eng;
+	a->in = api_query_bool(req, "stdin");
+	a->out = api_query_bool(req, "stdout");
+	a->err = api_query_bool(req, "stderr");
+	a->logs = api_query_bool(req, "logs");
+	a->stream = api_query_bool(req, "stream");
+	struct container_io io;
+	if (engine_container_io(req->eng, api_param(req, "id"), &io, &e) < 0) {
+		free(a);
+		api_reply_error(req, &e);
+		return;
+	}
+	snprintf(a->id, sizeof(a->id), "%s", io.id);
+	a->tty = io.tty;
+	a->stdin_once = io.stdin_once;
+	a->in = a->in && io.open_stdin;
+	container_io_release(&io);
+	if (!api_query_bool(req, "stdin") && !a->out && !a->err) {
+		free(a);
+		api_reply_message(req, 400, "Bad parameters: you must choose at least one stream");
+		return;
+	}
+	engine_container_event(req->eng, a->id, "attach");
+	api_reply_upgrade(req, stream_type(req, a->tty), attach_session, a, free);
+}
+
+struct logs_stream {
+	struct container_logs *l;
+	bool tty, timestamps;
+	int sock;
+	char *pending;
+	size_t len, off;
+};
+
+static ssize_t logs_read(void *arg, char *buf, size_t max)
+{
+	struct logs_stream *ls = arg;
+	while (ls->off == ls->len) {
+		free(ls->pending);
+		ls->pending = NULL;
+		ls->off = ls->len = 0;
+		int stream;
+		char *text;
+		size_t len;
+		int64_t ns;
+		int r = engine_container_logs_next(ls->l, &stream, &text, &len, &ns, sock_gone,
+						   &ls->sock);
+		if (r == 0)
+			return API_STREAM_END;
+		if (r < 0)
+			return API_STREAM_ERROR;
+		char ts[STORE_TIME_MAX + 1] = "";
+		if (ls->timestamps) {
+			store_time_format_fixed(ns, ts);
+			strcat(ts, " ");
+		}
+		size_t tl = strlen(ts), hl = ls->tty ? 0 : 8;
+		ls->pending = xmalloc(hl + tl + len);
+		if (hl)
+			stdcopy_header((unsigned char *)ls->pending, stream, tl + len);
+		memcpy(ls->pending + hl, ts, tl);
+		memcpy(ls->pending + hl + tl, text, len);
+		ls->len = hl + tl + len;
+		free(text);
+	}
+	size_t n = ls->len - ls->off < max ? ls->len - ls->off : max;
+	memcpy(buf, ls->pending + ls->off, n);
+	ls->off += n;
+	return (ssize_t)n;
+}
+
+static void logs_free(void *arg)
+{
+	struct logs_stream *ls = arg;
+	engine_container_logs_free(ls->l);
+	free(ls->pending);
+	free(ls);
+}
+
+void api_container_logs(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	struct container_logs_opts o = {.stdout_ = api_query_bool(req, "stdout"),
+					.stderr_ = api_query_bool(req, "stderr"),
+					.follow = api_query_bool(req, "follow"),
+					.tail = -1};
+	const char *tail = api_query(req, "tail"), *since = api_query(req, "since"),
+		   *until = api_query(req, "until");
+	if (!o.stdout_ && !o.stderr_) {
+		api_reply_message(req, 400, "Bad parameters: you must choose at least one stream");
+		return;
+	}
+	if (tail && *tail && strcmp(tail, "all") != 0 &&
+	    (str_to_i64(tail, &o.tail, "tail", NULL) < 0 || o.tail < 0))
+		o.tail = -1;
+	if ((since && *since && strcmp(since, "0") &&
+	     store_time_parse_unix(since, &o.since, &e) < 0) ||
+	    (until && *until && strcmp(until, "0") &&
+	     store_time_parse_unix(until, &o.until, &e) < 0)) {
+		api_reply_error(req, &e);
+		return;
+	}
+	bool tty;
+	struct container_logs *l =
+	    engine_container_logs_open(req->eng, api_param(req, "id"), &o, &tty, &e);
+	if (!l) {
+		api_reply_error(req, &e);
+		return;
+	}
+	struct logs_stream *ls = xcalloc(1, sizeof(*ls));
+	ls->l = l;
+	ls->tty = tty;
+	ls->timestamps = api_query_bool(req, "timestamps");
+	ls->sock = api_req_socket(req);
+	api_reply_stream(req, 200, api_version_ge(req, 1, 42) ? stream_type(req, tty) : NULL,
+			 logs_read, ls, logs_free);
+}

@@ -1,0 +1,100 @@
+/* engine/container: containers as the Engine API sees them: create (image config merged),
+ * records under <root>/containers, name/ID resolution, lifecycle through berth-monitor. */
+#ifndef BERTH_ENGINE_CONTAINER_H
+#define BERTH_ENGINE_CONTAINER_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "util/err.h"
+
+/* Docker's name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+ after an optional '/'. */
+bool container_name_valid(const char *name);
+/* A random "adjective_surname" into out (at least 64 bytes); retry > 0 appends a digit. */
+void container_name_generate(char *out, size_t len, unsigned retry);
+/* go-units HumanDuration: "Less than a second", "3 seconds", "About a minute"... */
+void container_human_duration(int64_t ns, char *out, size_t len);
+/* The list's Status text from a record's State ("Up 3 seconds", "Exited (0) 2 minutes ago",
+ * "Created"); now in ns. */
+char *container_status_text(const json_t *state, int64_t now);
+/* A signal by name ("HUP", "SIGHUP", "sigkill") or number; ERR_INVALID "Invalid signal: X". */
+int container_signal_parse(const char *s, int *sig, struct err *e);
+
+/* POST /containers/create: body (Config with HostConfig, NetworkingConfig), name may be NULL
+ * or "". Returns the new 64-hex ID (malloc'd); *warnings (optional) a JSON array. */
+char *engine_container_create(struct engine *eng, const char *name, const json_t *body,
+			      json_t **warnings, struct err *e);
+/* The record in inspect shape (a copy): what GET /containers/{id}/json shows. */
+json_t *engine_container_inspect(struct engine *eng, const char *name, struct err *e);
+/* Copies of every record (inspect shape), newest first. */
+json_t *engine_container_list(struct engine *eng);
+/* Full ID of name (resolution as moby's GetContainer); malloc'd. */
+char *engine_container_resolve(struct engine *eng, const char *name, struct err *e);
+int engine_container_remove(struct engine *eng, const char *name, bool force, bool volumes,
+			    struct err *e);
+int engine_container_rename(struct engine *eng, const char *name, const char *newname,
+			    struct err *e);
+/* SizeRw (the upper dir's bytes) and SizeRootFs (+ the image) of a container. */
+void engine_container_size(struct engine *eng, const char *id, int64_t *rw, int64_t *rootfs);
+/* Counts for /info: total, running, paused, stopped. */
+void engine_container_counts(struct engine *eng, int counts[4]);
+/* Number of containers using image id (for the image list). */
+int engine_container_image_users(struct engine *eng, const char *image_id);
+
+int engine_container_start(struct engine *eng, const char *name, struct err *e);
+/* timeout < 0: the container's StopTimeout or 10 s; signal NULL: its StopSignal or TERM. */
+int engine_container_stop(struct engine *eng, const char *name, int timeout, const char *signal,
+			  struct err *e);
+int engine_container_restart(struct engine *eng, const char *name, int timeout, const char *signal,
+			     struct err *e);
+/* signal NULL or "": KILL. */
+int engine_container_kill(struct engine *eng, const char *name, const char *signal, struct err *e);
+int engine_container_pause(struct engine *eng, const char *name, bool pause, struct err *e);
+int engine_container_resize(struct engine *eng, const char *name, int h, int w, struct err *e);
+
+/* Waiting: begin registers (so an exit right after is caught), end blocks. */
+enum container_wait_cond { WAIT_NOT_RUNNING, WAIT_NEXT_EXIT, WAIT_REMOVED };
+struct container_waiter;
+struct container_waiter *engine_container_wait_begin(struct engine *eng, const char *name,
+						     enum container_wait_cond cond, struct err *e);
+/* 1 when done (*code set), 0 when deadline_ns passed first, -1 when the daemon shuts down. */
+int engine_container_wait_end(struct container_waiter *w, int64_t deadline_ns, int *code);
+void engine_container_wait_free(struct container_waiter *w);
+
+/* What attach and logs need: the per-container directories and flags. */
+struct container_io {
+	char id[65];
+	char *name;	   /* "/name" */
+	char *log_path;	   /* json-file log */
+	char *attach_sock; /* NULL when not running */
+	bool tty, open_stdin, stdin_once, running;
+	json_t *attrs; /* event attributes (image, name, labels) */
+};
+int engine_container_io(struct engine *eng, const char *name, struct container_io *io,
+			struct err *e);
+void container_io_release(struct container_io *io);
+/* A connection to the container's attach socket after sending hello (a JSON line). Not
+ * running: waits for its start (gone(arg) is asked every second whether the client left).
+ * Returns the fd, or -1 (ERR_NOT_FOUND when it ended without starting). */
+int engine_container_attach(struct engine *eng, const char *name, const char *hello,
+			    bool (*gone)(void *), void *arg, struct err *e);
+/* Reading the json-file log back. tail < 0: all; since/until ns, 0 = unset. */
+struct container_logs_opts {
+	bool stdout_, stderr_, follow;
+	int64_t tail, since, until;
+};
+struct container_logs;
+struct container_logs *engine_container_logs_open(struct engine *eng, const char *name,
+						  const struct container_logs_opts *o, bool *tty,
+						  struct err *e);
+/* 1: an entry (*text malloc'd, *len bytes, stream 1/2, time ns); 0: the end (follow: the
+ * container stopped); -1: gone(arg) said the client left. Blocks while following. */
+int engine_container_logs_next(struct container_logs *l, int *stream, char **text, size_t *len,
+			       int64_t *ns, bool (*gone)(void *), void *arg);
+void engine_container_logs_free(struct container_logs *l);
+/* Publishes a container event (attach, ...) with the container's attributes. */
+void engine_container_event(struct engine *eng, const char *id, const char *action);
+
+#endif

@@ -1,0 +1,194 @@
+/* engine/container_exit: the exit path: a thread per running container polls the monitor's
+ * pidfd; when it ends, exit.json gives the status (a monitor killed without one: the
+ * container is killed and deleted, 137), the rootfs is unmounted, die is published, and
+ * AutoRemove removes the container. Also removal and start-up recovery. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "engine/container_priv.h"
+#include "runtime/container.h"
+#include "store/store.h"
+#include "store/time.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/str.h"
+
+struct watch {
+	struct engine *eng;
+	struct container *c;
+	pid_t pid;
+	int pidfd;
+};
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+/* What exit.json says, or 137 after killing what the monitor left behind. */
+static void read_exit(struct engine *eng, const char *id, const char *rdir, json_t *st)
+{
+	_cleanup_free_ char *path = str_printf("%s/exit.json", rdir);
+	_cleanup_json_ json_t *ex = fs_exists(path) ? jx_load_file(path, NULL) : NULL;
+	char now[STORE_TIME_MAX];
+	store_time_format(store_time_now(), now);
+	if (!ex) {
+		_cleanup_free_ char *rt = container_runtime_root(eng);
+		container_kill(rt, id, SIGKILL, true, NULL);
+		struct err e = ERR_INIT;
+		for (int i = 0;
+		     i < 100 && container_delete(rt, id, true, &e) < 0 && e.kind != ERR_NOT_FOUND;
+		     i++)
+			usleep(10000);
+		json_object_set_new(st, "ExitCode", json_integer(137));
+		json_object_set_new(st, "FinishedAt", json_string(now));
+		return;
+	}
+	json_object_set_new(st, "ExitCode",
+			    json_integer(json_integer_value(json_object_get(ex, "ExitCode"))));
+	const char *fin = json_string_value(json_object_get(ex, "FinishedAt"));
+	json_object_set_new(st, "FinishedAt", json_string(fin && *fin ? fin : now));
+	json_object_set_new(st, "OOMKilled",
+			    json_boolean(json_is_true(json_object_get(ex, "OOMKilled"))));
+	const char *err = json_string_value(json_object_get(ex, "Error"));
+	json_object_set_new(st, "Error", json_string(err ? err : ""));
+}
+
+/* The container's process is gone: record it, clean up, tell everyone. */
+static void handle_exit(struct engine *eng, struct container *c)
+{
+	struct container_store *s = eng->containers;
+	container_lock_busy(eng, c);
+	_cleanup_free_ char *cdir = container_dir(eng, c->id);
+	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
+	_cleanup_json_ json_t *st = json_deep_copy(json_object_get(c->rec, "State"));
+	read_exit(eng, c->id, rdir, st);
+	struct err e = ERR_INIT;
+	if (rootfs_unmount(cdir, &e) < 0)
+		log_warn("container %.12s: %s", c->id, e.msg);
+	fs_rm_rf(rdir, NULL);
+	pthread_mutex_lock(&s->mu);
+	json_object_set(c->rec, "State", st);
+	container_set_state(c, "exited");
+	json_object_set_new(st, "Pid", json_integer(0));
+	c->monitor = 0;
+	c->last_exit = (int)json_integer_value(json_object_get(st, "ExitCode"));
+	c->exits++;
+	char code[16];
+	int clen = snprintf(code, sizeof(code), "%d", c->last_exit);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+	container_save(eng, c, NULL);
+	container_event(eng, c->rec, "die", json_pack("{s:s%}", "exitCode", code, (size_t)clen));
+	bool autorm =
+	    json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));
+	if (autorm && !c->gone)
+		container_destroy(eng, c, NULL);
+	container_unlock_busy(eng, c);
+}
+
+static void *watch_thread(void *p)
+{
+	struct watch *w = p;
+	struct container_store *s = w->eng->containers;
+	for (;;) {
+		struct pollfd pfd = {w->pidfd, POLLIN, 0};
+		int r = poll(&pfd, 1, -1);
+		if (r > 0 || (r < 0 && errno != EINTR))
+			break;
+	}
+	close(w->pidfd);
+	pthread_mutex_lock(&s->mu);
+	bool closing = s->closing;
+	pthread_mutex_unlock(&s->mu);
+	if (!closing)
+		handle_exit(w->eng, w->c);
+	container_put(w->eng, w->c);
+	free(w);
+	return NULL;
+}
+
+void container_watch(struct engine *eng, struct container *c)
+{
+	struct container_store *s = eng->containers;
+	pthread_mutex_lock(&s->mu);
+	pid_t pid = c->monitor;
+	c->refs++;
+	pthread_mutex_unlock(&s->mu);
+	int fd = pid > 0 ? pidfd_open_(pid) : -1;
+	struct watch *w = xcalloc(1, sizeof(*w));
+	*w = (struct watch){eng, c, pid, fd};
+	if (fd < 0) {
+		/* already gone (or no pid file): handled on a thread all the same, since the
+		 * caller holds busy */
+		w->pidfd = eventfd(1, EFD_CLOEXEC);
+	}
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 256 * 1024);
+	pthread_t t;
+	if (pthread_create(&t, &attr, watch_thread, w) != 0) {
+		log_error("container %.12s: cannot start its watcher thread", c->id);
+		close(w->pidfd);
+		container_put(eng, c);
+		free(w);
+	}
+	pthread_attr_destroy(&attr);
+}
+
+int container_destroy(struct engine *eng, struct container *c, struct err *e)
+{
+	struct container_store *s = eng->containers;
+	_cleanup_free_ char *cdir = container_dir(eng, c->id);
+	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
+	_cleanup_free_ char *tmp =
+	    str_printf("%s/containers/" STORE_TMP_PREFIX "rm-%s", eng->root, c->id);
+	if (rootfs_unmount(cdir, e) < 0)
+		return -1;
+	if (rename(cdir, tmp) < 0 && errno != ENOENT)
+		return err_sys(e, "remove container %.12s: rename %s", c->id, cdir);
+	struct err le = ERR_INIT;
+	if (fs_rm_rf(tmp, &le) < 0)
+		log_warn("container %.12s: %s", c->id, le.msg);
+	fs_rm_rf(rdir, NULL);
+	pthread_mutex_lock(&s->mu);
+	cstore_drop_locked(s, c);
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
+	container_attach_release(eng, c);
+	container_event(eng, c->rec, "destroy", NULL);
+	return 0;
+}
+
+static bool is_monitor(pid_t pid)
+{
+	_cleanup_free_ char *path = str_printf("/proc/%d/cmdline", (int)pid);
+	_cleanup_free_ char *cmd = fs_read_file(path, NULL, NULL);
+	return cmd && str_has_suffix(cmd, "berth-monitor");
+}
+
+void container_recover(struct engine *eng, struct container *c)
+{
+	_cleanup_free_ char *cdir = container_dir(eng, c->id);
+	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
+	if (!container_running(c)) {
+		rootfs_unmount(cdir, NULL);
+		fs_rm_rf(rdir, NULL);
+		return;
+	}
+	_cleanup_free_ char *pidpath = str_printf("%s/monitor.pid", rdir);
+	_cleanup_free_ char *s = fs_read_file(pidpath, NULL, NULL);
+	int pid = 0;
+	if (s && str_to_int(s, &pid, "pid", NULL) == 0 && pid > 0 && is_monitor(pid))
+		c->monitor = pid;
+	container_watch(eng, c); /* a monitor already gone is handled at once */
+}

@@ -1,0 +1,89 @@
+/* engine/container_priv: the container store shared by the container*.c, rootfs.c and
+ * ocispec.c files. Not for use outside src/engine. */
+#ifndef BERTH_ENGINE_CONTAINER_PRIV_H
+#define BERTH_ENGINE_CONTAINER_PRIV_H
+
+#include <pthread.h>
+#include <sys/types.h>
+
+#include "engine/container.h"
+#include "engine/engine_priv.h"
+#include "util/id.h"
+
+/* One container. rec is the persistent record in inspect shape (State inside); the
+ * rest is runtime bookkeeping. Everything is guarded by the store's mutex; busy marks an
+ * operation (start, stop's signal, exit handling, removal) that runs without the mutex. */
+struct container {
+	int refs;
+	char id[ID_HEX_LEN + 1];
+	json_t *rec;
+	bool busy;
+	bool removing, gone;
+	pid_t monitor;			/* the monitor's pid while running, else 0 */
+	uint64_t exits;			/* exits so far (next-exit waits) */
+	int last_exit;			/* exit code of the last exit */
+	int64_t created;		/* ns, for ordering */
+	bool stopping;			/* stop/kill asked for this exit (no restart) */
+	struct attach_pending *pending; /* attaches waiting for the start */
+};
+
+struct container_store {
+	pthread_mutex_t mu;
+	pthread_cond_t cond; /* broadcast on every state change */
+	struct container **v;
+	size_t n;
+	bool closing;
+};
+
+/* Store lifecycle (engine.c): load records, recover containers whose monitor is gone. */
+struct container_store *container_store_open(struct engine *eng, char ***warnings, struct err *e);
+void container_store_shutdown(struct container_store *s);
+void container_store_free(struct container_store *s);
+
+/* Lookup under s->mu; the result is held (container_put). */
+struct container *cstore_find_locked(struct container_store *s, const char *name, struct err *e);
+struct container *container_get(struct engine *eng, const char *name, struct err *e);
+void container_put(struct engine *eng, struct container *c);
+/* Takes / releases the busy flag (waits for another operation to end). */
+void container_lock_busy(struct engine *eng, struct container *c);
+void container_unlock_busy(struct engine *eng, struct container *c);
+/* Saves c->rec (call with the mutex held or busy). */
+int container_save(struct engine *eng, struct container *c, struct err *e);
+/* Directories: <root>/containers/<id> and <run>/containers/<id>; malloc'd. */
+char *container_dir(struct engine *eng, const char *id);
+char *container_run_dir(struct engine *eng, const char *id);
+char *container_runtime_root(struct engine *eng);
+/* Adds c to the store (created) / drops it (removal), mutex held. */
+void cstore_add_locked(struct container_store *s, struct container *c);
+void cstore_drop_locked(struct container_store *s, struct container *c);
+/* The name in use by another container? (mutex held) */
+struct container *cstore_by_name_locked(struct container_store *s, const char *name);
+
+void engine_event_publish_from(struct engine *eng, const char *type, const char *action,
+			       const char *id, const char *from, json_t *attrs);
+/* Event with the container's attributes (image, name, labels) plus extra (stolen). */
+void container_event(struct engine *eng, const json_t *rec, const char *action, json_t *extra);
+/* Removal once stopped: files, record, store entry, destroy event. */
+int container_destroy(struct engine *eng, struct container *c, struct err *e);
+
+/* State helpers (mutex held). */
+bool container_running(const struct container *c);
+bool container_paused(const struct container *c);
+void container_set_state(struct container *c, const char *status);
+
+/* Starting and the exit path (container_run.c). */
+void container_watch(struct engine *eng, struct container *c);
+void container_recover(struct engine *eng, struct container *c);
+
+/* Parked attaches (container_attach.c): connected by the start, released on failure. */
+void container_attach_pending(struct engine *eng, struct container *c, const char *rdir,
+			      int ready_fd);
+void container_attach_release(struct engine *eng, struct container *c);
+
+/* The rootfs (rootfs.c): overlay of the image layers + upper/work under dir. */
+int rootfs_mount(struct engine *eng, const json_t *rec, const char *dir, struct err *e);
+int rootfs_unmount(const char *dir, struct err *e);
+int rootfs_write_etc(const json_t *rec, const char *dir, struct err *e);
+int rootfs_make_workdir(const char *rootfs, const char *wd, struct err *e);
+
+#endif

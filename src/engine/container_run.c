@@ -1,0 +1,270 @@
+/* engine/container_run: starting a container (rootfs, config.json, berth-monitor with a
+ * ready pipe) and its exit path (the monitor's end noticed through a pidfd, exit.json read,
+ * rootfs unmounted, die event, AutoRemove); recovery of containers after a daemon restart. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine/container_priv.h"
+#include "engine/ocispec.h"
+#include "runtime/cgroup.h"
+#include "runtime/container.h"
+#include "store/store.h"
+#include "store/time.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/str.h"
+
+static char *monitor_path(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return str_dup("berth-monitor");
+	buf[n] = '\0';
+	char *slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return str_printf("%s/berth-monitor", buf);
+}
+
+static char **monitor_argv(struct engine *eng, const json_t *rec, const char *rdir)
+{
+	const json_t *cfg = json_object_get(rec, "Config");
+	const json_t *lc = json_object_get(json_object_get(rec, "HostConfig"), "LogConfig");
+	const json_t *lopt = json_object_get(lc, "Config");
+	char **argv = NULL;
+	strv_push_take(&argv, monitor_path());
+	strv_push(&argv, "run");
+	strv_push(&argv, "--runtime-root");
+	strv_push_take(&argv, container_runtime_root(eng));
+	strv_push(&argv, "--id");
+	strv_push(&argv, json_string_value(json_object_get(rec, "Id")));
+	strv_push(&argv, "--bundle");
+	strv_push(&argv, rdir);
+	strv_push(&argv, "--state-dir");
+	strv_push(&argv, rdir);
+	if (json_is_true(json_object_get(cfg, "Tty")))
+		strv_push(&argv, "--tty");
+	if (json_is_true(json_object_get(cfg, "OpenStdin")))
+		strv_push(&argv, "--stdin");
+	if (json_is_true(json_object_get(cfg, "StdinOnce")))
+		strv_push(&argv, "--stdin-once");
+	if (str_eq(json_string_value(json_object_get(lc, "Type")), "json-file")) {
+		strv_push(&argv, "--log-path");
+		strv_push(&argv, json_string_value(json_object_get(rec, "LogPath")));
+		const char *ms = json_string_value(json_object_get(lopt, "max-size"));
+		const char *mf = json_string_value(json_object_get(lopt, "max-file"));
+		if (ms) {
+			strv_push(&argv, "--log-max-size");
+			strv_push(&argv, ms);
+		}
+		if (mf) {
+			strv_push(&argv, "--log-max-file");
+			strv_push(&argv, mf);
+		}
+	}
+	strv_push(&argv, "--ready-fd");
+	strv_push(&argv, "3");
+	return argv;
+}
+
+/* fork + exec of the monitor with the ready pipe as fd 3; the monitor daemonizes (its
+ * first process exits at once and is reaped here). Returns the read end. */
+static int monitor_spawn(char **argv, struct err *e)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return err_sys(e, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return err_sys(e, "fork");
+	}
+	if (pid == 0) {
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (dup2(p[1], 3) < 0)
+			_exit(127);
+		int null = open("/dev/null", O_RDWR);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(p[1]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	return p[0];
+}
+
+static json_t *read_ready(int fd)
+{
+	char buf[4096];
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (len += (size_t)n) == sizeof(buf) - 1)
+			break;
+	}
+	buf[len] = '\0';
+	return len ? json_loads(buf, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+}
+
+static int write_bundle(struct engine *eng, struct container *c, const char *cdir, const char *rdir,
+			struct err *e)
+{
+	_cleanup_free_ char *merged = str_printf("%s/merged", cdir);
+	const json_t *cfg = json_object_get(c->rec, "Config");
+	const json_t *hc = json_object_get(c->rec, "HostConfig");
+	struct ocispec_input in = {.rec = c->rec, .rootfs = merged, .cdir = cdir};
+	gid_t *gids = NULL;
+	if (rootfs_write_etc(c->rec, cdir, e) < 0 ||
+	    rootfs_make_workdir(merged, json_string_value(json_object_get(cfg, "WorkingDir")), e) <
+		0 ||
+	    ocispec_user(merged, json_string_value(json_object_get(cfg, "User")),
+			 json_object_get(hc, "GroupAdd"), &in.uid, &in.gid, &gids, &in.ngids,
+			 e) < 0) {
+		free(gids);
+		return -1;
+	}
+	in.gids = gids;
+	in.have_cgroupns = fs_exists("/proc/self/ns/cgroup");
+	in.swap_ok = cgroup_host_mode() == CGROUP_MODE_V2 ||
+		     fs_exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes");
+	_cleanup_json_ json_t *spec = ocispec_build(&in, e);
+	free(gids);
+	if (!spec)
+		return -1;
+	_cleanup_free_ char *path = str_printf("%s/config.json", rdir);
+	return jx_save_atomic(path, spec, e);
+}
+
+/* The start error as dockerd words it; 400 when the command can't run (the CLI maps the
+ * text to 126/127), else 500. */
+static int start_failed(struct container *c, const char *msg, int code, struct err *e)
+{
+	json_t *st = json_object_get(c->rec, "State");
+	json_object_set_new(st, "Error", json_string(msg));
+	json_object_set_new(st, "ExitCode", json_integer(code));
+	c->last_exit = code;
+	err_set(e, code == 126 || code == 127 ? ERR_INVALID : ERR_INTERNAL, 0,
+		"failed to create task for container: failed to create shim task: OCI runtime "
+		"create failed: runc create failed: unable to start container process: %s: "
+		"unknown",
+		msg);
+	return -1;
+}
+
+static pid_t read_pid_file(const char *rdir)
+{
+	_cleanup_free_ char *path = str_printf("%s/monitor.pid", rdir);
+	_cleanup_free_ char *s = fs_read_file(path, NULL, NULL);
+	int pid = 0;
+	if (!s || str_to_int(s, &pid, "pid", NULL) < 0)
+		return 0;
+	return pid;
+}
+
+static int start_monitor(struct engine *eng, struct container *c, const char *rdir, struct err *e)
+{
+	_cleanup_strv_ char **argv = monitor_argv(eng, c->rec, rdir);
+	int fd = monitor_spawn(argv, e);
+	if (fd < 0)
+		return start_failed(c, e->msg, 125, e);
+	container_attach_pending(eng, c, rdir, fd);
+	json_t *ready = read_ready(fd);
+	close(fd);
+	if (!ready || json_object_get(ready, "error")) {
+		_cleanup_free_ char *msg =
+		    str_dup(ready ? json_string_value(json_object_get(ready, "error"))
+				  : "berth-monitor exited without reporting");
+		int code =
+		    ready ? (int)json_integer_value(json_object_get(ready, "exit_code")) : 125;
+		json_decref(ready);
+		return start_failed(c, msg ? msg : "unknown error", code ? code : 125, e);
+	}
+	pid_t mon = read_pid_file(rdir);
+	struct container_store *s = eng->containers;
+	pthread_mutex_lock(&s->mu);
+	json_t *st = json_object_get(c->rec, "State");
+	container_set_state(c, "running");
+	json_object_set(st, "Pid", json_object_get(ready, "pid"));
+	char now[STORE_TIME_MAX];
+	store_time_format(store_time_now(), now);
+	json_object_set_new(st, "StartedAt", json_string(now));
+	json_object_set_new(st, "ExitCode", json_integer(0));
+	json_object_set_new(st, "Error", json_string(""));
+	json_object_set_new(st, "OOMKilled", json_false());
+	c->monitor = mon;
+	c->stopping = false;
+	pthread_mutex_unlock(&s->mu);
+	json_decref(ready);
+	container_save(eng, c, NULL);
+	container_attach_pending(eng, c, rdir, -1); /* any that came meanwhile */
+	return 0;
+}
+
+/* With busy held. */
+static int start_locked(struct engine *eng, struct container *c, struct err *e)
+{
+	if (container_paused(c))
+		return err_conflict(e, "cannot start a paused container, try unpause instead");
+	if (container_running(c))
+		return err_set(e, ERR_NOT_MODIFIED, 0, "container already started");
+	if (c->removing)
+		return err_conflict(e, "container is marked for removal and cannot be started");
+	_cleanup_free_ char *cdir = container_dir(eng, c->id);
+	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
+	fs_rm_rf(rdir, NULL);
+	if (fs_mkdir_p(rdir, 0700, e) < 0)
+		return -1;
+	if (rootfs_mount(eng, c->rec, cdir, e) < 0 || write_bundle(eng, c, cdir, rdir, e) < 0 ||
+	    start_monitor(eng, c, rdir, e) < 0) {
+		if (c->rec &&
+		    !*json_string_value(json_object_get(json_object_get(c->rec, "State"), "Error")))
+			json_object_set_new(json_object_get(c->rec, "State"), "Error",
+					    json_string(e->msg));
+		rootfs_unmount(cdir, NULL);
+		fs_rm_rf(rdir, NULL);
+		container_save(eng, c, NULL);
+		container_attach_release(eng, c);
+		return -1;
+	}
+	container_watch(eng, c);
+	container_event(eng, c->rec, "start", NULL);
+	return 0;
+}
+
+int engine_container_start(struct engine *eng, const char *name, struct err *e)
+{
+	struct container *c = container_get(eng, name, e);
+	if (!c)
+		return -1;
+	container_lock_busy(eng, c);
+	int r = c->gone ? err_notfound(e, "No such container: %s", name) : start_locked(eng, c, e);
+	bool autorm =
+	    r < 0 && e->kind != ERR_NOT_MODIFIED && !c->gone &&
+	    json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));
+	if (autorm)
+		container_destroy(eng, c, NULL);
+	container_unlock_busy(eng, c);
+	container_put(eng, c);
+	return r;
+}
