@@ -485,3 +485,15 @@ def test_stdin_once_client_vanishes(rt, make_bundle, tmp_path):
     assert read_frames(watcher)[1] == b"bye\n"
     assert m.wait()["ExitCode"] == 0
 
+
+
+def test_oom_killed(rt, make_bundle, tmp_path):
+    b = make_bundle("tail", "/dev/zero")  # buffers an endless line: memory grows until OOM
+    mem = b.config["linux"].setdefault("resources", {}).setdefault("memory", {})
+    mem["limit"] = 16 << 20
+    mem["swap"] = 16 << 20
+    b.write()
+    m = run_mon(rt, b, tmp_path)
+    ex = m.wait(timeout=60)
+    assert ex["ExitCode"] == 137 and ex["OOMKilled"] is True, ex
+    assert rt.container_ids() == []
