@@ -47,24 +47,29 @@ void mon_frame_header(unsigned char hdr[5], int stream, uint32_t len)
 	hdr[4] = (unsigned char)len;
 }
 
-/* name is relative to the state directory (our cwd): sun_path is short. */
+/* name is relative to the state directory (our cwd): sun_path is short. Bound and
+ * listening under a temporary name, then renamed: whoever sees the name can connect. */
 int mon_listen(const char *name, struct err *e)
 {
 	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return err_sys(e, "socket");
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(name) >= sizeof(sa.sun_path))
+	_cleanup_free_ char *tmp = str_printf("%s.tmp", name);
+	if (strlen(tmp) >= sizeof(sa.sun_path))
 		return err_invalid(e, "socket name too long: %s", name);
-	strcpy(sa.sun_path, name);
-	unlink(name);
+	strcpy(sa.sun_path, tmp);
+	unlink(tmp);
 	mode_t old = umask(0077);
 	int r = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0)
-		return err_sys(e, "bind %s", name);
-	if (listen(fd, 64) < 0)
-		return err_sys(e, "listen on %s", name);
+		return err_sys(e, "bind %s", tmp);
+	if (listen(fd, 64) < 0 || rename(tmp, name) < 0) {
+		err_sys(e, "listen on %s", name);
+		unlink(tmp);
+		return -1;
+	}
 	return TAKE_FD(fd);
 }
 

@@ -25,6 +25,8 @@ struct mon_opts {
 /* Parses `run|exec --flag value ...`; paths made absolute. */
 int mon_opts_parse(struct mon_opts *o, int argc, char **argv, struct err *e);
 void mon_opts_release(struct mon_opts *o);
+/* Bytes, or Docker's max-size form ("10m", "1.5g", "512KiB": powers of 1024). */
+int mon_parse_size(const char *s, uint64_t *out, struct err *e);
 
 struct mon_buf {
 	char *data;

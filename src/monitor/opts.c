@@ -1,4 +1,6 @@
 /* opts: berth-monitor's command line (notes/monitor-protocol.md). */
+#include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +21,41 @@ static char *absolute(const char *p)
 	return path_join(cwd, p);
 }
 
-enum opt_kind { OPT_PATH, OPT_BOOL, OPT_U64, OPT_INT };
+/* Bytes, or Docker's log-opt max-size form (units.RAMInBytes): "10m", "1.5g", "512KiB". */
+int mon_parse_size(const char *s, uint64_t *out, struct err *e)
+{
+	/* Digits with an optional fraction only: strtod alone would take "1e3" or "0x10". */
+	size_t n = strspn(s, "0123456789");
+	if (n == 0)
+		return err_invalid(e, "invalid size: '%s'", s);
+	if (s[n] == '.')
+		n += 1 + strspn(s + n + 1, "0123456789");
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end != s + n)
+		return err_invalid(e, "invalid size: '%s'", s);
+	if (*end == ' ')
+		end++;
+	static const char units[] = "kmgtp";
+	const char *u = *end ? strchr(units, tolower((unsigned char)*end)) : NULL;
+	double mult = 1;
+	if (u) {
+		for (const char *k = units; k <= u; k++)
+			mult *= 1024;
+		end++;
+	}
+	if (u && tolower((unsigned char)*end) == 'i')
+		end++;
+	if (tolower((unsigned char)*end) == 'b')
+		end++;
+	if (*end || v * mult >= 18446744073709551615.0)
+		return err_invalid(e, "invalid size: '%s'", s);
+	*out = (uint64_t)(v * mult);
+	return 0;
+}
+
+enum opt_kind { OPT_PATH, OPT_BOOL, OPT_SIZE, OPT_INT };
 
 struct opt {
 	const char *name;
@@ -36,7 +72,7 @@ static const struct opt opts[] = {
     {"state-dir", OPT_PATH, OFF(state_dir), 3},
     {"process", OPT_PATH, OFF(process), 2},
     {"log-path", OPT_PATH, OFF(log_path), 1},
-    {"log-max-size", OPT_U64, OFF(log_max_size), 1},
+    {"log-max-size", OPT_SIZE, OFF(log_max_size), 1},
     {"log-max-file", OPT_INT, OFF(log_max_file), 1},
     {"ready-fd", OPT_INT, OFF(ready_fd), 3},
     {"tty", OPT_BOOL, OFF(tty), 3},
@@ -57,8 +93,8 @@ static int set_opt(struct mon_opts *o, const struct opt *d, const char *val, str
 		/* The id is a name, not a path. */
 		*(char **)field = d->off == OFF(id) ? str_dup(val) : absolute(val);
 		return 0;
-	case OPT_U64:
-		return str_to_u64(val, (uint64_t *)field, d->name, e);
+	case OPT_SIZE:
+		return mon_parse_size(val, (uint64_t *)field, e);
 	case OPT_INT:
 		return str_to_int(val, (int *)field, d->name, e);
 	}

@@ -421,11 +421,12 @@ def test_log_rotation(rt, make_bundle, tmp_path):
     script = "i=100; while [ $i -lt 400 ]; do echo line-$i; i=$((i+1)); done"
     b = make_bundle("sh", "-c", script)
     log = tmp_path / "c.log"
-    m = run_mon(rt, b, tmp_path, "--log-path", log, "--log-max-size", 2000, "--log-max-file", 3)
+    # Docker's log-opt form as the daemon passes it on: 2k = 2048 bytes.
+    m = run_mon(rt, b, tmp_path, "--log-path", log, "--log-max-size", "2k", "--log-max-file", 3)
     assert m.wait()["ExitCode"] == 0
     files = [log, tmp_path / "c.log.1", tmp_path / "c.log.2"]
     for f in files:
-        assert 0 < f.stat().st_size <= 2000, f
+        assert 0 < f.stat().st_size <= 2048, f
     assert not (tmp_path / "c.log.3").exists()
     kept = [x["log"] for f in reversed(files) for x in log_lines(f)]
     # The newest lines, in order, with nothing missing in between.

@@ -207,8 +207,38 @@ static void test_opts(void)
 	mon_opts_release(&o);
 }
 
+static void test_sizes(void)
+{
+	struct {
+		const char *in;
+		uint64_t want;
+	} good[] = {{"1000", 1000},
+		    {"10k", 10240},
+		    {"10m", 10485760},
+		    {"1.5g", 1610612736},
+		    {"512KiB", 524288},
+		    {"2 MB", 2097152},
+		    {"7b", 7},
+		    {"1T", 1099511627776},
+		    {"0", 0}};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		uint64_t v = 1;
+		struct err e = ERR_INIT;
+		ok(mon_parse_size(good[i].in, &v, &e) == 0 && v == good[i].want, "size '%s' = %llu",
+		   good[i].in, (unsigned long long)v);
+	}
+	const char *bad[] = {"", "m", "-1", "10x", "10mm", "1e3", " 5", "0x10"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		uint64_t v;
+		struct err e = ERR_INIT;
+		ok(mon_parse_size(bad[i], &v, &e) < 0 && strstr(e.msg, "invalid size"),
+		   "size '%s' refused", bad[i]);
+	}
+}
+
 int main(void)
 {
+	test_sizes();
 	test_encode();
 	test_split();
 	test_rotate();
