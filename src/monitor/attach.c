@@ -26,6 +26,9 @@ void mon_buf_drop(struct mon_buf *b, size_t n)
 {
 	if (n >= b->len) {
 		b->len = 0;
+		/* A burst's big buffer is not kept for the container's whole life. */
+		if (b->cap > 65536)
+			mon_buf_free(b);
 		return;
 	}
 	memmove(b->data, b->data + n, b->len - n);

@@ -162,6 +162,16 @@ static void write_batch(struct jlog *l)
 	}
 }
 
+/* Encoding can need 6x the input: don't keep that much around between writes. */
+static void batch_trim(struct jlog *l)
+{
+	if (l->batch_cap > 65536) {
+		free(l->batch);
+		l->batch = NULL;
+		l->batch_cap = 0;
+	}
+}
+
 /* FILE.(n-2) -> FILE.(n-1) ... FILE -> FILE.1, then a new FILE; max-file 1 truncates. */
 static void rotate(struct jlog *l)
 {
@@ -246,6 +256,7 @@ void jlog_write(struct jlog *l, enum jlog_stream s, const char *data, size_t len
 		len -= n;
 	}
 	write_batch(l);
+	batch_trim(l);
 }
 
 void jlog_flush(struct jlog *l, const struct timespec *ts)
@@ -258,6 +269,7 @@ void jlog_flush(struct jlog *l, const struct timespec *ts)
 		l->partial_len[s] = 0;
 	}
 	write_batch(l);
+	batch_trim(l);
 }
 
 void jlog_close(struct jlog *l)

@@ -144,7 +144,7 @@ static bool oom_killed(const struct monitor *m)
 	return r;
 }
 
-static void exit_write(struct monitor *m)
+static void exit_write(struct monitor *m, const char *error)
 {
 	int st = m->wait_status, sig = 0, code;
 	if (WIFSIGNALED(st)) {
@@ -156,7 +156,7 @@ static void exit_write(struct monitor *m)
 	_cleanup_json_ json_t *j =
 	    json_pack("{s:i, s:i, s:b, s:s, s:s, s:s}", "ExitCode", code, "Signal", sig,
 		      "OOMKilled", oom_killed(m), "StartedAt", m->started_at, "FinishedAt",
-		      m->finished_at ? m->finished_at : "", "Error", "");
+		      m->finished_at ? m->finished_at : "", "Error", error);
 	struct err e = ERR_INIT;
 	_cleanup_free_ char *s = jx_dumps(j);
 	if (fs_write_atomic(EXIT_FILE, s, strlen(s), 0644, &e) < 0)
@@ -199,7 +199,7 @@ static int monitor_run(struct monitor *m)
 	ready_write(m, json_pack("{s:i, s:s}", "pid", (int)m->pid, "started_at", m->started_at));
 	if (mon_loop(m, &e) < 0)
 		log_error("%s: %s", m->o.id, e.msg);
-	exit_write(m);
+	exit_write(m, e.msg);
 	for (size_t i = 0; i < m->n_clients; i++)
 		shutdown(m->clients[i].fd, SHUT_RDWR);
 	if (m->o.mode == MON_RUN && container_delete(m->o.root, m->o.id, true, &e) < 0)
