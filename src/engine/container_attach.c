@@ -3,6 +3,7 @@
  * parked; the start connects it between the monitor's listen and the process start, so the
  * client misses no output. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,19 +25,40 @@ struct attach_pending {
 	bool done;
 };
 
-static int attach_connect(const char *path, const char *hello, struct err *e)
+/* Connects to dir/name; through /proc/self/fd when the path is longer than sun_path allows
+ * (deep --run-dir). */
+int container_sock_connect(const char *dir, const char *name, struct err *e)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_invalid(e, "attach socket path too long: %s", path);
+	_cleanup_close_ int dfd = -1;
+	_cleanup_free_ char *path = str_printf("%s/%s", dir, name);
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0)
+			return err_sys(e, "open %s", dir);
+		free(path);
+		path = str_printf("/proc/self/fd/%d/%s", dfd, name);
+	}
 	strcpy(sa.sun_path, path);
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return err_sys(e, "socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err_sys(e, "connect to %s/%s", dir, name);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int attach_connect(const char *dir, const char *hello, struct err *e)
+{
+	int fd = container_sock_connect(dir, "attach.sock", e);
+	if (fd < 0)
+		return -1;
 	size_t len = strlen(hello);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    send(fd, hello, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		err_sys(e, "attach to %s", path);
+	if (send(fd, hello, len, MSG_NOSIGNAL) != (ssize_t)len) {
+		err_sys(e, "attach to %s", dir);
 		close(fd);
 		return -1;
 	}
@@ -64,8 +86,7 @@ int engine_container_attach(struct engine *eng, const char *name, const char *he
 		return -1;
 	}
 	if (container_running(c)) {
-		_cleanup_free_ char *path =
-		    str_printf("%s/containers/%s/attach.sock", eng->run_dir, c->id);
+		_cleanup_free_ char *path = container_run_dir(eng, c->id);
 		c->refs--;
 		pthread_mutex_unlock(&s->mu);
 		return attach_connect(path, hello, e);
@@ -111,7 +132,7 @@ void container_attach_pending(struct engine *eng, struct container *c, const cha
 	}
 	pthread_mutex_lock(&s->mu);
 	for (struct attach_pending *p = c->pending; p; p = p->next) {
-		p->fd = attach_connect(path, p->hello, NULL);
+		p->fd = attach_connect(rdir, p->hello, NULL);
 		p->done = true;
 	}
 	c->pending = NULL;

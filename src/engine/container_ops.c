@@ -365,26 +365,22 @@ void container_io_release(struct container_io *io)
 }
 
 /* One request line to the monitor's control socket, one reply line. */
-static int control_request(const char *path, const char *req, struct err *e)
+static int control_request(const char *dir, const char *req, struct err *e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return err_invalid(e, "control socket path too long: %s", path);
-	strcpy(sa.sun_path, path);
-	_cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return err_sys(e, "connect to %s", path);
+	_cleanup_close_ int fd = container_sock_connect(dir, "control.sock", e);
+	if (fd < 0)
+		return -1;
 	size_t len = strlen(req);
 	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len)
-		return err_sys(e, "send to %s", path);
+		return err_sys(e, "send to %s/control.sock", dir);
 	char buf[512];
 	struct pollfd p = {fd, POLLIN, 0};
 	if (poll(&p, 1, 5000) <= 0)
-		return err_set(e, ERR_INTERNAL, 0, "%s: no reply", path);
+		return err_set(e, ERR_INTERNAL, 0, "%s/control.sock: no reply", dir);
 	ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
 	buf[n > 0 ? n : 0] = '\0';
 	if (!strstr(buf, "\"ok\":true") && !strstr(buf, "\"ok\": true"))
-		return err_set(e, ERR_INTERNAL, 0, "%s: %s", path, buf);
+		return err_set(e, ERR_INTERNAL, 0, "%s/control.sock: %s", dir, buf);
 	return 0;
 }
 
@@ -397,8 +393,7 @@ int engine_container_resize(struct engine *eng, const char *name, int h, int w, 
 	if (!io.running) {
 		r = err_conflict(e, "Container %s is not running", io.id);
 	} else {
-		_cleanup_free_ char *path =
-		    str_printf("%s/containers/%s/control.sock", eng->run_dir, io.id);
+		_cleanup_free_ char *path = container_run_dir(eng, io.id);
 		_cleanup_free_ char *req =
 		    str_printf("{\"op\":\"resize\",\"height\":%d,\"width\":%d}\n", h, w);
 		r = control_request(path, req, e);

@@ -79,6 +79,8 @@ void container_recover(struct engine *eng, struct container *c);
 void container_attach_pending(struct engine *eng, struct container *c, const char *rdir,
 			      int ready_fd);
 void container_attach_release(struct engine *eng, struct container *c);
+/* A connection to dir/name (a monitor socket), whatever the path's length. */
+int container_sock_connect(const char *dir, const char *name, struct err *e);
 
 /* The rootfs (rootfs.c): overlay of the image layers + upper/work under dir. */
 int rootfs_mount(struct engine *eng, const json_t *rec, const char *dir, struct err *e);
