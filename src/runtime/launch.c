@@ -25,14 +25,20 @@
 #include "util/log.h"
 #include "util/str.h"
 
+static json_t *hook_state(const char *id, const char *bundle, const json_t *annotations, pid_t pid,
+			  const char *status)
+{
+	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:s}", "ociVersion", "1.0.2-dev", "id", id,
+			      "status", status, "pid", (json_int_t)pid, "bundle", bundle);
+	if (json_is_object(annotations))
+		json_object_set(j, "annotations", (json_t *)annotations);
+	return j;
+}
+
 char *launch_hook_state(const char *id, const char *bundle, const json_t *annotations, pid_t pid,
 			const char *status)
 {
-	_cleanup_json_ json_t *j =
-	    json_pack("{s:s, s:s, s:s, s:I, s:s}", "ociVersion", "1.0.2-dev", "id", id, "status",
-		      status, "pid", (json_int_t)pid, "bundle", bundle);
-	if (json_is_object(annotations))
-		json_object_set(j, "annotations", (json_t *)annotations);
+	_cleanup_json_ json_t *j = hook_state(id, bundle, annotations, pid, status);
 	return jx_dumps(j);
 }
 
@@ -123,6 +129,40 @@ bool launch_hooks_sync(const struct launch *l)
 	       (h->n[HOOK_PRESTART] || h->n[HOOK_CREATE_RUNTIME] || h->n[HOOK_CREATE_CONTAINER]);
 }
 
+static int got_pid(struct launch *l, pid_t pid, int fd, struct err *e)
+{
+	l->pid = pid;
+	/* Late join (see launch_process): the init is setting up its root meanwhile; it can't
+	 * pass SYNC_HOOKS before we answer it. */
+	if (launch_late_cgroup(l) && prepare_and_join(l, l->pid, true, fd, e) < 0)
+		return -1;
+	return 0;
+}
+
+/* SYNC_SECCOMP: the container process's listener (child_fd there) goes to the seccomp
+ * agent, then the process may go on. The state is the one runc sends: an init is
+ * "creating", an exec'd process joins a "running" container (whose config launch doesn't
+ * have: no annotations then). */
+static int forward_seccomp_listener(struct launch *l, int fd, int child_fd, struct err *e)
+{
+	struct sync_msg m;
+	/* Staged: stage 1 sends SYNC_PID right after its fork; the process now waits for us. */
+	if (!l->pid && (sync_expect(fd, SYNC_PID, &m, e) < 0 || got_pid(l, m.value, fd, e) < 0))
+		return -1;
+	_cleanup_close_ int pidfd = (int)syscall(SYS_pidfd_open, l->pid, 0);
+	if (pidfd < 0)
+		return err_sys(e, "seccomp listener: pidfd_open %d", (int)l->pid);
+	_cleanup_close_ int listener = (int)syscall(SYS_pidfd_getfd, pidfd, child_fd, 0);
+	if (listener < 0)
+		return err_sys(e, "seccomp listener: pidfd_getfd");
+	_cleanup_json_ json_t *st =
+	    l->is_exec ? hook_state(l->id, l->bundle, NULL, l->join_pid, "running")
+		       : hook_state(l->id, l->bundle, l->spec->annotations, l->pid, "creating");
+	if (seccomp_agent_send(l->seccomp, listener, l->pid, st, e) < 0)
+		return -1;
+	return sync_send(fd, SYNC_SECCOMP_DONE, 0, e);
+}
+
 /* Answers the child's requests until it is ready. */
 static int parent_converse(struct launch *l, int fd, pid_t stage1, struct err *e)
 {
@@ -142,10 +182,11 @@ static int parent_converse(struct launch *l, int fd, pid_t stage1, struct err *e
 				return -1;
 			break;
 		case SYNC_PID:
-			l->pid = m.value;
-			/* Late join (see launch_process): the init is setting up its root
-			 * meanwhile; it can't pass SYNC_HOOKS before we answer it. */
-			if (launch_late_cgroup(l) && prepare_and_join(l, l->pid, true, fd, e) < 0)
+			if (got_pid(l, m.value, fd, e) < 0)
+				return -1;
+			break;
+		case SYNC_SECCOMP:
+			if (forward_seccomp_listener(l, fd, m.value, e) < 0)
 				return -1;
 			break;
 		case SYNC_HOOKS:

@@ -6,6 +6,7 @@
 #include <linux/close_range.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,6 +240,25 @@ static int setup_console(struct launch *l, int fd, struct err *e)
 	return sync_send_fd(fd, SYNC_CONSOLE, master, e);
 }
 
+/* seccomp_listener_fn (runc's syncParentSeccomp): the runtime takes the listener with
+ * pidfd_getfd and passes it to the agent. Only the fd number travels, by write(2), the one
+ * syscall a profile may not notify; the wait for the answer may be notified, as the agent
+ * has the listener by then. */
+static int send_seccomp_listener(int listener, void *arg, struct err *e)
+{
+	int fd = *(int *)arg;
+	struct sync_msg m = {.type = SYNC_SECCOMP, .value = listener};
+	size_t len = offsetof(struct sync_msg, text) + 1;
+	ssize_t n;
+	do
+		n = write(fd, &m, len);
+	while (n < 0 && errno == EINTR);
+	int r = n == (ssize_t)len ? sync_expect(fd, SYNC_SECCOMP_DONE, &m, e)
+				  : err_sys(e, "sync parent seccomp");
+	close(listener);
+	return r;
+}
+
 /* After READY: block until `start` reads the fifo (init only). */
 static int wait_for_start(struct launch *l, struct err *e)
 {
@@ -277,6 +297,7 @@ void launch_stage2(struct launch *l, int fd)
 	if (!path)
 		die(fd, &e);
 	syscall(SYS_close_range, 3 + l->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+	seccomp_filter_set_listener_fn(l->seccomp, send_seccomp_listener, &fd);
 	if (proc_finalize(p, l->seccomp, &e) < 0)
 		die(fd, &e);
 	if (!cwd_done && chdir(p->cwd) < 0) {

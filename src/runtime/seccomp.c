@@ -38,6 +38,8 @@ static const struct action_name actions[] = {
     {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0), true, true},
     {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW, false, true},
     {"SCMP_ACT_LOG", SCMP_ACT_LOG, false, true},
+    /* The agent decides; as a rule only (see compile). */
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY, false, false},
 };
 
 static const struct {
@@ -94,6 +96,7 @@ struct compiler {
 	bool def_permissive;
 	struct seccomp_arch_max archs[MAX_ARCHS];
 	size_t n_archs;
+	bool notify; /* some rule has SCMP_ACT_NOTIFY */
 };
 
 static void ctx_releasep(scmp_filter_ctx *ctx)
@@ -116,9 +119,6 @@ static int parse_action(const json_t *o, const char *key, const char *errno_key,
 		return -1;
 	if (!name || !*name)
 		return err_invalid(e, "%s.%s: missing", ctx, key);
-	if (!strcmp(name, "SCMP_ACT_NOTIFY"))
-		return err_invalid(e, "%s.%s: SCMP_ACT_NOTIFY is not supported (no seccomp agent)",
-				   ctx, key);
 	const struct action_name *a = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(actions) && !a; i++)
 		if (!strcmp(actions[i].name, name))
@@ -284,9 +284,17 @@ static int parse_syscall(struct compiler *c, const json_t *sc, const char *ctx, 
 		return -1;
 	if (!names)
 		return err_invalid(e, "%s.names: missing", ctx);
+	c->notify |= action == SCMP_ACT_NOTIFY;
 	for (size_t i = 0; names[i]; i++) {
 		if (!*names[i])
 			return err_invalid(e, "%s.names[%zu]: empty syscall name", ctx, i);
+		/* The listener fd reaches the runtime by write(2): a notified write would wait
+		 * for an agent that never gets the fd. */
+		if (action == SCMP_ACT_NOTIFY && !strcmp(names[i], "write"))
+			return err_invalid(e,
+					   "%s.names[%zu]: SCMP_ACT_NOTIFY cannot be used for the "
+					   "write syscall",
+					   ctx, i);
 		note_max_nr(c, names[i]);
 		/* libseccomp refuses rules that repeat the default action; they change nothing. */
 		if (action == c->def_action)
@@ -304,6 +312,31 @@ static int parse_syscalls(struct compiler *c, const json_t *syscalls, struct err
 		if (parse_syscall(c, json_array_get(syscalls, i), ctx, e) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+/* listenerPath and listenerMetadata; the path is needed when a rule notifies. */
+static int parse_listener(const json_t *j, const struct compiler *c, struct seccomp_filter *f,
+			  struct err *e)
+{
+	const char *path = NULL, *meta = NULL;
+	if (jx_str(j, "listenerPath", c->fctx, &path, e) < 0 ||
+	    jx_str(j, "listenerMetadata", c->fctx, &meta, e) < 0)
+		return -1;
+	if (!c->notify)
+		return 0;
+	if (!path || !*path)
+		return err_invalid(e,
+				   "%s.listenerPath: listenerPath is not set (needed for "
+				   "SCMP_ACT_NOTIFY)",
+				   c->fctx);
+	f->notify = true;
+	f->listener_path = str_dup(path);
+	f->listener_metadata = meta ? str_dup(meta) : NULL;
+	f->flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+	/* With TSYNC the kernel would return a thread id where the listener goes. */
+	if (f->flags & SECCOMP_FILTER_FLAG_TSYNC)
+		f->flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
 	return 0;
 }
 
@@ -336,11 +369,18 @@ static int compile(const json_t *j, const char *ctx, struct seccomp_filter *f, s
 			 &c.def_permissive, e) < 0 ||
 	    parse_flags(j, ctx, &f->flags, e) < 0)
 		return -1;
+	/* The default would apply to write(2) too (see parse_syscall). */
+	if (c.def_action == SCMP_ACT_NOTIFY)
+		return err_invalid(e,
+				   "%s.defaultAction: SCMP_ACT_NOTIFY cannot be used as "
+				   "default action",
+				   ctx);
 	sctx = c.ctx = seccomp_init(c.def_action);
 	if (!sctx)
 		return err_invalid(e, "%s: libseccomp refused default action %#x", ctx,
 				   c.def_action);
-	if (parse_archs(j, &c, e) < 0 || parse_syscalls(&c, syscalls, e) < 0)
+	if (parse_archs(j, &c, e) < 0 || parse_syscalls(&c, syscalls, e) < 0 ||
+	    parse_listener(j, &c, f, e) < 0)
 		return -1;
 	return finish(&c, f, e);
 }
@@ -371,8 +411,17 @@ int seccomp_filter_load(struct seccomp_filter *f, struct err *e)
 	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, f->flags, &prog);
 	if (rc < 0 && errno == ENOSYS && f->flags == 0)
 		rc = prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+	if (rc < 0 && errno == ESRCH && (f->flags & SECCOMP_FILTER_FLAG_TSYNC_ESRCH))
+		return err_sys(e, "loading seccomp filter: a thread could not be synchronized");
 	if (rc < 0)
 		return err_sys(e, "loading seccomp filter");
+	if (f->flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+		int listener = (int)rc;
+		if (f->listener_fn)
+			return f->listener_fn(listener, f->listener_arg, e);
+		close(listener);
+		return 0;
+	}
 	/* With TSYNC a positive result is the id of a thread that could not be synced. */
 	if (rc > 0)
 		return err_set(e, ERR_INTERNAL, 0,
@@ -380,10 +429,25 @@ int seccomp_filter_load(struct seccomp_filter *f, struct err *e)
 	return 0;
 }
 
+bool seccomp_filter_notifies(const struct seccomp_filter *f)
+{
+	return f && f->notify;
+}
+
+void seccomp_filter_set_listener_fn(struct seccomp_filter *f, seccomp_listener_fn fn, void *arg)
+{
+	if (!f)
+		return;
+	f->listener_fn = fn;
+	f->listener_arg = arg;
+}
+
 void seccomp_filter_free(struct seccomp_filter *f)
 {
 	if (!f)
 		return;
 	free(f->prog);
+	free(f->listener_path);
+	free(f->listener_metadata);
 	free(f);
 }

@@ -5,6 +5,7 @@
 
 #include <linux/filter.h>
 #include <seccomp.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,11 @@ struct seccomp_filter {
 	struct sock_filter *prog; /* NULL: seccomp disabled (empty profile), load is a no-op */
 	size_t len;
 	unsigned int flags; /* SECCOMP_FILTER_FLAG_* passed to seccomp(2) */
+	/* SCMP_ACT_NOTIFY rules: flags has NEW_LISTENER; the agent's socket and metadata */
+	bool notify;
+	char *listener_path, *listener_metadata;
+	seccomp_listener_fn listener_fn; /* NULL: the listener is closed after loading */
+	void *listener_arg;
 };
 
 /* The largest syscall number (>= 0) the profile names on one architecture. */

@@ -4,14 +4,20 @@
 #include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/personality.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/seccomp.h"
+#include "runtime/sync.h"
 #include "tap.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -95,9 +101,18 @@ static void test_errors(void)
 		     "argument index");
 	expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"read\"],"
 		     "\"action\":\"SCMP_ACT_NOTIFY\"}]}",
-		     "linux.seccomp.syscalls[0].action: SCMP_ACT_NOTIFY is not supported (no "
-		     "seccomp agent)",
-		     "notify");
+		     "linux.seccomp.listenerPath: listenerPath is not set (needed for "
+		     "SCMP_ACT_NOTIFY)",
+		     "notify without listenerPath");
+	expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\",\"syscalls\":"
+		     "[{\"names\":[\"read\",\"write\"],\"action\":\"SCMP_ACT_NOTIFY\"}]}",
+		     "linux.seccomp.syscalls[0].names[1]: SCMP_ACT_NOTIFY cannot be used for the "
+		     "write syscall",
+		     "notify on write");
+	expect_error(
+	    "{\"defaultAction\":\"SCMP_ACT_NOTIFY\",\"listenerPath\":\"/x\"}",
+	    "linux.seccomp.defaultAction: SCMP_ACT_NOTIFY cannot be used as default action",
+	    "notify as default");
 	expect_error("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"action\":"
 		     "\"SCMP_ACT_ERRNO\"}]}",
 		     "linux.seccomp.syscalls[0].names: missing", "missing names");
@@ -275,6 +290,150 @@ static void test_flags_and_redundant(void)
 	seccomp_filter_free(f);
 }
 
+#define NOTIFY_MKDIR                                                                            \
+	"{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"listenerPath\":\"/x\",\"listenerMetadata\":"   \
+	"\"bar\",\"architectures\":" ARCHS ",\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"]," \
+	"\"action\":\"SCMP_ACT_NOTIFY\"}]}"
+
+static void bail(const char *what)
+{
+	printf("Bail out! %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int send_listener(int listener, void *arg, struct err *e)
+{
+	int r = sync_send_fd(*(int *)arg, SYNC_SECCOMP, listener, e);
+	close(listener);
+	return r;
+}
+
+/* A one-request agent: mkdir gets ENOMEDIUM, anything else goes on. */
+static int answer_one(int listener)
+{
+	struct seccomp_notif req;
+	memset(&req, 0, sizeof(req));
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+		return -1;
+	struct seccomp_notif_resp resp = {.id = req.id};
+	if (req.data.nr == SYS_mkdir || req.data.nr == SYS_mkdirat)
+		resp.error = -ENOMEDIUM;
+	else
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	return ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 ? -1 : (int)req.data.nr;
+}
+
+static void test_notify(void)
+{
+	struct err e = ERR_INIT;
+	struct seccomp_filter *f = compile_str(NOTIFY_MKDIR, &e);
+	ok(f != NULL && seccomp_filter_notifies(f), "NOTIFY profile compiles: %s", e.msg);
+	is_int(exit_code(run_filtered(f, do_mkdir)), ENOSYS,
+	       "listener closed (no agent): mkdir gets ENOSYS");
+	int sp[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
+		bail("socketpair");
+	seccomp_filter_set_listener_fn(f, send_listener, &sp[1]);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(sp[0]);
+		if (seccomp_filter_load(f, &e) < 0)
+			_exit(100);
+		syscall(SYS_exit_group, do_mkdir());
+	}
+	close(sp[1]);
+	struct sync_msg m;
+	int listener = -1;
+	ok(sync_recv(sp[0], &m, &listener, &e) == 0 && m.type == SYNC_SECCOMP && listener >= 0,
+	   "the listener fn gets the listener right after the load");
+	int nr = answer_one(listener);
+	ok(nr == SYS_mkdir || nr == SYS_mkdirat, "the agent sees the mkdir (nr %d)", nr);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	is_int(exit_code(status), ENOMEDIUM, "mkdir returns the agent's error");
+	close(listener);
+	close(sp[0]);
+	seccomp_filter_free(f);
+}
+
+/* Accepts one connection on srv and checks the message and the fd that came with it. */
+static void check_agent_message(int srv, int sent_fd, const char *what)
+{
+	_cleanup_close_ int c = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
+	char buf[4096] = "";
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf) - 1};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)};
+	ssize_t n = c >= 0 ? recvmsg(c, &mh, MSG_CMSG_CLOEXEC) : -1;
+	struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	int got = -1;
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&got, CMSG_DATA(cm), sizeof(int));
+	struct stat a, b;
+	ok(got >= 0 && fstat(got, &a) == 0 && fstat(sent_fd, &b) == 0 && a.st_ino == b.st_ino,
+	   "%s: the fd arrives with the message", what);
+	if (got >= 0)
+		close(got);
+	_cleanup_json_ json_t *j = n > 0 ? json_loads(buf, 0, NULL) : NULL;
+	const char *fd0 = json_string_value(json_array_get(json_object_get(j, "fds"), 0));
+	is_str(fd0, "seccompFd", "%s: fds names the seccomp fd", what);
+	is_str(json_string_value(json_object_get(j, "metadata")), "bar", "%s: metadata", what);
+	is_int((int)json_integer_value(json_object_get(j, "pid")), 42, "%s: pid", what);
+	is_str(json_string_value(json_object_get(json_object_get(j, "state"), "id")), "ctr",
+	       "%s: the container's state", what);
+	ok(json_string_value(json_object_get(j, "ociVersion")) != NULL, "%s: ociVersion", what);
+}
+
+static int listen_unix(const char *path, socklen_t len)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	memcpy(sa.sun_path, path, len);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 ||
+	    bind(fd, (struct sockaddr *)&sa, offsetof(struct sockaddr_un, sun_path) + len) < 0 ||
+	    listen(fd, 1) < 0)
+		bail("agent socket");
+	return fd;
+}
+
+static void test_agent_send(void)
+{
+	struct err e = ERR_INIT;
+	_cleanup_free_ char *sock = str_printf("%s/agent.sock", tmpdir);
+	_cleanup_free_ char *abs = str_printf("@berth-seccomp-test-%d", (int)getpid());
+	_cleanup_json_ json_t *j = json_loads(NOTIFY_MKDIR, 0, NULL);
+	json_object_set_new(j, "listenerPath", json_string(sock));
+	struct seccomp_filter *f = seccomp_filter_compile(j, "linux.seccomp", &e);
+	_cleanup_json_ json_t *st = json_pack("{s:s, s:s}", "id", "ctr", "status", "creating");
+	_cleanup_close_ int srv = listen_unix(sock, (socklen_t)strlen(sock) + 1);
+	ok(seccomp_agent_send(f, 1, 42, st, &e) == 0, "send to a path socket: %s", e.msg);
+	check_agent_message(srv, 1, "path socket");
+	seccomp_filter_free(f);
+
+	json_object_set_new(j, "listenerPath", json_string(abs));
+	f = seccomp_filter_compile(j, "linux.seccomp", &e);
+	_cleanup_free_ char *raw = str_dup(abs);
+	raw[0] = '\0';
+	_cleanup_close_ int asrv = listen_unix(raw, (socklen_t)strlen(abs));
+	ok(seccomp_agent_send(f, 1, 42, st, &e) == 0, "send to an abstract socket: %s", e.msg);
+	check_agent_message(asrv, 1, "abstract socket");
+	seccomp_filter_free(f);
+
+	unlink(sock);
+	json_object_set_new(j, "listenerPath", json_string(sock));
+	f = seccomp_filter_compile(j, "linux.seccomp", &e);
+	ok(seccomp_agent_send(f, 1, 42, st, &e) < 0 &&
+	       strstr(e.msg, "failed to connect with seccomp agent") != NULL,
+	   "no agent listening: %s", e.msg);
+	seccomp_filter_free(f);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -289,6 +448,8 @@ int main(void)
 	test_kill();
 	test_enosys();
 	test_flags_and_redundant();
+	test_notify();
+	test_agent_send();
 	struct err e = ERR_INIT;
 	fs_rm_rf(tmpdir, &e);
 	return tap_done();
