@@ -65,7 +65,7 @@ static bool child_stdio(int in, int out, int err_fd)
 	int fds[3] = {in, out, err_fd};
 	/* Move them out of 0..2 first so that the dup2s below can't clobber each other. */
 	for (int i = 0; i < 3; i++)
-		fds[i] = fcntl(fds[i], F_DUPFD, 3);
+		fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3); /* the copies must not reach the hook */
 	for (int i = 0; i < 3; i++)
 		if (fds[i] < 0 || dup2(fds[i], i) < 0)
 			return false;
