@@ -154,12 +154,27 @@ static int destroy(struct container_state *s, struct err *e)
 	return fs_rm_rf(s->dir, e);
 }
 
+/* A state directory without state.json is what a create killed half-way leaves; as runc,
+ * delete removes it, and only --force makes that a success. */
+static int delete_leftover(const char *root, const char *id)
+{
+	if (!id_valid_runtime(id))
+		return -1;
+	_cleanup_free_ char *dir = path_join(root, id);
+	struct err ignore = ERR_INIT;
+	return fs_is_dir(dir) ? fs_rm_rf(dir, &ignore) : -1;
+}
+
 int container_delete(const char *root, const char *id, bool force, struct err *e)
 {
 	enum container_status st;
 	_cleanup_state_ struct container_state *s = container_load(root, id, &st, e);
-	if (!s)
-		return -1;
+	if (!s) {
+		if (e->kind != ERR_NOT_FOUND || delete_leftover(root, id) < 0 || !force)
+			return -1;
+		err_clear(e);
+		return 0;
+	}
 	if (st == STATUS_RUNNING || st == STATUS_PAUSED) {
 		if (!force)
 			return err_conflict(e, "cannot delete container %s that is not stopped: %s",

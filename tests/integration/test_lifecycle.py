@@ -168,6 +168,19 @@ def test_delete_force_of_missing_container_succeeds(rt):
     assert rt("delete", "nosuch").returncode == 1
 
 
+def test_delete_removes_a_half_created_state_dir(rt):
+    # what a create killed before it wrote state.json leaves: delete removes it (as runc),
+    # reporting "does not exist" unless --force
+    half = os.path.join(rt.root, "half")
+    os.makedirs(half)
+    p = rt("delete", "half")
+    assert p.returncode == 1 and "does not exist" in p.stderr
+    assert not os.path.exists(half)
+    os.makedirs(half)
+    assert rt("delete", "--force", "half").returncode == 0
+    assert not os.path.exists(half)
+
+
 def test_existing_id_refused(rt, make_bundle):
     b1 = make_bundle("sleep", "60")
     b2 = make_bundle("sleep", "60")
