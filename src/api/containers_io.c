@@ -45,7 +45,7 @@ static bool send_all(int fd, const void *p, size_t len)
 	return true;
 }
 
-static bool send_frame(int fd, bool tty, int stream, const char *data, size_t len)
+bool api_send_frame(int fd, bool tty, int stream, const char *data, size_t len)
 {
 	if (!len)
 		return true;
@@ -58,11 +58,61 @@ static bool send_frame(int fd, bool tty, int stream, const char *data, size_t le
 	return send_all(fd, data, len);
 }
 
-struct attach_sess {
-	struct engine *eng;
-	char id[65];
-	bool tty, stdin_once, in, out, err, logs, stream;
-};
+/* "ctrl-p,ctrl-q" (moby's term.ToBytes): ctrl-<a-z @ [ \\ ] ^ _> or a single character. */
+int api_detach_keys_parse(const char *s, unsigned char *out, size_t *n, struct err *e)
+{
+	*n = 0;
+	_cleanup_strv_ char **v = strv_split(s, ",");
+	for (char **p = v; p && *p; p++) {
+		unsigned char k;
+		const char *t = *p;
+		if (strlen(t) == 1) {
+			k = (unsigned char)t[0];
+		} else if (!strncmp(t, "ctrl-", 5) && strlen(t) == 6) {
+			unsigned char c = (unsigned char)t[5];
+			if (c >= 'a' && c <= 'z')
+				k = (unsigned char)(c - 'a' + 1);
+			else if (c == '@' || c == '[' || c == '\\' || c == ']' || c == '^' ||
+				 c == '_')
+				k = (unsigned char)(c == '@' ? 0 : c - '[' + 27);
+			else
+				return err_invalid(e, "Unknown character: '%s'", t);
+		} else {
+			return err_invalid(e, "Unknown character: '%s'", t);
+		}
+		if (*n == 16)
+			return err_invalid(e, "too many detach keys: %s", s);
+		out[(*n)++] = k;
+	}
+	return 0;
+}
+
+/* Forwards stdin, holding back a partial detach sequence; true when it was completed. */
+static bool forward_stdin(struct attach_sess *a, int mon, const char *buf, size_t n)
+{
+	char out[16384 + 16];
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char b = (unsigned char)buf[i];
+		if (a->nkeys && b == a->keys[a->matched]) {
+			if (++a->matched == a->nkeys) {
+				send_all(mon, out, o);
+				return true;
+			}
+			continue;
+		}
+		memcpy(out + o, a->keys, a->matched);
+		o += a->matched;
+		a->matched = 0;
+		if (a->nkeys && b == a->keys[0]) {
+			a->matched = 1;
+			continue;
+		}
+		out[o++] = (char)b;
+	}
+	send_all(mon, out, o);
+	return false;
+}
 
 static bool sock_gone(void *arg)
 {
@@ -79,7 +129,7 @@ static void replay_logs(struct attach_sess *a, int sock)
 	int stream;
 	int64_t ns;
 	while (l && engine_container_logs_next(l, &stream, &text, &len, &ns, NULL, NULL) > 0) {
-		bool ok = send_frame(sock, a->tty, stream, text, len);
+		bool ok = api_send_frame(sock, a->tty, stream, text, len);
 		free(text);
 		if (!ok)
 			break;
@@ -113,7 +163,7 @@ static bool relay_output(struct relay *r, int mon, int sock, bool tty, bool *eof
 		}
 		if (r->len - off < 5 + plen)
 			break;
-		if (!send_frame(sock, tty, h[0] == 2 ? 2 : 1, r->buf + off + 5, plen))
+		if (!api_send_frame(sock, tty, h[0] == 2 ? 2 : 1, r->buf + off + 5, plen))
 			return false;
 		off += 5 + plen;
 	}
@@ -122,10 +172,10 @@ static bool relay_output(struct relay *r, int mon, int sock, bool tty, bool *eof
 	return true;
 }
 
-static void relay(struct attach_sess *a, int sock, int mon, const char *extra, size_t extra_len)
+void api_attach_relay(struct attach_sess *a, int sock, int mon, const char *extra, size_t extra_len)
 {
-	if (a->in && extra_len)
-		send_all(mon, extra, extra_len);
+	if (a->in && extra_len && forward_stdin(a, mon, extra, extra_len))
+		return;
 	struct relay *r = xcalloc(1, sizeof(*r));
 	bool client_in = true, eof = false;
 	char buf[16384];
@@ -142,8 +192,8 @@ static void relay(struct attach_sess *a, int sock, int mon, const char *extra, s
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n > 0) {
-			if (a->in)
-				send_all(mon, buf, (size_t)n);
+			if (a->in && forward_stdin(a, mon, buf, (size_t)n))
+				break; /* detached: the container keeps running */
 			continue;
 		}
 		client_in = false;
@@ -170,7 +220,7 @@ static void attach_session(void *arg, int sock, const char *extra, size_t extra_
 		    a->in ? "true" : "false", a->out ? "true" : "false", a->err ? "true" : "false");
 		int mon = engine_container_attach(a->eng, a->id, hello, sock_gone, &sock, NULL);
 		if (mon >= 0) {
-			relay(a, sock, mon, extra, extra_len);
+			api_attach_relay(a, sock, mon, extra, extra_len);
 			close(mon);
 		}
 	}
@@ -201,6 +251,13 @@ void api_container_attach(struct api_req *req)
 	if (!api_query_bool(req, "stdin") && !a->out && !a->err) {
 		free(a);
 		api_reply_message(req, 400, "Bad parameters: you must choose at least one stream");
+		return;
+	}
+	const char *keys = api_query(req, "detachKeys");
+	if (api_detach_keys_parse(keys && *keys ? keys : "ctrl-p,ctrl-q", a->keys, &a->nkeys, &e) <
+	    0) {
+		free(a);
+		api_reply_error(req, &e);
 		return;
 	}
 	engine_container_event(req->eng, a->id, "attach");

@@ -109,5 +109,9 @@ void api_container_wait(struct api_req *req);
 void api_container_resize(struct api_req *req);
 void api_container_attach(struct api_req *req);
 void api_container_logs(struct api_req *req);
+void api_exec_create(struct api_req *req);
+void api_exec_start(struct api_req *req);
+void api_exec_inspect(struct api_req *req);
+void api_exec_resize(struct api_req *req);
 
 #endif

@@ -25,6 +25,10 @@ const struct api_route api_routes[] = {
     {"POST", "/containers/{id}/resize", api_container_resize, NULL},
     {"POST", "/containers/{id}/attach", api_container_attach, NULL},
     {"GET", "/containers/{id}/logs", api_container_logs, NULL},
+    {"POST", "/containers/{id}/exec", api_exec_create, NULL},
+    {"POST", "/exec/{id}/start", api_exec_start, NULL},
+    {"GET", "/exec/{id}/json", api_exec_inspect, NULL},
+    {"POST", "/exec/{id}/resize", api_exec_resize, NULL},
 
     {"GET", "/images/json", api_images_list, NULL},
     {"POST", "/images/create", api_images_create, &api_images_create_body},

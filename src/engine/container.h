@@ -94,6 +94,16 @@ struct container_logs *engine_container_logs_open(struct engine *eng, const char
 int engine_container_logs_next(struct container_logs *l, int *stream, char **text, size_t *len,
 			       int64_t *ns, bool (*gone)(void *), void *arg);
 void engine_container_logs_free(struct container_logs *l);
+/* Exec instances (container_exec.c). create: 201's ID; 409 when the container isn't
+ * running or is paused. start: hello (attach line) given -> *fd connected before the process
+ * starts; errors are the runtime's text (the exec's ExitCode becomes 126). */
+char *engine_exec_create(struct engine *eng, const char *name, const json_t *body, struct err *e);
+json_t *engine_exec_inspect(struct engine *eng, const char *id, struct err *e);
+int engine_exec_start(struct engine *eng, const char *id, const char *hello, int *fd, bool *tty,
+		      struct err *e);
+/* Waits until the exec ended (deadline ns); its exit code or -1. */
+int engine_exec_wait(struct engine *eng, const char *id, int64_t deadline_ns);
+int engine_exec_resize(struct engine *eng, const char *id, int h, int w, struct err *e);
 /* Publishes a container event (attach, ...) with the container's attributes. */
 void engine_container_event(struct engine *eng, const char *id, const char *action);
 

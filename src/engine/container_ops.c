@@ -143,6 +143,7 @@ int engine_container_kill(struct engine *eng, const char *name, const char *sign
 		return -1;
 	container_lock_busy(eng, c);
 	int r = 0;
+	uint64_t seq0 = c->exits;
 	if (!container_running(c)) {
 		r = err_conflict(e, "Cannot kill container: %s: Container %s is not running", name,
 				 c->id);
@@ -154,6 +155,9 @@ int engine_container_kill(struct engine *eng, const char *name, const char *sign
 			thaw_locked(eng, c);
 	}
 	container_unlock_busy(eng, c);
+	/* as moby: SIGKILL returns once the container is down */
+	if (r == 0 && sig == SIGKILL)
+		wait_exit(eng, c, seq0, store_time_now() + 10 * 1000000000LL);
 	container_put(eng, c);
 	return r;
 }

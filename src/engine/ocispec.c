@@ -2,6 +2,7 @@
  * Entrypoint+Cmd, env, user, workdir; Docker's default mounts, capabilities, masked paths and
  * namespaces; resources from HostConfig. Pure: the caller resolves the user beforehand. */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -250,6 +251,22 @@ static void add_i64(json_t *o, const char *key, const json_t *hc, const char *hk
 		json_object_set_new(o, key, json_integer(v));
 }
 
+/* "c 7:128 rwm", "b 8:* r", "a *:* rwm" -> an allow rule; NULL when malformed. */
+static json_t *device_rule(const char *s)
+{
+	char type, maj[16], min[16], access[8];
+	if (!s || sscanf(s, "%c %15[0-9*]:%15[0-9*] %7[rwm]", &type, maj, min, access) != 4 ||
+	    !strchr("abc", type))
+		return NULL;
+	json_t *r =
+	    json_pack("{s:b, s:s#, s:s}", "allow", 1, "type", &type, (size_t)1, "access", access);
+	if (strcmp(maj, "*") != 0)
+		json_object_set_new(r, "major", json_integer(atoll(maj)));
+	if (strcmp(min, "*") != 0)
+		json_object_set_new(r, "minor", json_integer(atoll(min)));
+	return r;
+}
+
 json_t *ocispec_resources(const json_t *hc, bool swap_ok)
 {
 	bool priv = json_is_true(json_object_get(hc, "Privileged"));
@@ -257,6 +274,13 @@ json_t *ocispec_resources(const json_t *hc, bool swap_ok)
 	json_object_set_new(r, "devices",
 			    priv ? json_pack("[{s:b, s:s}]", "allow", 1, "access", "rwm")
 				 : json_pack("[{s:b, s:s}]", "allow", 0, "access", "rwm"));
+	size_t di;
+	json_t *dv;
+	json_array_foreach (json_object_get(hc, "DeviceCgroupRules"), di, dv) {
+		json_t *rule = device_rule(json_string_value(dv));
+		if (rule)
+			json_array_append_new(json_object_get(r, "devices"), rule);
+	}
 	json_t *mem = json_object();
 	json_int_t limit = json_integer_value(json_object_get(hc, "Memory"));
 	json_int_t swap = json_integer_value(json_object_get(hc, "MemorySwap"));
