@@ -32,9 +32,13 @@ const struct api_route api_routes[] = {
 
     {"GET", "/images/json", api_images_list, NULL},
     {"POST", "/images/create", api_images_create, &api_images_create_body},
+    {"GET", "/images/get", api_images_get, NULL},
+    {"POST", "/images/load", api_images_load, &api_images_load_body},
+    {"POST", "/images/prune", api_images_prune, NULL},
     {"GET", "/images/{name*}/json", api_image_inspect, NULL},
     {"GET", "/images/{name*}/history", api_image_history, NULL},
     {"POST", "/images/{name*}/tag", api_image_tag, NULL},
+    {"GET", "/images/{name*}/get", api_image_get, NULL},
     {"DELETE", "/images/{name*}", api_image_delete, NULL},
 
     /* test-only (daemon --debug): a hijacked echo session */

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/engine_priv.h"
+#include "image/archive.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
@@ -123,6 +124,7 @@ struct engine_import {
 	struct image_import *imp;
 	struct image_ref ref;
 	bool tagged;
+	struct image_tarsplit *ts; /* so that save rebuilds the exact tar (same diff ID) */
 };
 
 static int parse_platform(const char *p, const char **os, const char **arch, struct err *e)
@@ -169,6 +171,7 @@ struct engine_import *engine_image_import_start(struct engine *eng,
 {
 	struct engine_import *ei = xcalloc(1, sizeof(*ei));
 	ei->eng = eng;
+	ei->ts = image_tarsplit_new();
 	if (import_setup(ei, o, e) < 0) {
 		engine_image_import_free(ei);
 		return NULL;
@@ -178,7 +181,19 @@ struct engine_import *engine_image_import_start(struct engine *eng,
 
 int engine_image_import_write(struct engine_import *ei, const void *data, size_t len)
 {
+	image_tarsplit_feed(ei->ts, data, len);
 	return image_import_write(ei->imp, data, len);
+}
+
+/* The recorded split goes with the layer (kept only when it hashes to the diff ID). */
+static void import_keep_split(struct engine_import *ei, const struct image *img)
+{
+	char digest[IMAGE_DIGEST_LEN + 1];
+	size_t len;
+	_cleanup_free_ char *split = image_tarsplit_finish(ei->ts, &len, digest);
+	if (split && img->layers == 1)
+		image_store_layer_set_split(ei->eng->images, img->chain_ids[0], digest, split, len,
+					    NULL);
 }
 
 struct image *engine_image_import_finish(struct engine_import *ei, struct err *e)
@@ -186,6 +201,7 @@ struct image *engine_image_import_finish(struct engine_import *ei, struct err *e
 	struct image *img = image_import_finish(ei->imp, e);
 	if (!img)
 		return NULL;
+	import_keep_split(ei, img);
 	if (ei->tagged) {
 		if (image_store_tag(ei->eng->images, img->id, &ei->ref, e) < 0) {
 			image_put(img);
@@ -203,6 +219,7 @@ void engine_image_import_free(struct engine_import *ei)
 	if (!ei)
 		return;
 	image_import_free(ei->imp);
+	image_tarsplit_free(ei->ts);
 	image_ref_release(&ei->ref);
 	free(ei);
 }
