@@ -1,6 +1,7 @@
 /* api/containers: the /containers handlers: create, list, inspect, start, stop, restart,
  * kill, pause, unpause, wait, resize, rename, delete. */
 #include <poll.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -250,4 +251,87 @@ void api_container_wait(struct api_req *req)
 	ws->w = w;
 	ws->sock = api_req_socket(req);
 	api_reply_stream(req, 200, "application/json", wait_read, ws, wait_free);
+}
+
+void api_container_top(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	json_t *j =
+	    engine_container_top(req->eng, api_param(req, "id"), api_query(req, "ps_args"), &e);
+	if (!j)
+		api_reply_error(req, &e);
+	else
+		api_reply_json(req, 200, j);
+}
+
+struct stats_stream {
+	struct engine *eng;
+	char *id;
+	json_t *prev;
+	int sock;
+	bool first;
+};
+
+static ssize_t stats_read(void *arg, char *buf, size_t max)
+{
+	struct stats_stream *ss = arg;
+	if (!ss->first) {
+		for (int i = 0; i < 10; i++) {
+			if (api_socket_gone(ss->sock))
+				return API_STREAM_ERROR;
+			usleep(100000);
+		}
+	}
+	bool first = ss->first;
+	ss->first = false;
+	json_t *j =
+	    first ? json_incref(ss->prev) : engine_container_stats(ss->eng, ss->id, ss->prev, NULL);
+	if (!j)
+		return API_STREAM_END;
+	json_decref(ss->prev);
+	ss->prev = j;
+	_cleanup_free_ char *s = jx_dumps(j);
+	int n = snprintf(buf, max, "%s\n", s);
+	return n < 0 || (size_t)n >= max ? API_STREAM_ERROR : n;
+}
+
+static void stats_free(void *arg)
+{
+	struct stats_stream *ss = arg;
+	json_decref(ss->prev);
+	free(ss->id);
+	free(ss);
+}
+
+void api_container_stats(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	const char *id = api_param(req, "id");
+	const char *stream = api_query(req, "stream");
+	bool streaming = !stream || api_query_bool(req, "stream");
+	json_t *first = engine_container_stats(req->eng, id, NULL, &e);
+	if (!first) {
+		api_reply_error(req, &e);
+		return;
+	}
+	if (!streaming) {
+		if (!api_query_bool(req, "one-shot")) {
+			/* a second sample ~1 s later fills precpu_stats, as dockerd */
+			usleep(1000000);
+			json_t *second = engine_container_stats(req->eng, id, first, NULL);
+			if (second) {
+				json_decref(first);
+				first = second;
+			}
+		}
+		api_reply_json(req, 200, first);
+		return;
+	}
+	struct stats_stream *ss = xcalloc(1, sizeof(*ss));
+	ss->eng = req->eng;
+	ss->id = str_dup(id);
+	ss->prev = first;
+	ss->sock = api_req_socket(req);
+	ss->first = true;
+	api_reply_stream(req, 200, "application/json", stats_read, ss, stats_free);
 }

@@ -26,6 +26,8 @@ const struct api_route api_routes[] = {
     {"POST", "/containers/{id}/attach", api_container_attach, NULL},
     {"GET", "/containers/{id}/logs", api_container_logs, NULL},
     {"POST", "/containers/{id}/exec", api_exec_create, NULL},
+    {"GET", "/containers/{id}/top", api_container_top, NULL},
+    {"GET", "/containers/{id}/stats", api_container_stats, NULL},
     {"POST", "/exec/{id}/start", api_exec_start, NULL},
     {"GET", "/exec/{id}/json", api_exec_inspect, NULL},
     {"POST", "/exec/{id}/resize", api_exec_resize, NULL},

@@ -104,6 +104,12 @@ int engine_exec_start(struct engine *eng, const char *id, const char *hello, int
 /* Waits until the exec ended (deadline ns); its exit code or -1. */
 int engine_exec_wait(struct engine *eng, const char *id, int64_t deadline_ns);
 int engine_exec_resize(struct engine *eng, const char *id, int h, int w, struct err *e);
+/* GET /containers/{id}/top: ps (ps_args, default -ef) rows of the container's processes. */
+json_t *engine_container_top(struct engine *eng, const char *name, const char *ps_args,
+			     struct err *e);
+/* One stats sample in dockerd's shape; prev (an earlier sample or NULL) fills precpu. */
+json_t *engine_container_stats(struct engine *eng, const char *name, const json_t *prev,
+			       struct err *e);
 /* Publishes a container event (attach, ...) with the container's attributes. */
 void engine_container_event(struct engine *eng, const char *id, const char *action);
 
