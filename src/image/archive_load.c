@@ -325,12 +325,18 @@ int image_load_finish(struct image_load *ld, struct image_load_result *res, stru
 	res->lines = xcalloc(1, sizeof(char *));
 	res->ids = xcalloc(1, sizeof(char *));
 	load_wait(ld);
+	int r;
 	if (ld->rc < 0) {
 		*e = ld->err;
 		res->unsafe = ld->unsafe;
-		return -1;
+		r = -1;
+	} else {
+		r = load_commit(ld, res, e);
 	}
-	return load_commit(ld, res, e);
+	/* gone before the client hears the outcome: layers not registered are dropped */
+	fs_rm_rf(ld->tmp, NULL);
+	free(TAKE_PTR(ld->tmp));
+	return r;
 }
 
 void image_load_result_release(struct image_load_result *res)

@@ -199,8 +199,7 @@ static int walk(struct ltw *w, int dirfd, const char *rel)
 		if (fd < 0)
 			return err_sys(w->e, "open %s", path);
 		char v[4];
-		_cleanup_free_ char *p = str_printf("/proc/self/fd/%d", fd);
-		ssize_t vn = lgetxattr(p, "trusted.overlay.opaque", v, sizeof(v));
+		ssize_t vn = fgetxattr(fd, "trusted.overlay.opaque", v, sizeof(v));
 		_cleanup_free_ char *opq = str_printf("%s/.wh..wh..opq", path);
 		if (vn == 1 && v[0] == 'y' && write_marker(w, opq, &st, st.st_mode & 0777) < 0)
 			return -1;
