@@ -9,6 +9,7 @@
 
 #include "api/api.h"
 #include "api/http.h"
+#include "engine/container.h"
 #include "image/image.h"
 #include "store/time.h"
 #include "util/str.h"
@@ -124,14 +125,17 @@ void api_info(struct api_req *req)
 	struct engine_sysinfo si;
 	engine_sysinfo(req->eng, &si);
 	const char *root = engine_root(req->eng);
-	json_t *info = json_pack(
-	    "{s:s, s:i, s:i, s:i, s:i, s:I, s:s, s:[[s,s],[s,s],[s,s],[s,s]], "
-	    "s:{s:[s], s:[s,s,s], s:n, s:[s]}}",
-	    "ID", engine_id(req->eng), "Containers", 0, "ContainersRunning", 0, "ContainersPaused",
-	    0, "ContainersStopped", 0, "Images", (json_int_t)si.n_images, "Driver", "overlay2",
-	    "DriverStatus", "Backing Filesystem", backing_fs(root), "Supports d_type", "true",
-	    "Native Overlay Diff", "true", "userxattr", "false", "Plugins", "Volume", "local",
-	    "Network", "bridge", "host", "null", "Authorization", "Log", "json-file");
+	int n[4];
+	engine_container_counts(req->eng, n);
+	json_t *info = json_pack("{s:s, s:i, s:i, s:i, s:i, s:I, s:s, s:[[s,s],[s,s],[s,s],[s,s]], "
+				 "s:{s:[s], s:[s,s,s], s:n, s:[s]}}",
+				 "ID", engine_id(req->eng), "Containers", n[0], "ContainersRunning",
+				 n[1], "ContainersPaused", n[2], "ContainersStopped", n[3],
+				 "Images", (json_int_t)si.n_images, "Driver", "overlay2",
+				 "DriverStatus", "Backing Filesystem", backing_fs(root),
+				 "Supports d_type", "true", "Native Overlay Diff", "true",
+				 "userxattr", "false", "Plugins", "Volume", "local", "Network",
+				 "bridge", "host", "null", "Authorization", "Log", "json-file");
 	json_object_update_new(info, info_host(req, &si));
 	json_t *rest = json_pack(
 	    "{s:o, s:n, s:s, s:o, s:o, s:s, s:s, s:[], s:b, s:s, s:{s:{s:s}}, s:s, "

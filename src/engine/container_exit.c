@@ -74,6 +74,8 @@ static void handle_exit(struct engine *eng, struct container *c)
 	struct err e = ERR_INIT;
 	if (rootfs_unmount(cdir, &e) < 0)
 		log_warn("container %.12s: %s", c->id, e.msg);
+	_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
+	container_netns_remove(netns);
 	fs_rm_rf(rdir, NULL);
 	pthread_mutex_lock(&s->mu);
 	json_object_set(c->rec, "State", st);
@@ -159,6 +161,8 @@ int container_destroy(struct engine *eng, struct container *c, struct err *e)
 	struct err le = ERR_INIT;
 	if (fs_rm_rf(tmp, &le) < 0)
 		log_warn("container %.12s: %s", c->id, le.msg);
+	_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
+	container_netns_remove(netns);
 	fs_rm_rf(rdir, NULL);
 	pthread_mutex_lock(&s->mu);
 	cstore_drop_locked(s, c);
@@ -182,6 +186,8 @@ void container_recover(struct engine *eng, struct container *c)
 	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
 	if (!container_running(c)) {
 		rootfs_unmount(cdir, NULL);
+		_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
+		container_netns_remove(netns);
 		fs_rm_rf(rdir, NULL);
 		return;
 	}

@@ -61,6 +61,9 @@ struct container *cstore_by_name_locked(struct container_store *s, const char *n
 
 void engine_event_publish_from(struct engine *eng, const char *type, const char *action,
 			       const char *id, const char *from, json_t *attrs);
+/* image_usage_fn for image removal: a container (preferably a running one) uses image_id. */
+bool container_image_used(const char *image_id, void *arg, char *cid, size_t cid_len,
+			  bool *running);
 /* Event with the container's attributes (image, name, labels) plus extra (stolen). */
 void container_event(struct engine *eng, const json_t *rec, const char *action, json_t *extra);
 /* Removal once stopped: files, record, store entry, destroy event. */
@@ -81,6 +84,10 @@ void container_attach_pending(struct engine *eng, struct container *c, const cha
 void container_attach_release(struct engine *eng, struct container *c);
 /* A connection to dir/name (a monitor socket), whatever the path's length. */
 int container_sock_connect(const char *dir, const char *name, struct err *e);
+
+/* The private network namespace (container_netns.c): a bind-mounted nsfs file at path. */
+int container_netns_create(const char *path, struct err *e);
+void container_netns_remove(const char *path);
 
 /* The rootfs (rootfs.c): overlay of the image layers + upper/work under dir. */
 int rootfs_mount(struct engine *eng, const json_t *rec, const char *dir, struct err *e);

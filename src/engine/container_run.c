@@ -133,7 +133,13 @@ static int write_bundle(struct engine *eng, struct container *c, const char *cdi
 	_cleanup_free_ char *merged = str_printf("%s/merged", cdir);
 	const json_t *cfg = json_object_get(c->rec, "Config");
 	const json_t *hc = json_object_get(c->rec, "HostConfig");
+	_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
 	struct ocispec_input in = {.rec = c->rec, .rootfs = merged, .cdir = cdir};
+	if (!str_eq(json_string_value(json_object_get(hc, "NetworkMode")), "host")) {
+		if (container_netns_create(netns, e) < 0)
+			return -1;
+		in.netns = netns;
+	}
 	gid_t *gids = NULL;
 	if (rootfs_write_etc(c->rec, cdir, e) < 0 ||
 	    rootfs_make_workdir(merged, json_string_value(json_object_get(cfg, "WorkingDir")), e) <
@@ -232,6 +238,8 @@ static int start_locked(struct engine *eng, struct container *c, struct err *e)
 		return err_conflict(e, "container is marked for removal and cannot be started");
 	_cleanup_free_ char *cdir = container_dir(eng, c->id);
 	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
+	_cleanup_free_ char *stale = str_printf("%s/netns", rdir);
+	container_netns_remove(stale);
 	fs_rm_rf(rdir, NULL);
 	if (fs_mkdir_p(rdir, 0700, e) < 0)
 		return -1;
@@ -242,6 +250,8 @@ static int start_locked(struct engine *eng, struct container *c, struct err *e)
 			json_object_set_new(json_object_get(c->rec, "State"), "Error",
 					    json_string(e->msg));
 		rootfs_unmount(cdir, NULL);
+		_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
+		container_netns_remove(netns);
 		fs_rm_rf(rdir, NULL);
 		container_save(eng, c, NULL);
 		container_attach_release(eng, c);

@@ -409,3 +409,25 @@ void engine_container_size(struct engine *eng, const char *id, int64_t *rw, int6
 	image_put(im);
 	container_put(eng, c);
 }
+
+bool container_image_used(const char *image_id, void *arg, char *cid, size_t cid_len, bool *running)
+{
+	struct engine *eng = arg;
+	struct container_store *s = eng->containers;
+	bool found = false;
+	*running = false;
+	pthread_mutex_lock(&s->mu);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct container *c = s->v[i];
+		if (!str_eq(json_string_value(json_object_get(c->rec, "Image")), image_id))
+			continue;
+		bool r = container_running(c);
+		if (!found || (r && !*running)) {
+			snprintf(cid, cid_len, "%s", c->id);
+			*running = r;
+		}
+		found = true;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return found;
+}

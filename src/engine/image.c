@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/container_priv.h"
 #include "engine/engine_priv.h"
 #include "image/archive.h"
 #include "util/cleanup.h"
@@ -106,7 +107,8 @@ int engine_image_remove(struct engine *eng, const char *name, bool force, bool p
 {
 	/* Events carry the labels: look them up before the image is gone. */
 	struct image *img = image_store_get(eng->images, name, NULL);
-	int r = image_store_remove(eng->images, name, force, prune, NULL, NULL, res, e);
+	int r =
+	    image_store_remove(eng->images, name, force, prune, container_image_used, eng, res, e);
 	for (size_t i = 0; i < res->n; i++) {
 		const struct image_rm_item *it = &res->items[i];
 		struct image *known = img && !strcmp(img->id, it->id) ? img : NULL;

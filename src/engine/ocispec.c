@@ -343,12 +343,14 @@ static json_t *rlimits(const json_t *hc, struct err *e)
 	return out;
 }
 
-static json_t *namespaces(const json_t *hc, bool cgroupns)
+static json_t *namespaces(const json_t *hc, bool cgroupns, const char *netns)
 {
 	json_t *ns = json_array();
 	json_array_append_new(ns, json_pack("{s:s}", "type", "mount"));
 	if (!str_eq(json_string_value(json_object_get(hc, "NetworkMode")), "host"))
-		json_array_append_new(ns, json_pack("{s:s}", "type", "network"));
+		json_array_append_new(
+		    ns, netns ? json_pack("{s:s, s:s}", "type", "network", "path", netns)
+			      : json_pack("{s:s}", "type", "network"));
 	if (!str_eq(json_string_value(json_object_get(hc, "UTSMode")), "host"))
 		json_array_append_new(ns, json_pack("{s:s}", "type", "uts"));
 	if (!str_eq(json_string_value(json_object_get(hc, "PidMode")), "host"))
@@ -415,9 +417,10 @@ json_t *ocispec_build(const struct ocispec_input *in, struct err *e)
 	       *ro = json_object_get(hc, "ReadonlyPaths");
 	json_t *lx = json_pack(
 	    "{s:o, s:s+, s:o, s:o, s:o}", "resources", ocispec_resources(hc, in->swap_ok),
-	    "cgroupsPath", "/berth/", id, "namespaces", namespaces(hc, in->have_cgroupns),
-	    "maskedPaths", priv || !json_is_array(masked) ? json_array() : json_deep_copy(masked),
-	    "readonlyPaths", priv || !json_is_array(ro) ? json_array() : json_deep_copy(ro));
+	    "cgroupsPath", "/berth/", id, "namespaces",
+	    namespaces(hc, in->have_cgroupns, in->netns), "maskedPaths",
+	    priv || !json_is_array(masked) ? json_array() : json_deep_copy(masked), "readonlyPaths",
+	    priv || !json_is_array(ro) ? json_array() : json_deep_copy(ro));
 	json_t *sysctl = json_object_get(hc, "Sysctls");
 	if (json_is_object(sysctl) && json_object_size(sysctl))
 		json_object_set(lx, "sysctl", sysctl);

@@ -20,6 +20,7 @@ struct ocispec_input {
 	size_t ngids;
 	bool have_cgroupns; /* the host offers cgroup namespaces */
 	bool swap_ok;	    /* memory+swap limits can be set */
+	const char *netns;  /* a network namespace to join (NULL: a new one, or the host's) */
 };
 
 json_t *ocispec_build(const struct ocispec_input *in, struct err *e);
