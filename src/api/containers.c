@@ -253,6 +253,20 @@ void api_container_wait(struct api_req *req)
 	api_reply_stream(req, 200, "application/json", wait_read, ws, wait_free);
 }
 
+void api_container_update(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *body = api_body_json(req, &e);
+	if (!body && e.kind != ERR_NONE) {
+		api_reply_error(req, &e);
+		return;
+	}
+	if (engine_container_update(req->eng, api_param(req, "id"), body, &e) < 0)
+		api_reply_error(req, &e);
+	else
+		api_reply_json(req, 200, json_pack("{s:[]}", "Warnings"));
+}
+
 void api_container_top(struct api_req *req)
 {
 	struct err e = ERR_INIT;

@@ -110,6 +110,10 @@ json_t *engine_container_top(struct engine *eng, const char *name, const char *p
 /* One stats sample in dockerd's shape; prev (an earlier sample or NULL) fills precpu. */
 json_t *engine_container_stats(struct engine *eng, const char *name, const json_t *prev,
 			       struct err *e);
+/* POST /containers/{id}/update: resources (applied to a running container's cgroup) and
+ * RestartPolicy into HostConfig. */
+int engine_container_update(struct engine *eng, const char *name, const json_t *body,
+			    struct err *e);
 /* Publishes a container event (attach, ...) with the container's attributes. */
 void engine_container_event(struct engine *eng, const char *id, const char *action);
 

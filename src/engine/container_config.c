@@ -247,10 +247,7 @@ static int host_limits(const json_t *hc, struct err *e)
 	const char *lt =
 	    json_string_value(json_object_get(json_object_get(hc, "LogConfig"), "Type"));
 	if (lt && *lt && strcmp(lt, "json-file") != 0 && strcmp(lt, "none") != 0)
-		return err_invalid(e,
-				   "failed to create logger: logger: no log driver named '%s' is "
-				   "registered",
-				   lt);
+		return err_invalid(e, "logger: no log driver named '%s' is registered", lt);
 	json_int_t shm = json_integer_value(json_object_get(hc, "ShmSize"));
 	if (shm < 0)
 		return err_invalid(e, "SHM size can not be less than 0");

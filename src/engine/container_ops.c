@@ -82,6 +82,9 @@ static int stop_container(struct engine *eng, struct container *c, int timeout, 
 			      : 10;
 	container_lock_busy(eng, c);
 	if (!container_running(c)) {
+		/* a stop ends a restart policy's pending restart */
+		if (json_is_true(json_object_get(json_object_get(c->rec, "State"), "Restarting")))
+			c->stopping = true;
 		container_unlock_busy(eng, c);
 		return err_set(e, ERR_NOT_MODIFIED, 0, "container already stopped");
 	}
@@ -199,8 +202,17 @@ int engine_container_remove(struct engine *eng, const char *name, bool force, bo
 		return -1;
 	container_lock_busy(eng, c);
 	int r = 0;
+	bool restarting =
+	    json_is_true(json_object_get(json_object_get(c->rec, "State"), "Restarting"));
+	if (restarting)
+		c->stopping = force; /* a removal stops the restart policy */
 	if (c->gone) {
 		r = err_notfound(e, "No such container: %s", name);
+	} else if (restarting && !force) {
+		r = err_conflict(e,
+				 "You cannot remove a restarting container %s. Stop the "
+				 "container before attempting removal or force remove",
+				 c->id);
 	} else if (container_running(c) && !force) {
 		r = err_conflict(e,
 				 "You cannot remove a %s container %s. %s before attempting "

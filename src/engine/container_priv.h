@@ -76,6 +76,7 @@ void container_set_state(struct container *c, const char *status);
 
 /* Starting and the exit path (container_run.c). */
 void container_watch(struct engine *eng, struct container *c);
+int container_start_locked(struct engine *eng, struct container *c, struct err *e);
 void container_recover(struct engine *eng, struct container *c);
 
 /* Parked attaches (container_attach.c): connected by the start, released on failure. */

@@ -228,7 +228,7 @@ static int start_monitor(struct engine *eng, struct container *c, const char *rd
 }
 
 /* With busy held. */
-static int start_locked(struct engine *eng, struct container *c, struct err *e)
+int container_start_locked(struct engine *eng, struct container *c, struct err *e)
 {
 	if (container_paused(c))
 		return err_conflict(e, "cannot start a paused container, try unpause instead");
@@ -268,7 +268,8 @@ int engine_container_start(struct engine *eng, const char *name, struct err *e)
 	if (!c)
 		return -1;
 	container_lock_busy(eng, c);
-	int r = c->gone ? err_notfound(e, "No such container: %s", name) : start_locked(eng, c, e);
+	int r = c->gone ? err_notfound(e, "No such container: %s", name)
+			: container_start_locked(eng, c, e);
 	bool autorm =
 	    r < 0 && e->kind != ERR_NOT_MODIFIED && !c->gone &&
 	    json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));

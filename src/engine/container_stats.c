@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/container_config.h"
 #include "engine/container_priv.h"
+#include "engine/ocispec.h"
 #include "runtime/cgroup.h"
 #include "runtime/state.h"
 #include "store/time.h"
@@ -17,6 +19,9 @@
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
+
+json_t *container_stats_networks(pid_t pid);
+static __thread pid_t last_pid;
 
 static struct cgroup *running_cgroup(struct engine *eng, const char *name, char *id, char **cname,
 				     struct err *e)
@@ -35,6 +40,8 @@ static struct cgroup *running_cgroup(struct engine *eng, const char *name, char 
 	}
 	_cleanup_free_ char *rt = container_runtime_root(eng);
 	_cleanup_state_ struct container_state *st = state_load(rt, id, e);
+	if (st && cname)
+		last_pid = st->pid;
 	return st ? state_cgroup(st, e) : NULL;
 }
 
@@ -201,6 +208,7 @@ json_t *engine_container_stats(struct engine *eng, const char *name, const json_
 	struct cgroup *cg = running_cgroup(eng, name, id, &cname, e);
 	if (!cg)
 		return NULL;
+	pid_t pid = last_pid;
 	_cleanup_json_ json_t *st = cgroup_stats(cg, e);
 	cgroup_free(cg);
 	if (!st)
@@ -232,6 +240,8 @@ json_t *engine_container_stats(struct engine *eng, const char *name, const json_
 	    "memory_stats", "usage", u(mem, "usage", "usage"), "max_usage", u(mem, "usage", "max"),
 	    "stats", raw ? json_deep_copy(raw) : json_object(), "limit", u(mem, "usage", "limit"),
 	    "name", cname, "id", id);
+	if (pid > 0)
+		json_object_set_new(out, "networks", container_stats_networks(pid));
 	/* no limit: the host's memory, as dockerd reports it */
 	json_t *ms = json_object_get(out, "memory_stats");
 	json_int_t host = (json_int_t)sysconf(_SC_PHYS_PAGES) * (json_int_t)sysconf(_SC_PAGESIZE);
@@ -242,5 +252,88 @@ json_t *engine_container_stats(struct engine *eng, const char *name, const json_
 		json_decref(json_object_get(out, "precpu_stats"));
 	if (!prev)
 		json_decref(json_object_get(out, "preread"));
+	return out;
+}
+
+static const char *const update_keys[] = {
+    "CpuShares",     "Memory",	   "MemorySwap", "MemoryReservation", "NanoCpus",    "CpuPeriod",
+    "CpuQuota",	     "CpusetCpus", "CpusetMems", "PidsLimit",	      "BlkioWeight", "KernelMemory",
+    "RestartPolicy", NULL};
+
+/* Applies the record's HostConfig resources to the running container's cgroup. */
+static int apply_resources(struct engine *eng, const char *id, const json_t *hc, struct err *e)
+{
+	_cleanup_free_ char *rt = container_runtime_root(eng);
+	_cleanup_state_ struct container_state *st = state_load(rt, id, e);
+	if (!st)
+		return -1;
+	bool swap_ok = cgroup_host_mode() == CGROUP_MODE_V2 ||
+		       fs_exists("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes");
+	_cleanup_json_ json_t *res = ocispec_resources(hc, swap_ok);
+	json_object_del(res, "devices");
+	struct spec_resources r = {0};
+	if (spec_resources_parse(res, "resources", &r, e) < 0)
+		return -1;
+	struct cgroup *cg = state_cgroup(st, e);
+	int ret = cg ? cgroup_apply(cg, &r, e) : -1;
+	cgroup_free(cg);
+	spec_resources_release(&r);
+	return ret;
+}
+
+int engine_container_update(struct engine *eng, const char *name, const json_t *body, struct err *e)
+{
+	struct container *c = container_get(eng, name, e);
+	if (!c)
+		return -1;
+	container_lock_busy(eng, c);
+	_cleanup_json_ json_t *hc = json_deep_copy(json_object_get(c->rec, "HostConfig"));
+	for (const char *const *k = update_keys; *k; k++) {
+		json_t *v = json_object_get(body, *k);
+		if (v && !json_is_null(v) && (json_integer_value(v) != 0 || !json_is_integer(v)))
+			json_object_set(hc, *k, v);
+	}
+	_cleanup_json_ json_t *wrapped = json_pack("{s:O}", "HostConfig", hc);
+	_cleanup_json_ json_t *checked = container_hostconfig_parse(wrapped, false, e);
+	int r = checked ? 0 : -1;
+	if (r == 0 && container_running(c))
+		r = apply_resources(eng, c->id, hc, e);
+	if (r == 0) {
+		json_object_set(c->rec, "HostConfig", hc);
+		container_save(eng, c, NULL);
+		container_event(eng, c->rec, "update", NULL);
+	}
+	container_unlock_busy(eng, c);
+	container_put(eng, c);
+	return r;
+}
+
+/* networks: the container's interfaces but lo, from its /proc/<pid>/net/dev. */
+json_t *container_stats_networks(pid_t pid)
+{
+	json_t *out = json_object();
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/net/dev", (int)pid);
+	_cleanup_free_ char *s = fs_read_file(path, NULL, NULL);
+	_cleanup_strv_ char **lines = s ? strv_split(s, "\n") : NULL;
+	for (size_t i = 2; lines && lines[0] && lines[1] && lines[i]; i++) {
+		char name[64];
+		unsigned long long v[16];
+		char *colon = strchr(lines[i], ':');
+		if (!colon)
+			continue;
+		*colon = ' ';
+		if (sscanf(lines[i],
+			   "%63s %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", name,
+			   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+			   &v[10], &v[11]) != 13 ||
+		    !strcmp(name, "lo"))
+			continue;
+		json_object_set_new(
+		    out, name,
+		    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rx_bytes", v[0],
+			      "rx_packets", v[1], "rx_errors", v[2], "rx_dropped", v[3], "tx_bytes",
+			      v[8], "tx_packets", v[9], "tx_errors", v[10], "tx_dropped", v[11]));
+	}
 	return out;
 }
