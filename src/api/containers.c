@@ -267,6 +267,16 @@ void api_container_update(struct api_req *req)
 		api_reply_json(req, 200, json_pack("{s:[]}", "Warnings"));
 }
 
+void api_container_changes(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	json_t *j = engine_container_changes(req->eng, api_param(req, "id"), &e);
+	if (!j)
+		api_reply_error(req, &e);
+	else
+		api_reply_json(req, 200, j);
+}
+
 void api_container_top(struct api_req *req)
 {
 	struct err e = ERR_INIT;

@@ -27,6 +27,7 @@ const struct api_route api_routes[] = {
     {"GET", "/containers/{id}/logs", api_container_logs, NULL},
     {"POST", "/containers/{id}/exec", api_exec_create, NULL},
     {"GET", "/containers/{id}/top", api_container_top, NULL},
+    {"GET", "/containers/{id}/changes", api_container_changes, NULL},
     {"POST", "/containers/{id}/update", api_container_update, NULL},
     {"GET", "/containers/{id}/stats", api_container_stats, NULL},
     {"POST", "/exec/{id}/start", api_exec_start, NULL},

@@ -114,6 +114,8 @@ json_t *engine_container_stats(struct engine *eng, const char *name, const json_
  * RestartPolicy into HostConfig. */
 int engine_container_update(struct engine *eng, const char *name, const json_t *body,
 			    struct err *e);
+/* GET /containers/{id}/changes: [{"Path","Kind"}] from the upper layer (0 mod, 1 add, 2 del). */
+json_t *engine_container_changes(struct engine *eng, const char *name, struct err *e);
 /* Publishes a container event (attach, ...) with the container's attributes. */
 void engine_container_event(struct engine *eng, const char *id, const char *action);
 
