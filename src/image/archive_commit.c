@@ -2,8 +2,11 @@
  * else the OCI index.json) becomes a plan checked in full (configs, layer counts, every diff ID
  * against the extracted tar, tags) before anything is registered; then layers (renames),
  * configs and tags, as dockerd's tarexport does. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "image/archive_priv.h"
@@ -212,6 +215,94 @@ static int plan_build(struct image_load *ld, struct ld_plan *p, struct err *e)
 	return p->n ? 0 : err_invalid(e, "invalid archive: index.json lists no image");
 }
 
+struct copy_job {
+	int fd;
+	const struct ld_layer *l;
+	const char *src;
+	struct err err;
+	int rc;
+};
+
+static int fd_sink(void *arg, const void *data, size_t len, struct err *e)
+{
+	const char *p = data;
+	int fd = *(int *)arg;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return err_sys(e, "copy layer");
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void *copy_writer(void *arg)
+{
+	struct copy_job *j = arg;
+	j->rc = j->l->split ? image_tarsplit_replay(j->l->split, j->l->split_len, j->src, fd_sink,
+						    &j->fd, &j->err)
+			    : image_layer_tar_write(j->src, fd_sink, &j->fd, &j->err);
+	close(TAKE_FD(j->fd));
+	return NULL;
+}
+
+/* The same diff under a second parent (identical empty layers at two places, say): a copy of
+ * the registered layer, made through its tar, into a new temporary directory. */
+static int copy_layer(struct image_load *ld, struct ld_layer *l, const char *diff_id, char **tmp,
+		      struct image_tar_result *res, struct err *e)
+{
+	static unsigned n;
+	*tmp = str_printf("%s/copy-%u", ld->tmp, __atomic_add_fetch(&n, 1, __ATOMIC_RELAXED));
+	_cleanup_free_ char *diff = str_printf("%s/diff", *tmp);
+	_cleanup_free_ char *src = image_store_layer_path(ld->s, l->chain);
+	int p[2];
+	if (mkdir(*tmp, 0700) < 0 || mkdir(diff, 0755) < 0 || pipe2(p, O_CLOEXEC) < 0)
+		return err_sys(e, "copy layer %s", diff_id);
+	struct copy_job j = {.fd = p[1], .l = l, .src = src, .rc = -1};
+	pthread_t t;
+	int r = pthread_create(&t, NULL, copy_writer, &j);
+	if (r != 0) {
+		close(p[0]);
+		close(p[1]);
+		return err_errno(e, r, "start copy thread");
+	}
+	int xr = image_tar_extract(p[0], diff, res, e);
+	close(p[0]);
+	pthread_join(t, NULL);
+	if (j.rc < 0) {
+		*e = j.err;
+		return -1;
+	}
+	if (xr < 0)
+		return -1;
+	snprintf(res->diff_id, sizeof(res->diff_id), "%s", diff_id); /* same files */
+	return 0;
+}
+
+/* mu held: a layer of the archive registered under chain (a copy when already used). */
+static int register_layer_locked(struct image_load *ld, struct ld_layer *l, const char *parent,
+				 const char *diff_id, char *chain, struct err *e)
+{
+	_cleanup_free_ char *copy = NULL;
+	struct image_tar_result res = l->res;
+	if (l->used && copy_layer(ld, l, diff_id, &copy, &res, e) < 0)
+		return -1;
+	const char *tmp = copy ? copy : l->tmp;
+	_cleanup_free_ char *sp = str_printf("%s/tar-split", tmp);
+	if (l->split && !strcmp(l->split_digest, diff_id) &&
+	    store_write_file(sp, l->split, l->split_len, 0600, e) < 0)
+		return -1;
+	if (layer_register_locked(ld->s, tmp, parent, &res, chain, e) < 0)
+		return -1;
+	if (!l->used)
+		memcpy(l->chain, chain, sizeof(l->chain));
+	l->used = true;
+	return 0;
+}
+
 /* mu held: layers bottom up (present ones reused), then the config. */
 static int commit_item_locked(struct image_load *ld, struct ld_item *it, struct err *e)
 {
@@ -219,22 +310,10 @@ static int commit_item_locked(struct image_load *ld, struct ld_item *it, struct 
 	char parent[IMAGE_DIGEST_LEN + 1] = "", chain[IMAGE_DIGEST_LEN + 1];
 	for (size_t i = 0; i < it->n; i++) {
 		image_chain_id(i ? parent : NULL, it->diff_ids[i], chain);
-		struct ld_layer *l = it->layers[i];
-		if (!json_object_get(s->layers, chain)) {
-			if (l->used)
-				return err_invalid(e,
-						   "layer %s is used under two parents: not "
-						   "supported",
-						   l->path);
-			_cleanup_free_ char *sp = str_printf("%s/tar-split", l->tmp);
-			if (l->split && !strcmp(l->split_digest, it->diff_ids[i]) &&
-			    store_write_file(sp, l->split, l->split_len, 0600, e) < 0)
-				return -1;
-			if (layer_register_locked(s, l->tmp, i ? parent : NULL, &l->res, chain, e) <
-			    0)
-				return -1;
-			l->used = true;
-		}
+		if (!json_object_get(s->layers, chain) &&
+		    register_layer_locked(ld, it->layers[i], i ? parent : NULL, it->diff_ids[i],
+					  chain, e) < 0)
+			return -1;
 		memcpy(parent, chain, sizeof(parent));
 	}
 	if (store_find_locked(s, it->id))

@@ -384,3 +384,62 @@ def test_docker_py_save_load(daemon):
         assert out == [{"stream": "Loaded image ID: %s\n" % a}]
     finally:
         c.close()
+
+
+def test_load_same_layer_under_two_parents(daemon, tmp_path):
+    """Identical layers at two places of one image (empty layers of some builders)."""
+    empty = tar_bytes([("e/", "dir")])
+    mid = tar_bytes([("m", "file", "middle")])
+    cfg = config_for([empty, mid, empty])
+    lines = stream_lines(load(daemon, dockerd_archive([(cfg, [empty, mid, empty], ["twice:1"])],
+                                                      dedup_link=True)))
+    assert lines == [{"stream": "Loaded image: twice:1\n"}]
+    info = daemon.get_json("/images/twice:1/json")
+    assert info["Id"] == sha256(cfg) and info["RootFS"]["Layers"] == [sha256(empty),
+                                                                        sha256(mid),
+                                                                        sha256(empty)]
+    x = tmp_path / "twice.tar"
+    daemon.docker("save", "-o", x, "twice:1")
+    daemon.docker("rmi", "twice:1")
+    assert daemon.docker("load", "-i", x).stdout.strip() == "Loaded image: twice:1"
+    assert leftovers(daemon) == []
+
+
+def test_interrupted_load_leaves_nothing(daemon, tmp_path):
+    import socket
+    data = dockerd_archive([(config_for([rootfs_tar("cut")]), [rootfs_tar("cut")], ["cut:1"])])
+    images, layers = daemon.get_json("/images/json?all=1"), daemon.layer_dirs()
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(str(daemon.sock))
+    s.sendall(b"POST /images/load HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(data)
+              + data[:len(data) // 2])
+    time.sleep(0.3)
+    assert [n for n in leftovers(daemon) if n.startswith(".tmp-load-")]  # in progress
+    s.close()
+    deadline = time.time() + 5
+    while leftovers(daemon) and time.time() < deadline:
+        time.sleep(0.05)
+    assert leftovers(daemon) == [] and daemon.layer_dirs() == layers
+    assert daemon.get_json("/images/json?all=1") == images
+
+
+def test_daemon_killed_mid_load(tmp_path):
+    import signal
+    import socket
+    d = Daemon(tmp_path / "killed")
+    d.start()
+    try:
+        data = dockerd_archive([(config_for([rootfs_tar("kill")]), [rootfs_tar("kill")],
+                                 ["kill:1"])])
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(str(d.sock))
+        s.sendall(b"POST /images/load HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n"
+                  % len(data) + data[:len(data) - 100])
+        time.sleep(0.3)
+        d.stop(sig=signal.SIGKILL)
+        s.close()
+        d.start()
+        assert leftovers(d) == [] and d.layer_dirs() == []
+        assert d.get_json("/images/json?all=1") == []
+    finally:
+        assert d.stop() == 0
