@@ -63,8 +63,8 @@ static int item_layers(struct image_load *ld, struct ld_item *it, const json_t *
 			return err_invalid(e, "invalid image config: rootfs.diff_ids[%zu]", i);
 		if (!path || load_lookup(ld, path, &b, &it->layers[i], e) < 0)
 			return path ? -1 : err_invalid(e, "invalid manifest: Layers[%zu]", i);
-		if (!it->layers[i])
-			return err_invalid(e, "invalid archive: %s is not a layer tar", path);
+		if (!it->layers[i] && !(it->layers[i] = load_layer_from_blob(ld, b, e)))
+			return -1;
 		if (strcmp(it->layers[i]->res.diff_id, want) != 0)
 			return err_invalid(
 			    e, "invalid diffID for layer %zu: expected \"%s\", got \"%s\"", i, want,
@@ -155,6 +155,22 @@ static json_t *oci_blob(struct image_load *ld, const json_t *desc, struct err *e
 	return jx_loads(b->data, b->len, e);
 }
 
+/* The image's name: containerd's annotation, else an OCI ref.name that is a full tagged
+ * reference ("busybox:1"; a bare "1" names no repository). */
+static const char *oci_image_name(const json_t *annotations)
+{
+	const char *n = json_string_value(json_object_get(annotations, "io.containerd.image.name"));
+	if (n)
+		return n;
+	n = json_string_value(json_object_get(annotations, "org.opencontainers.image.ref.name"));
+	struct image_ref ref;
+	if (!n || image_ref_parse(n, &ref, NULL) < 0)
+		return NULL;
+	bool tagged = ref.tag != NULL;
+	image_ref_release(&ref);
+	return tagged ? n : NULL;
+}
+
 /* One index entry: an image manifest (or a nested index: its first linux manifest). */
 static int plan_oci_desc(struct image_load *ld, struct ld_plan *p, const json_t *desc, int depth,
 			 struct err *e)
@@ -185,8 +201,7 @@ static int plan_oci_desc(struct image_load *ld, struct ld_plan *p, const json_t 
 	const char *cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
 	_cleanup_free_ char *config =
 	    cd ? str_printf("blobs/sha256/%s", image_digest_hex(cd)) : NULL;
-	const char *name = json_string_value(
-	    json_object_get(json_object_get(desc, "annotations"), "io.containerd.image.name"));
+	const char *name = oci_image_name(json_object_get(desc, "annotations"));
 	_cleanup_json_ json_t *tags = name ? json_pack("[s]", name) : json_array();
 	int r = plan_add(ld, p, config, paths, tags, e);
 	json_decref(paths);

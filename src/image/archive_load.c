@@ -129,7 +129,7 @@ static int pump_layer(struct archive *a, int wfd, struct image_tarsplit *ts, con
 {
 	bool open = write_all(wfd, first, flen) == 0;
 	image_tarsplit_feed(ts, first, flen);
-	for (;;) {
+	while (a) {
 		const void *buf;
 		size_t n;
 		la_int64_t off;
@@ -141,14 +141,15 @@ static int pump_layer(struct archive *a, int wfd, struct image_tarsplit *ts, con
 		image_tarsplit_feed(ts, buf, n);
 		open = open && write_all(wfd, buf, n) == 0;
 	}
+	return 0;
 }
 
 static int load_layer(struct image_load *ld, struct archive *a, const char *name, const void *first,
 		      size_t flen, struct err *e)
 {
 	ld->layers = xrealloc(ld->layers, (ld->n_layers + 1) * sizeof(*ld->layers));
-	struct ld_layer *l = &ld->layers[ld->n_layers];
-	memset(l, 0, sizeof(*l));
+	struct ld_layer *l = xcalloc(1, sizeof(*l));
+	ld->layers[ld->n_layers] = l;
 	l->tmp = str_printf("%s/%zu", ld->tmp, ld->n_layers);
 	l->path = str_dup(name);
 	ld->n_layers++;
@@ -206,7 +207,8 @@ static int load_file(struct image_load *ld, struct archive *a, const char *name,
 	}
 	const char *base = strrchr(name, '/');
 	base = base ? base + 1 : name;
-	bool layer = !strcmp(base, "layer.tar") ||
+	bool layer = !strcmp(base, "layer.tar") || str_has_suffix(base, ".tar") ||
+		     str_has_suffix(base, ".tar.gz") ||
 		     (str_has_prefix(name, "blobs/") && n > 0 && !looks_like_json(buf, n));
 	if (layer)
 		return load_layer(ld, a, name, buf, n, e);
@@ -361,9 +363,10 @@ void image_load_free(struct image_load *ld)
 		free(ld->blobs[i].data);
 	}
 	for (size_t i = 0; i < ld->n_layers; i++) {
-		free(ld->layers[i].path);
-		free(ld->layers[i].tmp);
-		free(ld->layers[i].split);
+		free(ld->layers[i]->path);
+		free(ld->layers[i]->tmp);
+		free(ld->layers[i]->split);
+		free(ld->layers[i]);
 	}
 	for (size_t i = 0; i < ld->n_aliases; i++) {
 		free(ld->aliases[i].path);
@@ -401,9 +404,16 @@ int load_lookup(struct image_load *ld, const char *path, struct ld_blob **blob,
 		if (!strcmp(ld->blobs[i].path, p))
 			*blob = &ld->blobs[i];
 	for (size_t i = 0; i < ld->n_layers; i++)
-		if (!strcmp(ld->layers[i].path, p))
-			*layer = &ld->layers[i];
+		if (!strcmp(ld->layers[i]->path, p))
+			*layer = ld->layers[i];
 	if (!*blob && !*layer)
 		return err_invalid(e, "invalid archive: %s is missing", path);
 	return 0;
+}
+
+struct ld_layer *load_layer_from_blob(struct image_load *ld, const struct ld_blob *b, struct err *e)
+{
+	if (load_layer(ld, NULL, b->path, b->data, b->len, e) < 0)
+		return NULL;
+	return ld->layers[ld->n_layers - 1];
 }

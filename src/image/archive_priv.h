@@ -40,7 +40,7 @@ struct image_load {
 	bool started;
 	struct ld_blob *blobs;
 	size_t n_blobs;
-	struct ld_layer *layers;
+	struct ld_layer **layers;
 	size_t n_layers;
 	struct ld_alias *aliases;
 	size_t n_aliases;
@@ -52,6 +52,9 @@ struct image_load {
 /* The file an archive path names (aliases followed): a blob or a layer (one is NULL). */
 int load_lookup(struct image_load *ld, const char *path, struct ld_blob **blob,
 		struct ld_layer **layer, struct err *e);
+/* A kept file the manifest names as a layer (skopeo writes <digest>.tar): extracted now. */
+struct ld_layer *load_layer_from_blob(struct image_load *ld, const struct ld_blob *b,
+				      struct err *e);
 /* After the archive was read: checks every image, then registers layers, configs, tags. */
 int load_commit(struct image_load *ld, struct image_load_result *res, struct err *e);
 

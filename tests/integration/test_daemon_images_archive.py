@@ -443,3 +443,37 @@ def test_daemon_killed_mid_load(tmp_path):
         assert d.get_json("/images/json?all=1") == []
     finally:
         assert d.stop() == 0
+
+
+def test_skopeo_reads_and_writes(daemon, tmp_path):
+    """skopeo (Debian's) reads berth's saves as docker-archive and oci-archive; its own
+    docker-archive (<digest>.tar layers) and oci-archive (ref.name annotation) load."""
+    import shutil
+    skopeo = shutil.which("skopeo")
+    if not skopeo:
+        pytest.skip("skopeo not installed")
+    layer = rootfs_tar("skopeo")
+    a = daemon.import_ok(layer, repo="skop:1")
+    x = tmp_path / "x.tar"
+    daemon.docker("save", "-o", x, "skop:1")
+
+    def sk(*args):
+        p = subprocess.run([skopeo, "--insecure-policy", *map(str, args)], capture_output=True,
+                           text=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    sk("copy", "docker-archive:%s" % x, "dir:%s" % (tmp_path / "dir"))
+    assert (tmp_path / "dir" / sha256(layer)[7:]).read_bytes() == layer
+    assert (tmp_path / "dir" / a[7:]).exists()
+    sk("copy", "oci-archive:%s" % x, "dir:%s" % (tmp_path / "dir2"))
+    assert (tmp_path / "dir2" / a[7:]).exists()
+    sk("copy", "docker-archive:%s" % x, "docker-archive:%s:skopbox:1" % (tmp_path / "sk.tar"))
+    assert daemon.docker("load", "-i", tmp_path / "sk.tar").stdout.strip() == \
+        "Loaded image: skopbox:1"
+    assert daemon.get_json("/images/skopbox:1/json")["Id"] == a
+    sk("copy", "docker-archive:%s" % x, "oci-archive:%s:ocibox:2" % (tmp_path / "oci.tar"))
+    assert daemon.docker("load", "-i", tmp_path / "oci.tar").stdout.strip() == \
+        "Loaded image: ocibox:2"
+    info = daemon.get_json("/images/ocibox:2/json")
+    assert info["RootFS"]["Layers"] == [sha256(layer)]
