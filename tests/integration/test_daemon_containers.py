@@ -380,3 +380,99 @@ def test_restart_daemon_keeps_running_container(d):
     assert d.docker("wait", cid).stdout.strip() == "4"
     d.docker("rm", cid)
     assert_clean(d, cid)
+
+
+def test_exec(d):
+    cid = d.docker("run", "-d", "--name", "ex", "busybox", "sleep", "100").stdout.strip()
+    p = d.docker("exec", "ex", "sh", "-c", "echo out; exit 7", check=False)
+    assert p.returncode == 7 and p.stdout == "out\n"
+    p = d.docker("exec", "-i", "ex", "cat", input="in\n")
+    assert p.stdout == "in\n"
+    p = d.docker("exec", "ex", "nosuchcmd", check=False)
+    assert p.returncode == 126 and "executable file not found" in p.stdout + p.stderr
+    p = d.docker("exec", "-u", "nobody", "-w", "/tmp", "-e", "FOO=bar", "ex", "sh", "-c",
+                 "id -u; pwd; echo $FOO")
+    assert p.stdout == "65534\n/tmp\nbar\n"
+    d.docker("exec", "-d", "ex", "sh", "-c", "echo bg > /bgfile")
+    time.sleep(0.3)
+    assert d.docker("exec", "ex", "cat", "/bgfile").stdout == "bg\n"
+    r = d.request("POST", "/containers/ex/exec", body=json.dumps({"Cmd": ["true"]}),
+                  headers={"Content-Type": "application/json"})
+    eid = r.json()["Id"]
+    j = d.get_json("/exec/%s/json" % eid)
+    assert j["Running"] is False and j["ExitCode"] is None and j["ContainerID"] == cid
+    assert d.request("GET", "/exec/nosuch/json").status == 404
+    assert len(inspect(d, "ex")["ExecIDs"]) >= 5
+    d.docker("pause", "ex")
+    p = d.docker("exec", "ex", "true", check=False)
+    assert p.returncode != 0 and "is paused" in p.stderr
+    d.docker("unpause", "ex")
+    d.docker("stop", "-t", "0", "ex")
+    p = d.docker("exec", "ex", "true", check=False)
+    assert p.returncode != 0 and "is not running" in p.stderr
+    d.docker("rm", "ex")
+    assert_clean(d, cid)
+
+
+def test_top_stats_update_diff(d):
+    cid = d.docker("run", "-d", "--name", "tsu", "busybox", "sh", "-c",
+                   "touch /added; rm /bin/ls; exec sleep 100").stdout.strip()
+    time.sleep(0.3)
+    out = d.docker("top", "tsu", "-o", "pid,comm").stdout.splitlines()
+    assert out[0].split() == ["PID", "COMMAND"] and out[1].split()[1] == "sleep"
+    t0 = time.time()
+    s = d.docker("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}").stdout
+    assert time.time() - t0 < 2.5
+    assert s.strip() == "tsu 1"
+    j = d.get_json("/containers/tsu/stats?stream=0&one-shot=1")
+    assert j["pids_stats"]["current"] == 1 and j["id"] == cid and j["name"] == "/tsu"
+    assert j["memory_stats"]["usage"] > 0 and "networks" in j
+    d.docker("update", "--cpu-shares", "512", "--memory", "64m", "tsu")
+    assert inspect(d, "tsu")["HostConfig"]["Memory"] == 64 << 20
+    shares = Path("/sys/fs/cgroup/cpu/berth/%s/cpu.shares" % cid)
+    if shares.exists():
+        assert shares.read_text().strip() == "512"
+    diff = d.docker("diff", "tsu").stdout.splitlines()
+    assert "A /added" in diff and "D /bin/ls" in diff and "C /bin" in diff
+    assert not any(line.endswith(" /proc") for line in diff)
+    d.docker("rm", "-f", "tsu")
+    assert_clean(d, cid)
+
+
+def test_restart_policy(d):
+    cid = d.docker("run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c",
+                   "exit 3").stdout.strip()
+    deadline = time.time() + 10
+    while time.time() < deadline and inspect(d, cid)["RestartCount"] < 2:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    j = inspect(d, cid)
+    assert j["RestartCount"] == 2 and j["State"]["Status"] == "exited"
+    assert j["State"]["ExitCode"] == 3
+    d.docker("rm", cid)
+    assert_clean(d, cid)
+
+
+def test_private_network_namespace(d):
+    p = d.docker("run", "--rm", "busybox", "sh", "-c",
+                 "ip -o link | cut -d' ' -f2; nc -l -p 80 >/dev/null & sleep 0.2; "
+                 "echo x | nc 127.0.0.1 80 && echo lo-ok")
+    assert p.stdout.split() == ["lo:", "lo-ok"]
+    p = d.docker("run", "--rm", "--network", "host", "busybox", "cat", "/proc/net/dev")
+    assert len(p.stdout.splitlines()) > 3  # the host's interfaces
+    assert_clean(d)
+
+
+def test_resources_in_cgroup(d):
+    cid = d.docker("run", "-d", "-m", "32m", "--pids-limit", "20", "--cpus", "0.5",
+                   "--ulimit", "nofile=100:200", "busybox", "sleep", "100").stdout.strip()
+    mem = Path("/sys/fs/cgroup/memory/berth/%s/memory.limit_in_bytes" % cid)
+    if mem.exists():
+        assert int(mem.read_text()) == 32 << 20
+        assert Path("/sys/fs/cgroup/pids/berth/%s/pids.max" % cid).read_text().strip() == "20"
+        assert Path("/sys/fs/cgroup/cpu/berth/%s/cpu.cfs_quota_us" % cid).read_text().strip() \
+            == "50000"
+    p = d.docker("exec", cid, "sh", "-c", "ulimit -n; ulimit -Hn")
+    assert p.stdout.split() == ["100", "200"]
+    d.docker("rm", "-f", cid)
+    assert_clean(d, cid)
