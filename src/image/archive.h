@@ -19,8 +19,9 @@ typedef int image_sink_fn(void *arg, const void *data, size_t len, struct err *e
 struct image_tarsplit;
 struct image_tarsplit *image_tarsplit_new(void);
 void image_tarsplit_feed(struct image_tarsplit *t, const void *data, size_t len);
-/* The encoded split (malloc'd, *len bytes) and the sha256 of the stream fed, or NULL when the
- * stream can't be rebuilt from the files (compressed, sparse, a path written twice). */
+/* The encoded split (malloc'd, *len bytes) and the sha256 of the uncompressed stream (the diff
+ * ID; compressed input is decompressed on a thread of its own), or NULL when the stream can't
+ * be rebuilt from the files (not a tar, sparse files, a path written twice). */
 char *image_tarsplit_finish(struct image_tarsplit *t, size_t *len,
 			    char digest[IMAGE_DIGEST_LEN + 1]);
 void image_tarsplit_free(struct image_tarsplit *t);

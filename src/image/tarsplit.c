@@ -1,13 +1,13 @@
 /* image/tarsplit: recording a tar stream as "raw bytes + references to extracted files" and
  * replaying it. Records: 'R' u32 len + bytes, 'Z' u32 len (zero bytes), 'F' u16 len + path +
  * u64 size (the contents of that file of the layer directory). */
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "image/archive.h"
@@ -35,6 +35,10 @@ struct image_tarsplit {
 	bool bad, started;
 	struct image_sha256 hash;
 	bool hashing;
+	/* compressed input: a thread decompresses it (libarchive) and records the plain tar */
+	int zfd, zrfd;
+	pthread_t zthread;
+	bool zrunning;
 };
 
 static void put(struct image_tarsplit *t, const void *p, size_t n)
@@ -91,16 +95,28 @@ struct image_tarsplit *image_tarsplit_new(void)
 {
 	struct image_tarsplit *t = xcalloc(1, sizeof(*t));
 	t->last_rec = SIZE_MAX;
+	t->zfd = t->zrfd = -1;
 	t->files = json_object();
 	t->hashing = image_sha256_init(&t->hash, NULL) == 0;
 	t->bad = !t->hashing;
 	return t;
 }
 
+static void inflate_stop(struct image_tarsplit *t)
+{
+	if (t->zfd >= 0)
+		close(TAKE_FD(t->zfd));
+	if (t->zrunning) {
+		pthread_join(t->zthread, NULL);
+		t->zrunning = false;
+	}
+}
+
 void image_tarsplit_free(struct image_tarsplit *t)
 {
 	if (!t)
 		return;
+	inflate_stop(t);
 	if (t->hashing)
 		image_sha256_release(&t->hash);
 	json_decref(t->files);
@@ -290,16 +306,11 @@ static bool compressed(const unsigned char *p, size_t n)
 	return false;
 }
 
-void image_tarsplit_feed(struct image_tarsplit *t, const void *data, size_t len)
+/* The plain tar stream. */
+static void feed_plain(struct image_tarsplit *t, const unsigned char *p, size_t len)
 {
-	const unsigned char *p = data;
 	if (t->hashing)
-		image_sha256_update(&t->hash, data, len);
-	if (!t->started && len) {
-		t->started = true;
-		t->paxsize = -1;
-		t->bad = t->bad || compressed(p, len);
-	}
+		image_sha256_update(&t->hash, p, len);
 	while (len && !t->bad) {
 		size_t k;
 		if (t->st == TS_TAIL) {
@@ -322,9 +333,83 @@ void image_tarsplit_feed(struct image_tarsplit *t, const void *data, size_t len)
 	}
 }
 
+static void *inflate_thread(void *arg)
+{
+	struct image_tarsplit *t = arg;
+	struct archive *a = archive_read_new();
+	archive_read_support_filter_all(a);
+	archive_read_support_format_raw(a);
+	struct archive_entry *ent;
+	bool ok = archive_read_open_fd(a, t->zrfd, 64 * 1024) == ARCHIVE_OK &&
+		  archive_read_next_header(a, &ent) == ARCHIVE_OK;
+	while (ok) {
+		const void *buf;
+		size_t n;
+		la_int64_t off;
+		int r = archive_read_data_block(a, &buf, &n, &off);
+		if (r == ARCHIVE_EOF)
+			break;
+		ok = r >= ARCHIVE_WARN;
+		if (ok)
+			feed_plain(t, buf, n);
+	}
+	t->bad = t->bad || !ok;
+	archive_read_free(a);
+	char drop[4096];
+	while (read(t->zrfd, drop, sizeof(drop)) > 0)
+		;
+	close(TAKE_FD(t->zrfd));
+	return NULL;
+}
+
+static void inflate_start(struct image_tarsplit *t)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		t->bad = true;
+		return;
+	}
+	t->zrfd = p[0];
+	t->zfd = p[1];
+	if (pthread_create(&t->zthread, NULL, inflate_thread, t) != 0) {
+		close(TAKE_FD(t->zrfd));
+		close(TAKE_FD(t->zfd));
+		t->bad = true;
+		return;
+	}
+	t->zrunning = true;
+}
+
+void image_tarsplit_feed(struct image_tarsplit *t, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	if (!t->started && len) {
+		t->started = true;
+		t->paxsize = -1;
+		if (compressed(p, len))
+			inflate_start(t);
+	}
+	if (!t->zrunning) {
+		feed_plain(t, p, len);
+		return;
+	}
+	while (len && t->zfd >= 0) {
+		ssize_t n = write(t->zfd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			close(TAKE_FD(t->zfd)); /* the thread gave up: it marked the split bad */
+			return;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
 char *image_tarsplit_finish(struct image_tarsplit *t, size_t *len,
 			    char digest[IMAGE_DIGEST_LEN + 1])
 {
+	inflate_stop(t);
 	if (t->hashing) {
 		image_sha256_final(&t->hash, digest);
 		image_sha256_release(&t->hash);
@@ -336,125 +421,4 @@ char *image_tarsplit_finish(struct image_tarsplit *t, size_t *len,
 	t->cap = 0;
 	t->len = 0;
 	return TAKE_PTR(t->out);
-}
-
-/* Walks the records; for F records fn_file gets the path and size. */
-struct ts_rec {
-	char type;
-	const char *data; /* R bytes, F path */
-	size_t n;	  /* R/Z length, F path length */
-	uint64_t size;	  /* F */
-};
-
-static int next_rec(const char *s, size_t len, size_t *off, struct ts_rec *r, struct err *e)
-{
-	size_t o = *off;
-	if (o + 1 > len)
-		return 0;
-	r->type = s[o++];
-	if (r->type == 'R' || r->type == 'Z') {
-		uint32_t n;
-		if (o + 4 > len)
-			return err_invalid(e, "tar-split: truncated record");
-		memcpy(&n, s + o, 4);
-		o += 4;
-		r->n = n;
-		r->data = s + o;
-		if (r->type == 'R')
-			o += n;
-	} else if (r->type == 'F') {
-		uint16_t n;
-		if (o + 2 > len)
-			return err_invalid(e, "tar-split: truncated record");
-		memcpy(&n, s + o, 2);
-		o += 2;
-		r->data = s + o;
-		r->n = n;
-		o += n;
-		if (o + 8 > len)
-			return err_invalid(e, "tar-split: truncated record");
-		memcpy(&r->size, s + o, 8);
-		o += 8;
-	} else {
-		return err_invalid(e, "tar-split: unknown record type");
-	}
-	if (o > len)
-		return err_invalid(e, "tar-split: truncated record");
-	*off = o;
-	return 1;
-}
-
-int image_tarsplit_size(const char *split, size_t len, int64_t *size, struct err *e)
-{
-	size_t off = 0;
-	struct ts_rec r;
-	int k;
-	*size = 0;
-	while ((k = next_rec(split, len, &off, &r, e)) > 0)
-		*size += (int64_t)(r.type == 'F' ? r.size : r.n);
-	return k;
-}
-
-/* Opens path under the layer directory; no symlink anywhere on the way. */
-static int open_beneath(int dirfd, const char *path)
-{
-	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
-			       .resolve =
-				   RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS};
-	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
-}
-
-static int replay_file(int dirfd, const struct ts_rec *r, char *buf, size_t bufsz,
-		       image_sink_fn *fn, void *arg, struct err *e)
-{
-	_cleanup_free_ char *path = str_ndup(r->data, r->n);
-	_cleanup_close_ int fd = open_beneath(dirfd, path);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0)
-		return err_sys(e, "layer file %s", path);
-	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != r->size)
-		return err_set(e, ERR_INTERNAL, 0, "layer file %s changed since it was stored",
-			       path);
-	uint64_t left = r->size;
-	while (left) {
-		ssize_t n = read(fd, buf, left < bufsz ? left : bufsz);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? err_sys(e, "read %s", path)
-				     : err_set(e, ERR_INTERNAL, 0, "layer file %s shrank", path);
-		if (fn(arg, buf, (size_t)n, e) < 0)
-			return -1;
-		left -= (uint64_t)n;
-	}
-	return 0;
-}
-
-int image_tarsplit_replay(const char *split, size_t len, const char *dir, image_sink_fn *fn,
-			  void *arg, struct err *e)
-{
-	_cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return err_sys(e, "open %s", dir);
-	const size_t bufsz = 256 * 1024;
-	_cleanup_free_ char *buf = xcalloc(1, bufsz);
-	size_t off = 0;
-	struct ts_rec r;
-	int k;
-	while ((k = next_rec(split, len, &off, &r, e)) > 0) {
-		if (r.type == 'R' && fn(arg, r.data, r.n, e) < 0)
-			return -1;
-		if (r.type == 'F' && replay_file(dirfd, &r, buf, bufsz, fn, arg, e) < 0)
-			return -1;
-		if (r.type != 'Z')
-			continue;
-		memset(buf, 0, bufsz);
-		for (size_t left = r.n; left;) {
-			size_t n = left < bufsz ? left : bufsz;
-			if (fn(arg, buf, n, e) < 0)
-				return -1;
-			left -= n;
-		}
-	}
-	return k;
 }

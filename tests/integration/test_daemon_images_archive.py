@@ -477,3 +477,25 @@ def test_skopeo_reads_and_writes(daemon, tmp_path):
         "Loaded image: ocibox:2"
     info = daemon.get_json("/images/ocibox:2/json")
     assert info["RootFS"]["Layers"] == [sha256(layer)]
+
+
+def test_compressed_import_saved_exactly(daemon):
+    """A gzipped import: the saved layer is the uncompressed tar, hashing to the diff ID."""
+    from test_daemon_common import gz
+    data = rootfs_tar("gz-arch")
+    a = daemon.import_ok(gz(data), repo="gzarch:1")
+    blob = members(daemon.request("GET", "/images/gzarch:1/get").data)
+    assert blob["blobs/sha256/" + sha256(data)[7:]] == data
+    daemon.docker("rmi", "gzarch:1")
+    lines = stream_lines(load(daemon, daemon_save_bytes(blob)))
+    assert lines == [{"stream": "Loaded image: gzarch:1\n"}]
+    assert daemon.get_json("/images/gzarch:1/json")["Id"] == a
+
+
+def daemon_save_bytes(files):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        for name, data in files.items():
+            if data is not None:
+                add(t, name, data)
+    return buf.getvalue()

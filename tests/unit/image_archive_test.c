@@ -144,10 +144,43 @@ static void test_not_rebuildable(void)
 	ok(split == NULL, "a file written twice: no split");
 	free(b.data);
 	struct image_tarsplit *t = image_tarsplit_new();
-	image_tarsplit_feed(t, "\x1f\x8b\x08\x00", 4);
+	image_tarsplit_feed(t, "not a tar at all", 16);
 	char *s = image_tarsplit_finish(t, &len, digest);
-	ok(s == NULL, "a gzip stream: no split");
+	ok(s == NULL, "not a tar: no split");
 	image_tarsplit_free(t);
+}
+
+/* A gzipped layer: the split is of the uncompressed tar, its digest the diff ID. */
+static void test_compressed(void)
+{
+	struct buf plain = sample_tar(ARCHIVE_FORMAT_TAR_PAX_RESTRICTED, false);
+	struct buf gz = {0};
+	struct archive *a = archive_write_new();
+	archive_write_set_format_raw(a);
+	archive_write_add_filter_gzip(a);
+	archive_write_open(a, &gz, NULL, mem_write, NULL);
+	struct archive_entry *ent = archive_entry_new();
+	archive_entry_set_filetype(ent, AE_IFREG);
+	archive_write_header(a, ent);
+	archive_write_data(a, plain.data, plain.len);
+	archive_entry_free(ent);
+	archive_write_close(a);
+	archive_write_free(a);
+	_cleanup_free_ char *dir = str_printf("%s/gz", base);
+	size_t len = 0;
+	char digest[IMAGE_DIGEST_LEN + 1] = "";
+	struct image_tar_result res;
+	_cleanup_free_ char *split = record(&gz, dir, &len, digest, &res);
+	ok(gz.len > 2 && split != NULL, "gzip: split recorded");
+	is_str(digest, res.diff_id, "gzip: split digest is the diff ID");
+	struct buf out = {0};
+	struct err e = ERR_INIT;
+	ok(split && image_tarsplit_replay(split, len, dir, buf_sink, &out, &e) == 0 &&
+	       out.len == plain.len && !memcmp(out.data, plain.data, plain.len),
+	   "gzip: the uncompressed tar rebuilt byte for byte");
+	free(out.data);
+	free(gz.data);
+	free(plain.data);
 }
 
 static void test_replay_refusals(void)
@@ -234,6 +267,7 @@ int main(void)
 	test_roundtrip("gnu", ARCHIVE_FORMAT_TAR_GNUTAR);
 	test_roundtrip("ustar", ARCHIVE_FORMAT_TAR_USTAR);
 	test_not_rebuildable();
+	test_compressed();
 	test_replay_refusals();
 	test_canonical();
 	fs_rm_rf(base, NULL);
