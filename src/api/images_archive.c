@@ -147,6 +147,38 @@ static void append_line(char **out, json_t *msg)
 	*out = t;
 }
 
+/* go-units HumanSize: "2.243MB". */
+static void human_size(int64_t n, char *out, size_t len)
+{
+	static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+	double v = (double)n;
+	size_t u = 0;
+	while (v >= 1000 && u + 1 < ARRAY_SIZE(units)) {
+		v /= 1000;
+		u++;
+	}
+	snprintf(out, len, "%.4g%s", v, units[u]);
+}
+
+/* A finished "Loading layer" bar per layer added, as dockerd's progress reader ends. */
+static void append_progress(char **out, const json_t *layers)
+{
+	size_t i;
+	json_t *l;
+	json_array_foreach (layers, i, l) {
+		const char *id = json_string_value(json_object_get(l, "id"));
+		json_int_t size = json_integer_value(json_object_get(l, "size"));
+		char hs[32], bar[128];
+		human_size(size, hs, sizeof(hs));
+		snprintf(bar, sizeof(bar), "[%.49s>]  %s/%s",
+			 "=================================================", hs, hs);
+		append_line(out,
+			    json_pack("{s:s, s:{s:I, s:I}, s:s, s:s%}", "status", "Loading layer",
+				      "progressDetail", "current", size, "total", size, "progress",
+				      bar, "id", image_digest_hex(id ? id : ""), (size_t)12));
+	}
+}
+
 void api_images_load(struct api_req *req)
 {
 	struct err e = ERR_INIT;
@@ -165,6 +197,10 @@ void api_images_load(struct api_req *req)
 		append_line(&out, json_pack("{s:{s:s}, s:s}", "errorDetail", "message", e.msg,
 					    "error", e.msg));
 	} else {
+		/* quiet defaults to true (dockerd); the CLI on a terminal asks for the bars */
+		const char *q = api_query(req, "quiet");
+		if (q && !api_query_bool(req, "quiet"))
+			append_progress(&out, res.layers);
 		for (char **l = res.lines; *l; l++)
 			append_line(&out, json_pack("{s:s}", "stream", *l));
 	}

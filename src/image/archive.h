@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "image/image.h"
 #include "util/err.h"
 
@@ -63,9 +65,10 @@ struct image_load *image_load_start(struct image_store *s, struct err *e);
 /* -1 once reading stopped (its error comes from finish); the rest may be discarded. */
 int image_load_write(struct image_load *ld, const void *data, size_t len);
 struct image_load_result {
-	char **lines; /* progress texts: "Loaded image: busybox:latest\n" ... */
-	char **ids;   /* image IDs loaded */
-	bool unsafe;  /* the failure was a refused entry (escaping path): not a format error */
+	char **lines;	/* progress texts: "Loaded image: busybox:latest\n" ... */
+	char **ids;	/* image IDs loaded */
+	json_t *layers; /* [{"id": diff ID, "size": bytes read}]: the layers this load added */
+	bool unsafe;	/* the failure was a refused entry (escaping path): not a format error */
 };
 int image_load_finish(struct image_load *ld, struct image_load_result *res, struct err *e);
 void image_load_result_release(struct image_load_result *res);

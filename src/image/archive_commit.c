@@ -312,8 +312,11 @@ static int register_layer_locked(struct image_load *ld, struct ld_layer *l, cons
 		return -1;
 	if (layer_register_locked(ld->s, tmp, parent, &res, chain, e) < 0)
 		return -1;
-	if (!l->used)
+	if (!l->used) {
 		memcpy(l->chain, chain, sizeof(l->chain));
+		json_array_append_new(ld->added, json_pack("{s:s, s:I}", "id", diff_id, "size",
+							   (json_int_t)l->res.input));
+	}
 	l->used = true;
 	return 0;
 }

@@ -326,6 +326,8 @@ int image_load_finish(struct image_load *ld, struct image_load_result *res, stru
 	memset(res, 0, sizeof(*res));
 	res->lines = xcalloc(1, sizeof(char *));
 	res->ids = xcalloc(1, sizeof(char *));
+	res->layers = json_array();
+	ld->added = json_incref(res->layers);
 	load_wait(ld);
 	int r;
 	if (ld->rc < 0) {
@@ -345,7 +347,9 @@ void image_load_result_release(struct image_load_result *res)
 {
 	strv_free(res->lines);
 	strv_free(res->ids);
+	json_decref(res->layers);
 	res->lines = res->ids = NULL;
+	res->layers = NULL;
 }
 
 void image_load_free(struct image_load *ld)
@@ -372,6 +376,7 @@ void image_load_free(struct image_load *ld)
 		free(ld->aliases[i].path);
 		free(ld->aliases[i].target);
 	}
+	json_decref(ld->added);
 	free(ld->blobs);
 	free(ld->layers);
 	free(ld->aliases);

@@ -47,6 +47,7 @@ struct image_load {
 	struct err err;
 	int rc;
 	bool unsafe;
+	json_t *added; /* layers registered: see image_load_result.layers */
 };
 
 /* The file an archive path names (aliases followed): a blob or a layer (one is NULL). */

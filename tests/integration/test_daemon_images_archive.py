@@ -499,3 +499,17 @@ def daemon_save_bytes(files):
             if data is not None:
                 add(t, name, data)
     return buf.getvalue()
+
+
+def test_load_progress_when_not_quiet(daemon):
+    layer = rootfs_tar("progress")
+    cfg = config_for([layer])
+    data = dockerd_archive([(cfg, [layer], ["progress:1"])])
+    r = daemon.request("POST", "/images/load?quiet=0", body=data)
+    lines = stream_lines(r)
+    assert lines[0]["status"] == "Loading layer" and lines[0]["id"] == sha256(layer)[7:19]
+    assert lines[0]["progressDetail"] == {"current": len(layer), "total": len(layer)}
+    assert lines[1:] == [{"stream": "Loaded image: progress:1\n"}]
+    # again: the layer is there already, nothing to load
+    lines = stream_lines(daemon.request("POST", "/images/load?quiet=0", body=data))
+    assert lines == [{"stream": "Loaded image: progress:1\n"}]
