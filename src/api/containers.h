@@ -31,7 +31,7 @@ int api_detach_keys_parse(const char *s, unsigned char *out, size_t *n, struct e
 bool api_send_frame(int fd, bool tty, int stream, const char *data, size_t len);
 /* Relays the monitor's frames to the client and the client's stdin to the monitor until the
  * monitor closes (the process ended), the client detaches or leaves. */
-void api_attach_relay(struct attach_sess *a, int sock, int mon, const char *extra,
-		      size_t extra_len);
+bool api_attach_relay(struct attach_sess *a, int sock, int mon, const char *extra,
+		      size_t extra_len); /* true when detached */
 
 #endif

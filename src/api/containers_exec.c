@@ -78,10 +78,11 @@ static void exec_session(void *arg, int sock, const char *extra, size_t extra_le
 		_cleanup_free_ char *msg = str_printf("%s\r\n", e.msg);
 		api_send_frame(sock, x->a.tty, 1, msg, strlen(msg));
 	} else if (mon >= 0) {
-		api_attach_relay(&x->a, sock, mon, extra, extra_len);
+		bool detached = api_attach_relay(&x->a, sock, mon, extra, extra_len);
 		close(mon);
 		/* clients read ExitCode right after EOF */
-		engine_exec_wait(x->a.eng, x->exec_id, store_time_now() + 5000000000LL);
+		if (!detached)
+			engine_exec_wait(x->a.eng, x->exec_id, store_time_now() + 5000000000LL);
 	}
 	shutdown(sock, SHUT_WR);
 }
@@ -117,7 +118,9 @@ void api_exec_start(struct api_req *req)
 	}
 	struct exec_sess *x = xcalloc(1, sizeof(*x));
 	x->a.eng = req->eng;
-	x->a.tty = tty;
+	/* framing follows the start's Tty, as dockerd (the process's pty the create's) */
+	x->a.tty = json_is_true(json_object_get(body, "Tty"));
+	(void)tty;
 	x->a.in = in;
 	x->a.out = out;
 	x->a.err = errs;
@@ -129,7 +132,7 @@ void api_exec_start(struct api_req *req)
 		api_reply_error(req, &e);
 		return;
 	}
-	const char *type = tty || !api_version_ge(req, 1, 42)
+	const char *type = x->a.tty || !api_version_ge(req, 1, 42)
 			       ? "application/vnd.docker.raw-stream"
 			       : "application/vnd.docker.multiplexed-stream";
 	api_reply_upgrade(req, type, exec_session, x, free);

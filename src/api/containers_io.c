@@ -172,10 +172,11 @@ static bool relay_output(struct relay *r, int mon, int sock, bool tty, bool *eof
 	return true;
 }
 
-void api_attach_relay(struct attach_sess *a, int sock, int mon, const char *extra, size_t extra_len)
+bool api_attach_relay(struct attach_sess *a, int sock, int mon, const char *extra, size_t extra_len)
 {
 	if (a->in && extra_len && forward_stdin(a, mon, extra, extra_len))
-		return;
+		return true;
+	bool detached = false;
 	struct relay *r = xcalloc(1, sizeof(*r));
 	bool client_in = true, eof = false;
 	char buf[16384];
@@ -192,8 +193,10 @@ void api_attach_relay(struct attach_sess *a, int sock, int mon, const char *extr
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n > 0) {
-			if (a->in && forward_stdin(a, mon, buf, (size_t)n))
-				break; /* detached: the container keeps running */
+			if (a->in && forward_stdin(a, mon, buf, (size_t)n)) {
+				detached = true; /* the process keeps running */
+				break;
+			}
 			continue;
 		}
 		client_in = false;
@@ -207,6 +210,7 @@ void api_attach_relay(struct attach_sess *a, int sock, int mon, const char *extr
 			break;
 	}
 	free(r);
+	return detached;
 }
 
 static void attach_session(void *arg, int sock, const char *extra, size_t extra_len)

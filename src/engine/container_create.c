@@ -55,6 +55,19 @@ static json_t *build_record(struct engine *eng, const char *id, const json_t *bo
 	_cleanup_json_ json_t *hc = cfg ? container_hostconfig_parse(body, cg2, e) : NULL;
 	if (!hc)
 		return NULL;
+	size_t i;
+	json_t *m;
+	json_array_foreach (json_object_get(hc, "Mounts"), i, m) {
+		const char *src = json_string_value(json_object_get(m, "Source"));
+		if (str_eq(json_string_value(json_object_get(m, "Type")), "bind") &&
+		    (!src || !fs_exists(src))) {
+			err_invalid(e,
+				    "invalid mount config for type \"bind\": bind source path does "
+				    "not exist: %s",
+				    src ? src : "");
+			return NULL;
+		}
+	}
 	container_config_merge(cfg, image_container_config(img));
 	json_t *path, *args;
 	if (container_config_command(cfg, &path, &args, e) < 0)
@@ -80,6 +93,7 @@ static json_t *build_record(struct engine *eng, const char *id, const json_t *bo
 		return NULL;
 	}
 	json_t *nc = json_object_get(body, "NetworkingConfig");
+	json_object_set_new(rec, "Mounts", container_mounts_json(hc));
 	json_object_set_new(rec, "_NetworkingConfig",
 			    json_is_object(nc) ? json_deep_copy(nc) : json_object());
 	return rec;

@@ -141,6 +141,15 @@ static int write_bundle(struct engine *eng, struct container *c, const char *cdi
 		in.netns = netns;
 	}
 	gid_t *gids = NULL;
+	size_t i;
+	json_t *b;
+	/* dockerd creates a missing -v source directory */
+	json_array_foreach (json_object_get(hc, "Binds"), i, b) {
+		_cleanup_strv_ char **p = strv_split(json_string_value(b), ":");
+		if (p && p[0] && p[0][0] == '/' && !fs_exists(p[0]) &&
+		    fs_mkdir_p(p[0], 0755, e) < 0)
+			return -1;
+	}
 	if (rootfs_write_etc(c->rec, cdir, e) < 0 ||
 	    rootfs_make_workdir(merged, json_string_value(json_object_get(cfg, "WorkingDir")), e) <
 		0 ||
