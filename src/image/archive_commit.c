@@ -65,6 +65,11 @@ static int item_layers(struct image_load *ld, struct ld_item *it, const json_t *
 			return path ? -1 : err_invalid(e, "invalid manifest: Layers[%zu]", i);
 		if (!it->layers[i] && !(it->layers[i] = load_layer_from_blob(ld, b, e)))
 			return -1;
+		if (it->layers[i]->failed) {
+			*e = it->layers[i]->err;
+			ld->unsafe = true; /* a layer tar refused: 400 as an import's would be */
+			return -1;
+		}
 		if (strcmp(it->layers[i]->res.diff_id, want) != 0)
 			return err_invalid(
 			    e, "invalid diffID for layer %zu: expected \"%s\", got \"%s\"", i, want,

@@ -19,7 +19,8 @@
 #include "util/id.h"
 #include "util/str.h"
 
-#define BLOB_MAX (64u << 20) /* bigger non-layer files are skipped */
+#define BLOB_MAX (64u << 20)  /* bigger non-layer files are skipped */
+#define KEPT_MAX (256u << 20) /* all the files kept in memory */
 
 static int refuse_link(struct image_load *ld, const char *name, struct err *e)
 {
@@ -75,18 +76,22 @@ static int keep_blob(struct image_load *ld, struct archive *a, const char *name,
 		int r = archive_read_data_block(a, &buf, &n, &off);
 		if (r == ARCHIVE_EOF)
 			break;
-		if (r < ARCHIVE_WARN || len + n > BLOB_MAX) {
+		if (r < ARCHIVE_WARN || len + n > BLOB_MAX || ld->kept + len + n > KEPT_MAX) {
 			free(data);
 			if (r < ARCHIVE_WARN)
 				return err_invalid(e, "invalid archive: %s",
 						   archive_error_string(a));
-			return 0; /* too big to be metadata: not ours to read */
+			if (len + n > BLOB_MAX)
+				return 0; /* too big to be metadata: not ours to read */
+			return err_invalid(e, "invalid archive: more than %u MiB of metadata",
+					   KEPT_MAX >> 20);
 		}
 		data = xrealloc(data, len + n + 1);
 		memcpy(data + len, buf, n);
 		len += n;
 	}
 	data[len] = '\0';
+	ld->kept += len;
 	ld->blobs = xrealloc(ld->blobs, (ld->n_blobs + 1) * sizeof(*ld->blobs));
 	ld->blobs[ld->n_blobs++] = (struct ld_blob){str_dup(name), data, len};
 	return 0;
@@ -178,8 +183,13 @@ static int load_layer(struct image_load *ld, struct archive *a, const char *name
 	if (job.rc < 0) {
 		*e = job.err;
 		err_wrap(e, "layer %s", name);
-		ld->unsafe = e->kind == ERR_INVALID;
-		return -1;
+		if (e->kind != ERR_INVALID)
+			return -1; /* disk full and the like: no use going on */
+		/* refused or broken: an error if the manifest names it (dockerd too only reads
+		 * the layers it needs) */
+		l->failed = true;
+		l->err = *e;
+		err_clear(e);
 	}
 	return 0;
 }

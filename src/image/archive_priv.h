@@ -25,6 +25,8 @@ struct ld_layer {
 	char split_digest[IMAGE_DIGEST_LEN + 1];
 	bool used;
 	char chain[IMAGE_DIGEST_LEN + 1];
+	bool failed; /* extraction refused it (err): fatal only if the manifest names it */
+	struct err err;
 };
 
 /* A symlink or hard link of the archive: another name for a file. */
@@ -40,6 +42,7 @@ struct image_load {
 	bool started;
 	struct ld_blob *blobs;
 	size_t n_blobs;
+	size_t kept; /* bytes of the blobs */
 	struct ld_layer **layers;
 	size_t n_layers;
 	struct ld_alias *aliases;

@@ -597,3 +597,19 @@ def test_dockerd_round_trip(daemon, dockerd, rootfs, tmp_path):
     assert dockerd("image", "inspect", "-f", "{{.Id}}", "dkbox:1").stdout.strip() == base_id
     p = dockerd("run", "--rm", "--network", "none", "dkbuilt:1", "sh", "-c", check)
     assert p.stdout == want
+
+
+def test_load_ignores_unreferenced_files(daemon):
+    """Like dockerd, only the layers the manifest names are used: a broken or hostile tar
+    beside them does not matter (and leaves nothing)."""
+    layer = rootfs_tar("extra")
+    cfg = config_for([layer])
+    good = dockerd_archive([(cfg, [layer], ["extra:1"])])
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=io.BytesIO(good)) as src, tarfile.open(fileobj=buf, mode="w") as t:
+        for m in src:
+            t.addfile(m, src.extractfile(m) if m.isfile() else None)
+        add(t, "junk/layer.tar", tar_bytes([("../../x", "file", "x")]))
+        add(t, "notes.txt", b"hello")
+    assert stream_lines(load(daemon, buf.getvalue())) == [{"stream": "Loaded image: extra:1\n"}]
+    assert leftovers(daemon) == []
