@@ -359,3 +359,63 @@ void api_container_stats(struct api_req *req)
 	ss->first = true;
 	api_reply_stream(req, 200, "application/json", stats_read, ss, stats_free);
 }
+
+static bool prune_until_ok(const json_t *f, const json_t *rec, struct err *e, bool *ok)
+{
+	json_t *vals = api_filters_get(f, "until");
+	*ok = true;
+	if (!vals || !json_array_size(vals))
+		return true;
+	int64_t until = 0, created = 0;
+	const char *s = json_string_value(json_array_get(vals, 0));
+	if (store_time_parse_unix(s, &until, NULL) < 0 && store_time_parse(s, &until, NULL) < 0) {
+		err_invalid(e, "invalid filter 'until=%s'", s);
+		return false;
+	}
+	store_time_parse(json_string_value(json_object_get(rec, "Created")), &created, NULL);
+	*ok = created < until;
+	return true;
+}
+
+void api_containers_prune(struct api_req *req)
+{
+	static const char *const accepted[] = {"label", "label!", "until", NULL};
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *f = api_filters_parse(api_query(req, "filters"), &e);
+	if (!f || api_filters_validate(f, accepted, &e) < 0) {
+		api_reply_error(req, &e);
+		return;
+	}
+	_cleanup_json_ json_t *recs = engine_container_list(req->eng);
+	json_t *deleted = json_array();
+	json_int_t reclaimed = 0;
+	size_t i;
+	json_t *rec;
+	json_array_foreach (recs, i, rec) {
+		const char *id = json_string_value(json_object_get(rec, "Id"));
+		bool ok;
+		if (json_is_true(json_object_get(json_object_get(rec, "State"), "Running")))
+			continue;
+		if (!prune_until_ok(f, rec, &e, &ok)) {
+			json_decref(deleted);
+			api_reply_error(req, &e);
+			return;
+		}
+		const json_t *labels = json_object_get(json_object_get(rec, "Config"), "Labels");
+		json_t *neg = api_filters_get(f, "label!");
+		if (!ok || !api_filters_match_labels(f, "label", labels) ||
+		    (neg && json_array_size(neg) && api_filters_match_labels(f, "label!", labels)))
+			continue;
+		int64_t rw = 0, rootfs = 0;
+		engine_container_size(req->eng, id, &rw, &rootfs);
+		if (engine_container_remove(req->eng, id, false, false, NULL) == 0) {
+			json_array_append_new(deleted, json_string(id));
+			reclaimed += rw;
+		}
+	}
+	api_reply_json(
+	    req, 200,
+	    json_pack("{s:o, s:I}", "ContainersDeleted",
+		      json_array_size(deleted) ? deleted : (json_decref(deleted), json_null()),
+		      "SpaceReclaimed", reclaimed));
+}

@@ -101,6 +101,7 @@ extern const struct api_body_ops api_images_load_body;
 void api_images_prune(struct api_req *req);
 void api_container_create(struct api_req *req);
 void api_containers_list(struct api_req *req);
+void api_containers_prune(struct api_req *req);
 void api_container_inspect(struct api_req *req);
 void api_container_delete(struct api_req *req);
 void api_container_rename(struct api_req *req);

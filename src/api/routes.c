@@ -12,6 +12,7 @@ const struct api_route api_routes[] = {
 
     {"POST", "/containers/create", api_container_create, NULL},
     {"GET", "/containers/json", api_containers_list, NULL},
+    {"POST", "/containers/prune", api_containers_prune, NULL},
     {"GET", "/containers/{id}/json", api_container_inspect, NULL},
     {"DELETE", "/containers/{id}", api_container_delete, NULL},
     {"POST", "/containers/{id}/rename", api_container_rename, NULL},
