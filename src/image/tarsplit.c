@@ -16,6 +16,8 @@
 #include "util/json.h"
 #include "util/str.h"
 
+#define SPLIT_MAX (64u << 20)
+
 enum ts_state { TS_HDR, TS_META, TS_DATA, TS_RAW, TS_PAD, TS_TAIL };
 
 struct image_tarsplit {
@@ -43,6 +45,10 @@ struct image_tarsplit {
 
 static void put(struct image_tarsplit *t, const void *p, size_t n)
 {
+	if (t->len + n > SPLIT_MAX) {
+		t->bad = true; /* headers that big are no layer's: not worth keeping */
+		return;
+	}
 	if (t->len + n > t->cap) {
 		t->cap = (t->len + n) * 2 + 4096;
 		t->out = xrealloc(t->out, t->cap);
@@ -53,9 +59,10 @@ static void put(struct image_tarsplit *t, const void *p, size_t n)
 
 static void put_rec(struct image_tarsplit *t, char type, const void *p, uint32_t n)
 {
-	if (t->last_rec != SIZE_MAX && t->out[t->last_rec] == type) {
-		uint32_t old;
+	uint32_t old = 0;
+	if (t->last_rec != SIZE_MAX && t->out[t->last_rec] == type)
 		memcpy(&old, t->out + t->last_rec + 1, 4);
+	if (t->last_rec != SIZE_MAX && t->out[t->last_rec] == type && old <= UINT32_MAX - n) {
 		old += n;
 		memcpy(t->out + t->last_rec + 1, &old, 4);
 	} else {
@@ -204,6 +211,8 @@ static void on_entry(struct image_tarsplit *t, const unsigned char *b, char type
 	t->left = (uint64_t)size;
 	t->pad = (512 - (uint64_t)size % 512) % 512;
 	if (type == 'S')
+		t->bad = true;
+	if (name && strlen(name) > UINT16_MAX)
 		t->bad = true;
 	if (!t->bad && regular && size > 0 && !str_has_prefix(base, ".wh.")) {
 		uint16_t n = (uint16_t)strlen(name);
