@@ -228,7 +228,8 @@ int image_ref_parse(const char *s, struct image_ref *ref, struct err *e)
 		remainder = str_printf("library/%s", rest);
 	else
 		remainder = str_dup(rest);
-	for (char *p = remainder; *p; p++)
+	/* Go checks the remote name only, up to the first ':': tags may have capitals. */
+	for (char *p = remainder; *p && *p != ':'; p++)
 		if (isupper((unsigned char)*p))
 			return err_invalid(e, "invalid reference format: repository name must be "
 					      "lowercase");

@@ -59,7 +59,8 @@ static void test_invalid(void)
 	const char *lower = "invalid reference format: repository name must be lowercase";
 	fails("Busybox", lower);
 	fails("spy/BB", lower);
-	fails("busybox:Latest", lower); /* Go checks the whole remainder, tag included */
+	fails("Busybox:latest", lower);
+	parses("busybox:Latest", "docker.io/library/busybox:Latest", "busybox:Latest");
 	fails("", "invalid reference format");
 	fails("a..b", "invalid reference format");
 	fails("a___b", "invalid reference format");
