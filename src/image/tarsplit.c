@@ -135,21 +135,26 @@ void image_tarsplit_free(struct image_tarsplit *t)
 }
 
 /* Octal, or base-256 when the high bit of the first byte is set. */
+/* Octal, or base-256 when the high bit of the first byte is set; -1 when out of range. */
 static int64_t tar_number(const unsigned char *p, size_t n)
 {
-	int64_t v = 0;
-	if (p[0] & 0x80) {
-		v = p[0] & 0x3f;
-		for (size_t i = 1; i < n; i++)
-			v = (v << 8) | p[i];
-		return v;
-	}
+	uint64_t v = 0;
 	size_t i = 0;
-	while (i < n && (p[i] == ' ' || p[i] == 0))
+	bool b256 = p[0] & 0x80;
+	if (b256) {
+		if (p[0] & 0x40)
+			return -1; /* negative */
+		v = p[0] & 0x3f;
+		i = 1;
+	}
+	while (!b256 && i < n && (p[i] == ' ' || p[i] == 0))
 		i++;
-	for (; i < n && p[i] >= '0' && p[i] <= '7'; i++)
-		v = v * 8 + (p[i] - '0');
-	return v;
+	for (; i < n && (b256 || (p[i] >= '0' && p[i] <= '7')); i++) {
+		if (v > (UINT64_C(1) << 54))
+			return -1;
+		v = b256 ? (v << 8) | p[i] : v * 8 + (uint64_t)(p[i] - '0');
+	}
+	return (int64_t)v;
 }
 
 static bool header_valid(const unsigned char *b)
@@ -168,8 +173,8 @@ static void parse_pax(struct image_tarsplit *t)
 	while (p < end) {
 		char *sp;
 		long n = strtol(p, &sp, 10);
-		if (n <= 0 || sp >= end || *sp != ' ' || p + n > end)
-			return;
+		if (n <= 0 || sp >= end || *sp != ' ' || n > end - p || sp + 1 > p + n - 1)
+			return; /* malformed: the entry keeps its header's name and size */
 		const char *kv = sp + 1, *rend = p + n - 1; /* rend: the '\n' */
 		const char *eq = memchr(kv, '=', (size_t)(rend - kv));
 		if (eq && eq - kv == 4 && !memcmp(kv, "path", 4)) {
@@ -250,7 +255,15 @@ static void on_header(struct image_tarsplit *t)
 	}
 	char type = (char)b[156];
 	int64_t size = tar_number(b + 124, 12);
+	if (size < 0) {
+		t->bad = true;
+		return;
+	}
 	if (type == 'L' || type == 'K' || type == 'x' || type == 'g') {
+		if (size > (1 << 20)) {
+			t->bad = true; /* no name or pax header is that long */
+			return;
+		}
 		t->mtype = type;
 		t->mlen = 0;
 		t->meta = xrealloc(t->meta, (size_t)size + 1);

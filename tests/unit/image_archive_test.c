@@ -253,6 +253,64 @@ static void test_canonical(void)
 	free(out.data);
 }
 
+/* A raw ustar header block (name, type, size) with its checksum. */
+static void raw_header(unsigned char *b, const char *name, char type, size_t size)
+{
+	memset(b, 0, 512);
+	memcpy(b, name, strlen(name));
+	snprintf((char *)b + 100, 8, "%07o", 0644);
+	snprintf((char *)b + 124, 12, "%011o", (unsigned)(size & 07777777));
+	b[156] = (unsigned char)type;
+	memcpy(b + 257,
+	       "ustar\0"
+	       "00",
+	       8);
+	memset(b + 148, ' ', 8);
+	unsigned sum = 0;
+	for (size_t i = 0; i < 512; i++)
+		sum += b[i];
+	snprintf((char *)b + 148, 8, "%06o", sum);
+}
+
+/* Malformed pax records and absurd sizes: no split, no crash (found by tarsplit_fuzz). */
+static void test_malformed_headers(void)
+{
+	static const char *const records[] = {"1 path=x\n", "0 \n", "99 path=x\n", "x"};
+	for (size_t i = 0; i < ARRAY_SIZE(records); i++) {
+		unsigned char tar[2048] = {0};
+		size_t n = strlen(records[i]);
+		raw_header(tar, "pax", 'x', n);
+		memcpy(tar + 512, records[i], n);
+		raw_header(tar + 1024, "f", '0', 0);
+		struct image_tarsplit *t = image_tarsplit_new();
+		image_tarsplit_feed(t, tar, sizeof(tar));
+		size_t len;
+		char digest[IMAGE_DIGEST_LEN + 1];
+		_cleanup_free_ char *split = image_tarsplit_finish(t, &len, digest);
+		image_tarsplit_free(t);
+		ok(1, "malformed pax record %zu survived (split %s)", i,
+		   split ? "kept" : "dropped");
+	}
+	unsigned char big[512];
+	raw_header(big, "L", 'L', 0);
+	memset(big + 124, 0, 12);
+	big[124] = 0x80; /* base-256: 2^88 bytes of long name */
+	big[135] = 1;
+	memset(big + 148, ' ', 8);
+	unsigned sum = 0;
+	for (size_t i = 0; i < 512; i++)
+		sum += big[i];
+	snprintf((char *)big + 148, 8, "%06o", sum);
+	struct image_tarsplit *t = image_tarsplit_new();
+	image_tarsplit_feed(t, big, sizeof(big));
+	size_t len;
+	char digest[IMAGE_DIGEST_LEN + 1];
+	char *split = image_tarsplit_finish(t, &len, digest);
+	ok(split == NULL, "a huge GNU long name is refused, not allocated");
+	free(split);
+	image_tarsplit_free(t);
+}
+
 int main(void)
 {
 	if (geteuid() != 0) {
@@ -268,6 +326,7 @@ int main(void)
 	test_roundtrip("ustar", ARCHIVE_FORMAT_TAR_USTAR);
 	test_not_rebuildable();
 	test_compressed();
+	test_malformed_headers();
 	test_replay_refusals();
 	test_canonical();
 	fs_rm_rf(base, NULL);
