@@ -24,6 +24,10 @@ struct attach_sess {
 	bool tty, stdin_once, in, out, err, logs, stream;
 	unsigned char keys[16]; /* detach keys */
 	size_t nkeys, matched;
+	size_t sent[3]; /* payload bytes delivered per stream */
+	struct container_attach *handle;
+	size_t tailed;
+	int sock;
 };
 /* "ctrl-p,ctrl-q" into key bytes; ERR_INVALID for an unknown key. */
 int api_detach_keys_parse(const char *s, unsigned char *out, size_t *n, struct err *e);

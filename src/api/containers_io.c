@@ -11,6 +11,7 @@
 #include "api/containers.h"
 #include "store/time.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/str.h"
 
 static const char *stream_type(struct api_req *req, bool tty)
@@ -143,7 +144,7 @@ struct relay {
 	size_t len;
 };
 
-static bool relay_output(struct relay *r, int mon, int sock, bool tty, bool *eof)
+static bool relay_output(struct relay *r, int mon, int sock, bool tty, size_t *sent, bool *eof)
 {
 	ssize_t n = recv(mon, r->buf + r->len, sizeof(r->buf) - r->len, 0);
 	if (n < 0 && errno == EINTR)
@@ -165,6 +166,8 @@ static bool relay_output(struct relay *r, int mon, int sock, bool tty, bool *eof
 			break;
 		if (!api_send_frame(sock, tty, h[0] == 2 ? 2 : 1, r->buf + off + 5, plen))
 			return false;
+		if (sent)
+			sent[h[0] == 2 ? 2 : 1] += plen;
 		off += 5 + plen;
 	}
 	memmove(r->buf, r->buf + off, r->len - off);
@@ -185,7 +188,7 @@ bool api_attach_relay(struct attach_sess *a, int sock, int mon, const char *extr
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			break;
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&
-		    !relay_output(r, mon, sock, a->tty, &eof))
+		    !relay_output(r, mon, sock, a->tty, a->sent, &eof))
 			break; /* the client left */
 		if (!(p[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
@@ -213,19 +216,48 @@ bool api_attach_relay(struct attach_sess *a, int sock, int mon, const char *extr
 	return detached;
 }
 
+static void attach_free(void *arg)
+{
+	struct attach_sess *a = arg;
+	engine_container_attach_free(a->handle);
+	free(a);
+}
+
+static bool tail_frame(void *arg, int stream, const char *data, size_t len)
+{
+	struct attach_sess *a = arg;
+	if ((stream == 1 && !a->out) || (stream == 2 && !a->err))
+		return true;
+	a->tailed += len;
+	return api_send_frame(a->sock, a->tty, stream, data, len);
+}
+
 static void attach_session(void *arg, int sock, const char *extra, size_t extra_len)
 {
 	struct attach_sess *a = arg;
 	if (a->logs)
 		replay_logs(a, sock);
 	if (a->stream) {
-		_cleanup_free_ char *hello = str_printf(
-		    "{\"stdin\":%s,\"stdout\":%s,\"stderr\":%s,\"logs\":false}\n",
-		    a->in ? "true" : "false", a->out ? "true" : "false", a->err ? "true" : "false");
-		int mon = engine_container_attach(a->eng, a->id, hello, sock_gone, &sock, NULL);
+		int64_t off;
+		int mon = engine_container_attach_end(a->handle, sock_gone, &sock, &off);
+		log_debug("attach %.12s: fd %d, log offset %lld", a->id, mon, (long long)off);
+		bool detached = false;
 		if (mon >= 0) {
-			api_attach_relay(a, sock, mon, extra, extra_len);
+			detached = api_attach_relay(a, sock, mon, extra, extra_len);
 			close(mon);
+		}
+		/* attached before the start: whatever the live stream missed is in the log */
+		a->sock = sock;
+		{
+			if (!detached && off >= 0) {
+				/* the exit is recorded after the monitor flushed the log */
+				engine_container_attach_settle(a->handle,
+							       store_time_now() + 2000000000LL);
+				int tr =
+				    engine_container_attach_tail(a->handle, a->sent, tail_frame, a);
+				log_debug("attach %.12s: live %zu+%zu bytes, tail %d: %zu", a->id,
+					  a->sent[1], a->sent[2], tr, a->tailed);
+			}
 		}
 	}
 	shutdown(sock, SHUT_WR);
@@ -265,7 +297,18 @@ void api_container_attach(struct api_req *req)
 		return;
 	}
 	engine_container_event(req->eng, a->id, "attach");
-	api_reply_upgrade(req, stream_type(req, a->tty), attach_session, a, free);
+	if (a->stream) {
+		_cleanup_free_ char *hello = str_printf(
+		    "{\"stdin\":%s,\"stdout\":%s,\"stderr\":%s,\"logs\":false}\n",
+		    a->in ? "true" : "false", a->out ? "true" : "false", a->err ? "true" : "false");
+		a->handle = engine_container_attach_begin(req->eng, a->id, hello, &e);
+		if (!a->handle) {
+			free(a);
+			api_reply_error(req, &e);
+			return;
+		}
+	}
+	api_reply_upgrade(req, stream_type(req, a->tty), attach_session, a, attach_free);
 }
 
 struct logs_stream {

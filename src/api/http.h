@@ -117,6 +117,8 @@ void api_container_attach(struct api_req *req);
 void api_container_logs(struct api_req *req);
 void api_exec_create(struct api_req *req);
 void api_container_top(struct api_req *req);
+void api_container_archive_get(struct api_req *req);
+void api_container_archive_put(struct api_req *req);
 void api_container_changes(struct api_req *req);
 void api_container_update(struct api_req *req);
 void api_container_stats(struct api_req *req);

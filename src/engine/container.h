@@ -75,11 +75,26 @@ struct container_io {
 int engine_container_io(struct engine *eng, const char *name, struct container_io *io,
 			struct err *e);
 void container_io_release(struct container_io *io);
-/* A connection to the container's attach socket after sending hello (a JSON line). Not
- * running: waits for its start (gone(arg) is asked every second whether the client left).
- * Returns the fd, or -1 (ERR_NOT_FOUND when it ended without starting). */
-int engine_container_attach(struct engine *eng, const char *name, const char *hello,
-			    bool (*gone)(void *), void *arg, struct err *e);
+/* Attaching: begin (in the request handler, before the 101, so that a start right after
+ * cannot miss it) connects to a running container's attach socket, or parks the attach until
+ * the container starts (connected before its process runs). end (on the session's thread)
+ * waits for that (gone(arg) is asked every second whether the client left) and returns the
+ * connection (hello sent) or -1; *log_offset is the log's size when parked, else -1. */
+struct container_attach;
+struct container_attach *engine_container_attach_begin(struct engine *eng, const char *name,
+						       const char *hello, struct err *e);
+int engine_container_attach_end(struct container_attach *a, bool (*gone)(void *), void *arg,
+				int64_t *log_offset);
+/* Waits until the exit that followed a parked attach is recorded (its log is complete). */
+void engine_container_attach_settle(struct container_attach *a, int64_t deadline_ns);
+void engine_container_attach_free(struct container_attach *a);
+/* The json-file log's entries written since a parked attach (opened when it connected, so
+ * an AutoRemove doesn't take it away), minus the first skip[1]/skip[2] bytes of stdout/stderr
+ * already delivered live, through fn: a monitor that ends an attach early (a process that
+ * exits before its first loop) loses no output so. */
+int engine_container_attach_tail(struct container_attach *a, const size_t skip[3],
+				 bool (*fn)(void *arg, int stream, const char *data, size_t len),
+				 void *arg);
 /* Reading the json-file log back. tail < 0: all; since/until ns, 0 = unset. */
 struct container_logs_opts {
 	bool stdout_, stderr_, follow;
@@ -116,6 +131,14 @@ int engine_container_update(struct engine *eng, const char *name, const json_t *
 			    struct err *e);
 /* GET /containers/{id}/changes: [{"Path","Kind"}] from the upper layer (0 mod, 1 add, 2 del). */
 json_t *engine_container_changes(struct engine *eng, const char *name, struct err *e);
+/* docker cp (container_archive.c): the path's stat ({name,size,mode,mtime,linkTarget}, mode
+ * a Go FileMode), a tar of it (a memfd at offset 0; *stat set), a tar extracted into it. */
+json_t *engine_container_archive_stat(struct engine *eng, const char *name, const char *path,
+				      struct err *e);
+int engine_container_archive_get(struct engine *eng, const char *name, const char *path,
+				 json_t **stat, struct err *e);
+int engine_container_archive_put(struct engine *eng, const char *name, const char *path,
+				 const void *data, size_t len, struct err *e);
 /* Publishes a container event (attach, ...) with the container's attributes. */
 void engine_container_event(struct engine *eng, const char *id, const char *action);
 

@@ -7,7 +7,9 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -16,13 +18,19 @@
 #include "store/time.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/log.h"
 #include "util/str.h"
 
-struct attach_pending {
-	struct attach_pending *next;
+struct container_attach {
+	struct container_attach *next;
 	char *hello;
 	int fd;
-	bool done;
+	bool done, parked;
+	struct engine *eng;
+	struct container *c; /* held */
+	int64_t log_offset;
+	uint64_t exits0; /* the container's exits when parked */
+	FILE *log;	 /* opened once connected: readable even after an AutoRemove */
 };
 
 /* Connects to dir/name; through /proc/self/fd when the path is longer than sun_path allows
@@ -65,9 +73,29 @@ static int attach_connect(const char *dir, const char *hello, struct err *e)
 	return fd;
 }
 
-static void pending_unlink(struct container *c, struct attach_pending *p)
+/* Waits (inotify, so without polling delays: the monitor starts the process right after its
+ * socket appears) until dir/name exists, or ready_fd (>= 0) becomes readable, or 2 s. */
+void container_sock_wait(const char *dir, const char *name, int ready_fd)
 {
-	for (struct attach_pending **pp = &c->pending; *pp; pp = &(*pp)->next) {
+	_cleanup_free_ char *path = str_printf("%s/%s", dir, name);
+	_cleanup_close_ int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (in >= 0)
+		inotify_add_watch(in, dir, IN_CREATE | IN_MOVED_TO);
+	int64_t deadline = store_time_now() + 2000000000LL;
+	while (!fs_exists(path) && store_time_now() < deadline) {
+		struct pollfd p[2] = {{in, POLLIN, 0}, {ready_fd, POLLIN, 0}};
+		if (poll(p, 2, in >= 0 ? 100 : 1) > 0 && (p[1].revents & (POLLIN | POLLHUP)) &&
+		    !fs_exists(path))
+			return;
+		char buf[4096];
+		while (in >= 0 && read(in, buf, sizeof(buf)) > 0)
+			;
+	}
+}
+
+static void pending_unlink(struct container *c, struct container_attach *p)
+{
+	for (struct container_attach **pp = &c->pending; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;
 			return;
@@ -75,25 +103,45 @@ static void pending_unlink(struct container *c, struct attach_pending *p)
 	}
 }
 
-int engine_container_attach(struct engine *eng, const char *name, const char *hello,
-			    bool (*gone)(void *), void *arg, struct err *e)
+struct container_attach *engine_container_attach_begin(struct engine *eng, const char *name,
+						       const char *hello, struct err *e)
 {
 	struct container_store *s = eng->containers;
 	pthread_mutex_lock(&s->mu);
 	struct container *c = cstore_find_locked(s, name, e);
 	if (!c) {
 		pthread_mutex_unlock(&s->mu);
-		return -1;
+		return NULL;
 	}
-	if (container_running(c)) {
-		_cleanup_free_ char *path = container_run_dir(eng, c->id);
-		c->refs--;
-		pthread_mutex_unlock(&s->mu);
-		return attach_connect(path, hello, e);
+	struct container_attach *p = xcalloc(1, sizeof(*p));
+	*p = (struct container_attach){
+	    .hello = str_dup(hello), .fd = -1, .eng = eng, .c = c, .log_offset = -1};
+	bool running = container_running(c);
+	if (!running) {
+		struct stat lst;
+		const char *lp = json_string_value(json_object_get(c->rec, "LogPath"));
+		p->log_offset = lp && stat(lp, &lst) == 0 ? lst.st_size : 0;
+		p->parked = true;
+		p->exits0 = c->exits;
+		p->next = c->pending;
+		c->pending = p;
 	}
-	struct attach_pending p = {c->pending, str_dup(hello), -1, false};
-	c->pending = &p;
-	while (!p.done && !c->gone && !s->closing) {
+	pthread_mutex_unlock(&s->mu);
+	if (running) {
+		_cleanup_free_ char *dir = container_run_dir(eng, c->id);
+		p->fd = attach_connect(dir, hello, NULL);
+		p->done = true;
+	}
+	return p;
+}
+
+int engine_container_attach_end(struct container_attach *p, bool (*gone)(void *), void *arg,
+				int64_t *log_offset)
+{
+	struct container_store *s = p->eng->containers;
+	struct container *c = p->c;
+	pthread_mutex_lock(&s->mu);
+	while (!p->done && !c->gone && !s->closing) {
 		struct timespec ts;
 		int64_t dl = store_time_now() + 1000000000;
 		ts.tv_sec = dl / 1000000000;
@@ -101,15 +149,42 @@ int engine_container_attach(struct engine *eng, const char *name, const char *he
 		if (pthread_cond_timedwait(&s->cond, &s->mu, &ts) == ETIMEDOUT && gone && gone(arg))
 			break;
 	}
-	if (!p.done)
-		pending_unlink(c, &p);
-	int fd = p.fd;
+	if (!p->done)
+		pending_unlink(c, p);
+	p->done = true;
+	int fd = TAKE_FD(p->fd);
+	*log_offset = p->log_offset;
 	pthread_mutex_unlock(&s->mu);
-	free(p.hello);
-	container_put(eng, c);
-	if (fd < 0)
-		err_notfound(e, "container %s did not start", name);
 	return fd;
+}
+
+void engine_container_attach_settle(struct container_attach *p, int64_t deadline_ns)
+{
+	struct container_store *s = p->eng->containers;
+	struct timespec ts = {deadline_ns / 1000000000, deadline_ns % 1000000000};
+	pthread_mutex_lock(&s->mu);
+	while (p->parked && p->c->exits <= p->exits0 && !p->c->gone && !s->closing)
+		if (pthread_cond_timedwait(&s->cond, &s->mu, &ts) == ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&s->mu);
+}
+
+void engine_container_attach_free(struct container_attach *p)
+{
+	if (!p)
+		return;
+	struct container_store *s = p->eng->containers;
+	pthread_mutex_lock(&s->mu);
+	if (!p->done)
+		pending_unlink(p->c, p);
+	pthread_mutex_unlock(&s->mu);
+	if (p->fd >= 0)
+		close(p->fd);
+	if (p->log)
+		fclose(p->log);
+	container_put(p->eng, p->c);
+	free(p->hello);
+	free(p);
 }
 
 /* Start: connects every parked attach once the monitor listens (or gives up when the
@@ -123,16 +198,18 @@ void container_attach_pending(struct engine *eng, struct container *c, const cha
 	pthread_mutex_unlock(&s->mu);
 	if (!any)
 		return;
-	_cleanup_free_ char *path = str_printf("%s/attach.sock", rdir);
-	for (int i = 0; i < 20000 && !fs_exists(path); i++) {
-		struct pollfd p = {ready_fd, POLLIN, 0};
-		if (poll(&p, 1, 0) > 0)
-			break;
-		usleep(100);
-	}
+	container_sock_wait(rdir, "attach.sock", ready_fd);
 	pthread_mutex_lock(&s->mu);
-	for (struct attach_pending *p = c->pending; p; p = p->next) {
-		p->fd = attach_connect(rdir, p->hello, NULL);
+	for (struct container_attach *p = c->pending; p; p = p->next) {
+		struct err ce = ERR_INIT;
+		/* the log too: whatever the socket misses (a process done before the monitor
+		 * serves it) is there, and an open file survives an AutoRemove */
+		const char *lp = json_string_value(json_object_get(c->rec, "LogPath"));
+		if (lp && !p->log)
+			p->log = fopen(lp, "re");
+		p->fd = attach_connect(rdir, p->hello, &ce);
+		if (p->fd < 0)
+			log_warn("attach %.12s: %s", c->id, ce.msg);
 		p->done = true;
 	}
 	c->pending = NULL;
@@ -145,9 +222,32 @@ void container_attach_release(struct engine *eng, struct container *c)
 {
 	struct container_store *s = eng->containers;
 	pthread_mutex_lock(&s->mu);
-	for (struct attach_pending *p = c->pending; p; p = p->next)
+	for (struct container_attach *p = c->pending; p; p = p->next)
 		p->done = true;
 	c->pending = NULL;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
+}
+
+int engine_container_attach_tail(struct container_attach *p, const size_t skip[3],
+				 bool (*fn)(void *arg, int stream, const char *data, size_t len),
+				 void *arg)
+{
+	if (!p->log || fseeko(p->log, p->log_offset, SEEK_SET) < 0)
+		return -1;
+	size_t left[3] = {0, skip[1], skip[2]};
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0;
+	while (getline(&line, &cap, p->log) > 0) {
+		json_t *j = json_loads(line, 0, NULL);
+		const json_t *lg = json_object_get(j, "log");
+		int s = str_eq(json_string_value(json_object_get(j, "stream")), "stderr") ? 2 : 1;
+		size_t len = json_string_length(lg), cut = left[s] < len ? left[s] : len;
+		left[s] -= cut;
+		bool ok = len == cut || fn(arg, s, json_string_value(lg) + cut, len - cut);
+		json_decref(j);
+		if (!ok)
+			break;
+	}
+	return 0;
 }

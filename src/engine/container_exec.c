@@ -382,14 +382,11 @@ int engine_exec_start(struct engine *eng, const char *id, const char *hello, int
 	if (rfd < 0)
 		return exec_failed(eng, id, 126);
 	if (hello) {
-		_cleanup_free_ char *sock = str_printf("%s/attach.sock", dir);
-		for (int i = 0; i < 20000 && !fs_exists(sock); i++) {
-			struct pollfd p = {rfd, POLLIN, 0};
-			if (poll(&p, 1, 0) > 0)
-				break;
-			usleep(100);
-		}
-		*fd = container_sock_connect(dir, "attach.sock", NULL);
+		container_sock_wait(dir, "attach.sock", rfd);
+		struct err ce = ERR_INIT;
+		*fd = container_sock_connect(dir, "attach.sock", &ce);
+		if (*fd < 0)
+			log_warn("exec %.12s: %s", id, ce.msg);
 		size_t len = strlen(hello);
 		if (*fd >= 0 && send(*fd, hello, len, MSG_NOSIGNAL) != (ssize_t)len) {
 			close(*fd);

@@ -19,12 +19,12 @@ struct container {
 	json_t *rec;
 	bool busy;
 	bool removing, gone;
-	pid_t monitor;			/* the monitor's pid while running, else 0 */
-	uint64_t exits;			/* exits so far (next-exit waits) */
-	int last_exit;			/* exit code of the last exit */
-	int64_t created;		/* ns, for ordering */
-	bool stopping;			/* stop/kill asked for this exit (no restart) */
-	struct attach_pending *pending; /* attaches waiting for the start */
+	pid_t monitor;			  /* the monitor's pid while running, else 0 */
+	uint64_t exits;			  /* exits so far (next-exit waits) */
+	int last_exit;			  /* exit code of the last exit */
+	int64_t created;		  /* ns, for ordering */
+	bool stopping;			  /* stop/kill asked for this exit (no restart) */
+	struct container_attach *pending; /* attaches waiting for the start */
 };
 
 struct container_store {
@@ -83,6 +83,8 @@ void container_recover(struct engine *eng, struct container *c);
 void container_attach_pending(struct engine *eng, struct container *c, const char *rdir,
 			      int ready_fd);
 void container_attach_release(struct engine *eng, struct container *c);
+/* Waits for a monitor's socket to appear (or ready_fd to report first). */
+void container_sock_wait(const char *dir, const char *name, int ready_fd);
 /* A connection to dir/name (a monitor socket), whatever the path's length. */
 int container_sock_connect(const char *dir, const char *name, struct err *e);
 

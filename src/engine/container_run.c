@@ -200,6 +200,11 @@ static pid_t read_pid_file(const char *rdir)
 static int start_monitor(struct engine *eng, struct container *c, const char *rdir, struct err *e)
 {
 	_cleanup_strv_ char **argv = monitor_argv(eng, c->rec, rdir);
+	/* the log exists before the monitor appends to it: parked attaches open it at once */
+	const char *lp = json_string_value(json_object_get(c->rec, "LogPath"));
+	int lfd = lp ? open(lp, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640) : -1;
+	if (lfd >= 0)
+		close(lfd);
 	int fd = monitor_spawn(argv, e);
 	if (fd < 0)
 		return start_failed(c, e->msg, 125, e);

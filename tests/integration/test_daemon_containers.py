@@ -476,3 +476,21 @@ def test_resources_in_cgroup(d):
     assert p.stdout.split() == ["100", "200"]
     d.docker("rm", "-f", cid)
     assert_clean(d, cid)
+
+
+def test_cp_both_ways(d, tmp_path):
+    d.docker("create", "--name", "cpy", "busybox", "cat", "/tmp/in.txt")
+    d.docker("cp", "cpy:/etc/passwd", str(tmp_path))
+    assert (tmp_path / "passwd").read_text().startswith("root:")
+    (tmp_path / "in.txt").write_text("hello\n")
+    d.docker("cp", str(tmp_path / "in.txt"), "cpy:/tmp/")
+    assert d.docker("start", "-a", "cpy").stdout == "hello\n"
+    r = d.request("HEAD", "/containers/cpy/archive?path=/tmp")
+    assert r.status == 200
+    import base64
+    st = json.loads(base64.b64decode(r.headers["X-Docker-Container-Path-Stat"]))
+    assert st["name"] == "tmp" and st["mode"] == 2148532735  # dir | sticky | 0777
+    p = d.docker("cp", "cpy:/nosuch", str(tmp_path), check=False)
+    assert p.returncode == 1 and "Could not find the file /nosuch in container cpy" in p.stderr
+    d.docker("rm", "cpy")
+    assert_clean(d)
