@@ -27,13 +27,20 @@ static int sink(void *arg, const void *p, size_t n, struct err *e)
 	return 0;
 }
 
+static char dir[64];
+
+static void remove_dir(void)
+{
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[64];
 	if (!dir[0]) {
 		strcpy(dir, "/tmp/berth-tarsplit-fuzz.XXXXXX");
 		if (!mkdtemp(dir))
 			abort();
+		atexit(remove_dir);
 	}
 	/* compressed inputs go through a decompression thread: keep the fuzzer on the parser */
 	if (size >= 2 && data[0] == 0x1f && data[1] == 0x8b)
