@@ -12,7 +12,7 @@
 CC ?= cc
 O ?= build
 PREFIX ?= /usr/local
-PKGS := jansson libseccomp libcap libmicrohttpd libarchive libcrypto
+PKGS := jansson libseccomp libcap libmicrohttpd libarchive libcrypto libcurl
 
 PKG_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ifneq ($(PKG_OK),yes)

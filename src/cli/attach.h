@@ -1,0 +1,41 @@
+/* cli/attach: hijacked connections (container attach, exec start): the HTTP upgrade to a
+ * raw two-way stream, and the pump between it and the terminal (raw mode, resize, stdin
+ * relay with half-close, ctrl-p ctrl-q detach). */
+#ifndef BERTH_CLI_ATTACH_H
+#define BERTH_CLI_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+struct hijack {
+	int fd;
+	char *pre; /* stream bytes read with the reply head */
+	size_t pre_len;
+};
+
+/* POSTs path (with body JSON or NULL) asking for an upgrade; on 101/200 the socket is a
+ * raw stream. A reply >= 400 is the daemon's error. */
+int cli_hijack(const char *sock, const char *path, const char *body, struct hijack *h,
+	       struct err *e);
+void cli_hijack_close(struct hijack *h);
+
+/* Called with the terminal size when it changes (and once at the start). */
+typedef void (*cli_resize_fn)(unsigned short h, unsigned short w, void *ud);
+
+struct pump {
+	bool tty;      /* raw bytes, terminal in raw mode when stdin is one */
+	bool stdin_on; /* relay stdin; without it the write side is closed at once */
+	cli_resize_fn resize;
+	void *ud;
+	bool detached; /* out: ctrl-p ctrl-q was typed */
+};
+
+/* Moves bytes until the daemon closes the stream; -1 on a socket error. */
+int cli_pump(struct hijack *h, struct pump *p, struct err *e);
+/* Puts the terminal on fd 0 in raw mode (when tty and a terminal); restored by cli_tty_restore. */
+void cli_tty_raw(void);
+void cli_tty_restore(void);
+
+#endif

@@ -1,0 +1,184 @@
+/* cli/cmd_image2: image history, image prune and the `berth image ...` group. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/format.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/str.h"
+
+static const char *HIST_HEADERS = "{\"ID\":\"IMAGE\",\"CreatedSince\":\"CREATED\",\"CreatedAt\":"
+				  "\"CREATED AT\",\"CreatedBy\":\"CREATED BY\",\"Size\":\"SIZE\","
+				  "\"Comment\":\"COMMENT\"}";
+
+static json_t *history_row(json_t *it, bool trunc)
+{
+	const char *id = json_string_value(json_object_get(it, "Id")) ?: "<missing>";
+	if (trunc && str_has_prefix(id, "sha256:"))
+		id += 7;
+	json_int_t created = json_integer_value(json_object_get(it, "Created"));
+	_cleanup_free_ char *d = fmt_duration((int64_t)time(NULL) - (int64_t)created);
+	_cleanup_free_ char *cs = str_printf("%s ago", d);
+	const char *by = json_string_value(json_object_get(it, "CreatedBy")) ?: "";
+	_cleanup_free_ char *cb = trunc ? fmt_ellipsis(by, 45) : str_dup(by);
+	_cleanup_free_ char *sz = fmt_size((double)json_integer_value(json_object_get(it, "Size")));
+	char ca[64];
+	time_t t = (time_t)created;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(ca, sizeof(ca), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:s%,s:s,s:s,s:s,s:s,s:s}", "ID", id,
+			 trunc && strcmp(id, "<missing>") ? (size_t)12 : strlen(id), "CreatedSince",
+			 cs, "CreatedAt", ca, "CreatedBy", cb, "Size", sz, "Comment",
+			 json_string_value(json_object_get(it, "Comment")) ?: "");
+}
+
+int cmd_history(struct cli *c, int argc, char **argv)
+{
+	bool notrunc = false, quiet = false, human = true;
+	const char *format = NULL;
+	const struct cli_opt opts[] = {
+	    {0, "format", OPT_STR, &format, "string\tFormat output using a custom template"},
+	    {'H', "human", OPT_BOOL, &human, "Print sizes and dates in human readable format"},
+	    {0, "no-trunc", OPT_BOOL, &notrunc, "Don't truncate output"},
+	    {'q', "quiet", OPT_BOOL, &quiet, "Only show image IDs"},
+	    {0}};
+	const struct cli_cmd_spec spec = {
+	    "history", "[OPTIONS] IMAGE", "Show the history of an image", 1, 1, false, opts};
+	_cleanup_free_ char **pos = NULL;
+	int st;
+	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
+		return st;
+	struct err e = ERR_INIT;
+	_cleanup_free_ char *en = cli_http_escape(pos[0]);
+	_cleanup_free_ char *path = str_printf("/images/%s/history", en);
+	_cleanup_json_ json_t *list = NULL;
+	if (cli_get(c, path, &list, &e) < 0)
+		return cli_report(&e, 1);
+	struct fmt_out o;
+	_cleanup_json_ json_t *h = json_loads(HIST_HEADERS, 0, NULL);
+	if (fmt_out_init(
+		&o, quiet ? "{{.ID}}" : format,
+		"table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", h,
+		&e) < 0) {
+		fmt_out_finish(&o, stdout);
+		return fprintf(stderr, "template parsing error: %s\n", e.msg), 1;
+	}
+	size_t i;
+	json_t *it;
+	json_array_foreach (list, i, it) {
+		_cleanup_json_ json_t *r = history_row(it, !notrunc);
+		if (fmt_out_row(&o, r, &e) < 0)
+			break;
+	}
+	fmt_out_finish(&o, stdout);
+	return e.kind ? cli_report(&e, 1) : 0;
+}
+
+/* docker's prune prompt; true to go on. */
+bool cli_confirm(const char *warning);
+bool cli_confirm(const char *warning)
+{
+	fprintf(stdout, "%s\nAre you sure you want to continue? [y/N] ", warning);
+	fflush(stdout);
+	char buf[16] = "";
+	if (!fgets(buf, sizeof(buf), stdin))
+		return false;
+	return buf[0] == 'y' || buf[0] == 'Y';
+}
+
+static int image_prune(struct cli *c, int argc, char **argv)
+{
+	bool all = false, force = false;
+	_cleanup_strv_ char **filters = NULL;
+	const struct cli_opt opts[] = {
+	    {'a', "all", OPT_BOOL, &all, "Remove all unused images, not just dangling ones"},
+	    {0, "filter", OPT_LIST, &filters,
+	     "filter\tProvide filter values (e.g. \"until=<timestamp>\")"},
+	    {'f', "force", OPT_BOOL, &force, "Do not prompt for confirmation"},
+	    {0}};
+	const struct cli_cmd_spec spec = {"image prune", "[OPTIONS]", "Remove unused images", 0, 0,
+					  false,	 opts};
+	_cleanup_free_ char **pos = NULL;
+	int st;
+	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
+		return st;
+	if (!force && !cli_confirm(all ? "WARNING! This will remove all images without at least "
+					 "one container associated to them."
+				       : "WARNING! This will remove all dangling images."))
+		return 0;
+	_cleanup_json_ json_t *f = json_pack("{s:{s:b}}", "dangling", all ? "false" : "true", 1);
+	for (char **x = filters; x && *x; x++) {
+		_cleanup_free_ char *k = str_dup(*x);
+		char *eq = strchr(k, '=');
+		if (eq)
+			*eq = 0;
+		json_object_set_new(f, k, json_pack("{s:b}", eq ? eq + 1 : "", 1));
+	}
+	_cleanup_free_ char *fs = jx_dumps(f);
+	_cleanup_free_ char *ef = cli_http_escape(fs);
+	_cleanup_free_ char *path = str_printf("/images/prune?filters=%s", ef);
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *r = NULL;
+	if (cli_post(c, path, NULL, &r, &e) < 0)
+		return cli_report(&e, 1);
+	json_t *del = json_object_get(r, "ImagesDeleted");
+	if (json_array_size(del))
+		printf("Deleted Images:\n");
+	size_t i;
+	json_t *it;
+	json_array_foreach (del, i, it) {
+		const char *u = json_string_value(json_object_get(it, "Untagged"));
+		const char *d = json_string_value(json_object_get(it, "Deleted"));
+		if (u)
+			printf("untagged: %s\n", u);
+		if (d)
+			printf("deleted: %s\n", d);
+	}
+	if (json_array_size(del))
+		printf("\n");
+	_cleanup_free_ char *sz =
+	    fmt_size((double)json_integer_value(json_object_get(r, "SpaceReclaimed")));
+	printf("Total reclaimed space: %s\n", sz);
+	return 0;
+}
+
+/* `berth image <cmd>` */
+int cmd_image(struct cli *c, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		cli_cmd_fn fn;
+	} sub[] = {
+	    {"ls", cmd_images},	      {"list", cmd_images},   {"rm", cmd_rmi},
+	    {"remove", cmd_rmi},      {"tag", cmd_tag},	      {"history", cmd_history},
+	    {"save", cmd_save},	      {"load", cmd_load},     {"import", cmd_import},
+	    {"inspect", cmd_inspect}, {"prune", image_prune},
+	};
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		printf("\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n");
+		for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
+			printf("  %s\n", sub[i].name);
+		return argc < 2 ? 1 : 0;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
+		if (strcmp(sub[i].name, argv[1]))
+			continue;
+		if (sub[i].fn == cmd_inspect) {
+			char **args = xcalloc((size_t)argc + 2, sizeof(*args));
+			args[0] = "inspect";
+			args[1] = "--type=image";
+			memcpy(args + 2, argv + 2, (size_t)(argc - 2) * sizeof(*args));
+			int rc = cmd_inspect(c, argc, args);
+			free(args);
+			return rc;
+		}
+		return sub[i].fn(c, argc - 1, argv + 1);
+	}
+	fprintf(stderr, "berth: 'image %s' is not a berth command.\nSee 'berth image --help'\n",
+		argv[1]);
+	return 1;
+}

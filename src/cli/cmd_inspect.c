@@ -1,0 +1,177 @@
+/* cli/cmd_inspect: inspect (containers and images, -f templates) and logs. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/stream.h"
+#include "cli/template.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/str.h"
+
+/* One object by name: container first unless typed; *found false on 404 everywhere. */
+static int inspect_one(struct cli *c, const char *name, const char *type, bool size, json_t **out,
+		       struct err *e)
+{
+	_cleanup_free_ char *id = cli_http_escape(name);
+	*out = NULL;
+	if (!type || !strcmp(type, "container")) {
+		_cleanup_free_ char *p =
+		    str_printf("/containers/%s/json%s", id, size ? "?size=1" : "");
+		if (cli_get(c, p, out, e) == 0 || e->kind != ERR_NOT_FOUND)
+			return *out ? 0 : -1;
+		if (type)
+			return err_notfound(e, "Error: No such container: %s", name);
+	}
+	if (!type || !strcmp(type, "image")) {
+		err_clear(e);
+		_cleanup_free_ char *p = str_printf("/images/%s/json", id);
+		if (cli_get(c, p, out, e) == 0 || e->kind != ERR_NOT_FOUND)
+			return *out ? 0 : -1;
+		if (type)
+			return err_notfound(e, "Error: No such image: %s", name);
+	}
+	if (type && strcmp(type, "container") && strcmp(type, "image"))
+		return err_invalid(e, "\"%s\" is not a valid value for --type", type);
+	return err_notfound(e, "Error: No such object: %s", name);
+}
+
+int cmd_inspect(struct cli *c, int argc, char **argv)
+{
+	const char *format = NULL, *type = NULL;
+	bool size = false;
+	const struct cli_opt opts[] = {
+	    {'f', "format", OPT_STR, &format, "string\tFormat output using a Go template"},
+	    {'s', "size", OPT_BOOL, &size, "Display total file sizes if the type is container"},
+	    {0, "type", OPT_STR, &type, "string\tOnly inspect objects of the given type"},
+	    {0}};
+	const struct cli_cmd_spec spec = {"inspect",
+					  "[OPTIONS] NAME|ID [NAME|ID...]",
+					  "Return low-level information on berth objects",
+					  1,
+					  -1,
+					  false,
+					  opts};
+	_cleanup_free_ char **pos = NULL;
+	int st, rc = 0;
+	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
+		return st;
+	struct err e = ERR_INIT;
+	struct tmpl *t = NULL;
+	if (format && strcmp(format, "json") && !(t = tmpl_parse(format, &e)))
+		return fprintf(stderr, "template parsing error: %s\n", e.msg), 1;
+	_cleanup_json_ json_t *all = json_array();
+	for (char **n = pos; *n; n++) {
+		json_t *obj = NULL;
+		if (inspect_one(c, *n, type, size, &obj, &e) < 0) {
+			rc = 1;
+			if (e.kind != ERR_NOT_FOUND || !t)
+				fprintf(stderr, "%s\n", e.msg);
+			else
+				fprintf(stderr, "%s\n", e.msg);
+			if (e.kind == ERR_UNAVAILABLE)
+				break;
+			err_clear(&e);
+			continue;
+		}
+		if (t) {
+			_cleanup_free_ char *s = tmpl_exec(t, obj, &e);
+			json_decref(obj);
+			if (!s) {
+				fprintf(stderr, "template: %s\n", e.msg);
+				tmpl_free(t);
+				return 1;
+			}
+			printf("%s\n", s);
+		} else {
+			json_array_append_new(all, obj);
+		}
+	}
+	tmpl_free(t);
+	if (!format || !strcmp(format, "json")) {
+		_cleanup_free_ char *s = json_dumps(all, JSON_INDENT(4));
+		printf("%s\n", s);
+	}
+	return rc;
+}
+
+/* --since/--until: seconds, a duration before now (10m, 1h30m) or an RFC 3339 date. */
+static char *time_arg(const char *v)
+{
+	char *end = NULL;
+	double d = strtod(v, &end);
+	if (end != v && !*end)
+		return str_dup(v);
+	double total = 0;
+	const char *p = v;
+	while (*p) {
+		double n = strtod(p, &end);
+		if (end == p)
+			break;
+		double mul = *end == 'h'		    ? 3600
+			     : *end == 'm' && end[1] != 's' ? 60
+			     : *end == 's'		    ? 1
+							    : 0;
+		if (*end == 'm' && end[1] == 's')
+			mul = 0.001, end++;
+		if (!mul)
+			break;
+		total += n * mul;
+		p = end + 1;
+	}
+	if (!*p && p != v)
+		return str_printf("%lld", (long long)(time(NULL) - (time_t)total));
+	struct tm tm = {0};
+	const char *rest = strptime(v, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!rest)
+		rest = strptime(v, "%Y-%m-%d", &tm);
+	(void)d;
+	return rest ? str_printf("%lld", (long long)timegm(&tm)) : str_dup(v);
+}
+
+static int logs_sink(const char *buf, size_t n, void *ud)
+{
+	return buf ? demux_feed(ud, buf, n) : 0;
+}
+
+int cmd_logs(struct cli *c, int argc, char **argv)
+{
+	bool follow = false, ts = false, details = false;
+	const char *tail = NULL, *since = NULL, *until = NULL;
+	const struct cli_opt opts[] = {
+	    {'f', "follow", OPT_BOOL, &follow, "Follow log output"},
+	    {0, "details", OPT_BOOL, &details, "Show extra details provided to logs"},
+	    {0, "since", OPT_STR, &since, "string\tShow logs since timestamp or relative (42m)"},
+	    {'n', "tail", OPT_STR, &tail, "string\tNumber of lines to show from the end (all)"},
+	    {'t', "timestamps", OPT_BOOL, &ts, "Show timestamps"},
+	    {0, "until", OPT_STR, &until, "string\tShow logs before a timestamp or relative"},
+	    {0}};
+	const struct cli_cmd_spec spec = {
+	    "logs", "[OPTIONS] CONTAINER", "Fetch the logs of a container", 1, 1, false, opts};
+	_cleanup_free_ char **pos = NULL;
+	int st;
+	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
+		return st;
+	struct err e = ERR_INIT;
+	_cleanup_free_ char *id = cli_http_escape(pos[0]);
+	_cleanup_free_ char *ipath = str_printf("/containers/%s/json", id);
+	_cleanup_json_ json_t *info = NULL;
+	if (cli_get(c, ipath, &info, &e) < 0)
+		return cli_report(&e, 1);
+	bool tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
+	_cleanup_free_ char *s = since ? time_arg(since) : NULL,
+			    *u = until ? time_arg(until) : NULL;
+	_cleanup_free_ char *et = tail ? cli_http_escape(tail) : NULL;
+	_cleanup_free_ char *path =
+	    str_printf("/containers/%s/logs?stdout=1&stderr=1%s%s%s%s%s%s%s%s%s", id,
+		       follow ? "&follow=1" : "", ts ? "&timestamps=1" : "",
+		       details ? "&details=1" : "", et ? "&tail=" : "", et ? et : "",
+		       s ? "&since=" : "", s ? s : "", u ? "&until=" : "", u ? u : "");
+	struct demux d;
+	demux_init(&d, tty);
+	if (cli_http_stream(&c->http, "GET", path, NULL, NULL, NULL, logs_sink, &d, NULL, &e) < 0)
+		return cli_report(&e, 1);
+	return 0;
+}
