@@ -32,6 +32,12 @@ int cli_get(struct cli *c, const char *path, json_t **out, struct err *e);
 int cli_post(struct cli *c, const char *path, const json_t *body, json_t **out, struct err *e);
 int cli_do(struct cli *c, const char *method, const char *path, struct err *e);
 
+/* --since/--until values: seconds, a duration before now (10m, 1h30m) or an RFC 3339
+ * date, as the decimal seconds the API takes (malloc'd). */
+char *cli_time_arg(const char *v);
+/* docker's prune prompt: true when the user answers y. */
+bool cli_confirm(const char *warning);
+
 /* Prints e (prefix "berth: " for run/create as docker does) and returns status. */
 int cli_report(const struct err *e, int status);
 

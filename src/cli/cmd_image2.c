@@ -78,8 +78,6 @@ int cmd_history(struct cli *c, int argc, char **argv)
 	return e.kind ? cli_report(&e, 1) : 0;
 }
 
-/* docker's prune prompt; true to go on. */
-bool cli_confirm(const char *warning);
 bool cli_confirm(const char *warning)
 {
 	fprintf(stdout, "%s\nAre you sure you want to continue? [y/N] ", warning);

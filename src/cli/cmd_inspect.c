@@ -97,8 +97,7 @@ int cmd_inspect(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
-/* --since/--until: seconds, a duration before now (10m, 1h30m) or an RFC 3339 date. */
-static char *time_arg(const char *v)
+char *cli_time_arg(const char *v)
 {
 	char *end = NULL;
 	double d = strtod(v, &end);
@@ -161,8 +160,8 @@ int cmd_logs(struct cli *c, int argc, char **argv)
 	if (cli_get(c, ipath, &info, &e) < 0)
 		return cli_report(&e, 1);
 	bool tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
-	_cleanup_free_ char *s = since ? time_arg(since) : NULL,
-			    *u = until ? time_arg(until) : NULL;
+	_cleanup_free_ char *s = since ? cli_time_arg(since) : NULL,
+			    *u = until ? cli_time_arg(until) : NULL;
 	_cleanup_free_ char *et = tail ? cli_http_escape(tail) : NULL;
 	_cleanup_free_ char *path =
 	    str_printf("/containers/%s/logs?stdout=1&stderr=1%s%s%s%s%s%s%s%s%s", id,

@@ -10,8 +10,6 @@
 #include "util/json.h"
 #include "util/str.h"
 
-bool cli_confirm(const char *warning);
-
 static double num(json_t *o, const char *path)
 {
 	_cleanup_free_ char *p = str_dup(path);

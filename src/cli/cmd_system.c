@@ -11,8 +11,6 @@
 #include "util/json.h"
 #include "util/str.h"
 
-bool cli_confirm(const char *warning);
-
 static const char *jstr(json_t *o, const char *k)
 {
 	const char *s = json_string_value(json_object_get(o, k));
@@ -213,8 +211,10 @@ int cmd_events(struct cli *c, int argc, char **argv)
 		json_object_set_new(m, eq ? eq + 1 : "", json_true());
 	}
 	_cleanup_free_ char *fs = jx_dumps(fo), *ef = cli_http_escape(fs);
-	_cleanup_free_ char *es = since ? cli_http_escape(since) : NULL;
-	_cleanup_free_ char *eu = until ? cli_http_escape(until) : NULL;
+	_cleanup_free_ char *ts = since ? cli_time_arg(since) : NULL;
+	_cleanup_free_ char *tu = until ? cli_time_arg(until) : NULL;
+	_cleanup_free_ char *es = ts ? cli_http_escape(ts) : NULL;
+	_cleanup_free_ char *eu = tu ? cli_http_escape(tu) : NULL;
 	_cleanup_free_ char *path =
 	    str_printf("/events?filters=%s%s%s%s%s", ef, es ? "&since=" : "", es ? es : "",
 		       eu ? "&until=" : "", eu ? eu : "");

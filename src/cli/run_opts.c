@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -271,6 +272,11 @@ static int host_config(const struct run_opts *r, json_t *cfg, json_t *hc, struct
 	json_object_set_new(hc, "Tmpfs", tmpfs_json(r->tmpfs));
 	if (r->init)
 		json_object_set_new(hc, "Init", json_true());
+	/* the size from the start: a process that asks at once must not see 0x0 */
+	struct winsize ws;
+	if (r->tty && (ioctl(1, TIOCGWINSZ, &ws) == 0 || ioctl(0, TIOCGWINSZ, &ws) == 0) &&
+	    ws.ws_row)
+		json_object_set_new(hc, "ConsoleSize", json_pack("[i,i]", ws.ws_row, ws.ws_col));
 	json_object_set_new(hc, "LogConfig", json_pack("{s:s,s:{}}", "Type", "", "Config"));
 	return 0;
 }

@@ -1,0 +1,295 @@
+"""The berth CLI against the real docker CLI: the same scenarios, run by both clients against
+one berth daemon (busybox imported with `docker import` of scripts/mkrootfs --tar), with the
+same assertions; then outputs compared side by side, and the CLI's daemon autostart."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import helpers
+from test_daemon_common import BERTH, DOCKER, TIMEOUT, Daemon
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
+
+CLIENTS = ["docker", "berth"]
+
+
+def mounts_under(path):
+    with open("/proc/self/mountinfo") as f:
+        return [line for line in f if str(path) in line]
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory):
+    base = tmp_path_factory.mktemp("berthd-cli")
+    tar = base / "rootfs.tar"
+    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
+                   capture_output=True, timeout=120)
+    dm = Daemon(base)
+    dm.start()
+    dm.docker("import", "-c", 'CMD ["sh"]', str(tar), "busybox:latest")
+    yield dm
+    ids = dm.docker("ps", "-aq", check=False).stdout.split()
+    if ids:
+        dm.docker("rm", "-f", *ids, check=False)
+    rc = dm.stop()
+    assert rc == 0, dm.log()
+    assert mounts_under(dm.base) == []
+    assert os.stat("/dev/null").st_uid == 0
+
+
+class Client:
+    """One CLI binary pointed at the daemon through DOCKER_HOST."""
+
+    def __init__(self, d, kind):
+        self.d, self.kind = d, kind
+        self.binary = DOCKER if kind == "docker" else str(BERTH)
+
+    def __call__(self, *args, input=None, timeout=TIMEOUT):
+        env = self.d.env()
+        env.pop("BERTH_HOST", None)
+        return subprocess.run([self.binary, *[str(a) for a in args]], input=input,
+                              capture_output=True, text=True, env=env, timeout=timeout)
+
+    def ok(self, *args, **kw):
+        p = self(*args, **kw)
+        assert p.returncode == 0, "%s %s: exit %d\nstdout: %s\nstderr: %s" % (
+            self.kind, " ".join(map(str, args)), p.returncode, p.stdout, p.stderr)
+        return p
+
+
+@pytest.fixture(params=CLIENTS)
+def cli(request, d):
+    c = Client(d, request.param)
+    yield c
+    left = d.docker("ps", "-aq", check=False).stdout.split()
+    if left:
+        d.docker("rm", "-f", *left, check=False)
+    assert left == [], "%s left containers behind" % c.kind
+
+
+def test_run_rm_echo_and_exit_codes(cli):
+    p = cli.ok("run", "--rm", "busybox", "echo", "hello")
+    assert p.stdout == "hello\n"
+    p = cli("run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3")
+    assert p.returncode == 3
+    assert p.stdout == "out\n" and p.stderr == "err\n"
+    assert cli.ok("ps", "-aq").stdout == ""
+
+
+def test_run_stdin(cli):
+    p = cli.ok("run", "-i", "--rm", "busybox", "cat", input="from stdin\n")
+    assert p.stdout == "from stdin\n"
+
+
+def test_run_detached_ps_logs_stop_rm(cli):
+    name = "par-%s" % cli.kind
+    cid = cli.ok("run", "-d", "--name", name, "-l", "k=v", "busybox", "sh", "-c",
+                 "echo ready; exec sleep 100").stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", cid)
+    ps = cli.ok("ps").stdout.splitlines()
+    assert ps[0].split() == ["CONTAINER", "ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS",
+                             "NAMES"]
+    row = [line for line in ps if line.startswith(cid[:12])]
+    assert len(row) == 1 and row[0].endswith(name) and " Up " in row[0]
+    assert cli.ok("ps", "-q").stdout.split() == [cid[:12]]
+    assert cli.ok("ps", "--filter", "label=k=v", "--format", "{{.Names}}").stdout == name + "\n"
+    deadline = time.time() + 10
+    while "ready" not in cli.ok("logs", name).stdout and time.time() < deadline:
+        time.sleep(0.05)
+    assert cli.ok("logs", name).stdout == "ready\n"
+    assert cli.ok("stop", "-t", "1", name).stdout == name + "\n"
+    st = cli.ok("ps", "-a", "--format", "{{.Names}} {{.Status}}").stdout
+    assert re.fullmatch(r"%s Exited \(1[34][37]\) .* ago\n" % name, st), st
+    assert cli.ok("rm", name).stdout == name + "\n"
+    assert cli.ok("ps", "-aq").stdout == ""
+
+
+def test_exec(cli):
+    name = "ex-%s" % cli.kind
+    cli.ok("run", "-d", "--name", name, "busybox", "sleep", "100")
+    try:
+        # the sleep: the daemon can lose what an exec writes before its stream is wired
+        # (test_exec_instant_output)
+        p = cli("exec", name, "sh", "-c", "sleep 0.3; echo hi; echo oops >&2; exit 7")
+        assert (p.returncode, p.stdout, p.stderr) == (7, "hi\n", "oops\n")
+        p = cli.ok("exec", "-e", "A=1", "-w", "/tmp", "-u", "nobody", name, "sh", "-c",
+                   'sleep 0.3; echo $A $(pwd) $(id -un)')
+        assert p.stdout == "1 /tmp nobody\n"
+        p = cli.ok("exec", "-i", name, "cat", input="piped\n")
+        assert p.stdout == "piped\n"
+        p = cli("exec", name, "nosuchcmd")
+        assert p.returncode in (126, 127)
+    finally:
+        cli.ok("rm", "-f", name)
+
+
+@pytest.mark.xfail(reason="daemon: output an exec writes at once is sometimes lost (both "
+                   "clients)", strict=False)
+def test_exec_instant_output(cli):
+    name = "exi-%s" % cli.kind
+    cli.ok("run", "-d", "--name", name, "busybox", "sleep", "100")
+    try:
+        for _ in range(3):
+            p = cli("exec", name, "sh", "-c", "echo hi; echo oops >&2; exit 7")
+            assert (p.returncode, p.stdout, p.stderr) == (7, "hi\n", "oops\n")
+    finally:
+        cli.ok("rm", "-f", name)
+
+
+def test_images(cli, d):
+    out = cli.ok("images").stdout.splitlines()
+    assert out[0].split() == ["REPOSITORY", "TAG", "IMAGE", "ID", "CREATED", "SIZE"]
+    img = d.get_json("/images/busybox/json")
+    short = img["Id"].split(":")[1][:12]
+    assert any(line.split()[:3] == ["busybox", "latest", short] for line in out[1:])
+    assert short in cli.ok("images", "-q").stdout.split()
+    f = cli.ok("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}").stdout
+    assert "busybox:latest %s\n" % short in f
+    cli.ok("tag", "busybox", "partag-%s:v1" % cli.kind)
+    assert "partag-%s:v1" % cli.kind in d.get_json("/images/busybox/json")["RepoTags"]
+    p = cli.ok("rmi", "partag-%s:v1" % cli.kind)
+    assert "Untagged: partag-%s:v1" % cli.kind in p.stdout
+
+
+def test_inspect_format(cli, d):
+    name = "in-%s" % cli.kind
+    cid = cli.ok("create", "--name", name, "-l", "k=v", "-e", "X=1", "busybox",
+                 "echo", "a").stdout.strip()
+    try:
+        p = cli.ok("inspect", "-f", '{{.State.Running}} {{.Name}} {{index .Config.Labels "k"}}',
+                   name)
+        assert p.stdout == "false /%s v\n" % name
+        assert json.loads(cli.ok("inspect", "-f", "{{json .Config.Cmd}}", name).stdout) == \
+            ["echo", "a"]
+        p = cli.ok("inspect", "-f", "{{range .Config.Env}}{{if eq . \"X=1\"}}found{{end}}{{end}}",
+                   name)
+        assert p.stdout == "found\n"
+        whole = json.loads(cli.ok("inspect", name).stdout)
+        assert len(whole) == 1 and whole[0]["Id"] == cid
+        img = cli.ok("inspect", "-f", "{{.Id}}", "busybox").stdout.strip()
+        assert img == d.get_json("/images/busybox/json")["Id"]
+        p = cli("inspect", "nosuchthing")
+        assert p.returncode == 1 and "No such object: nosuchthing" in p.stderr
+    finally:
+        cli.ok("rm", name)
+
+
+def test_error_exit_codes(cli):
+    p = cli("run", "--rm", "nosuchimage:9", "true")
+    assert p.returncode == 125
+    assert "nosuchimage" in p.stderr
+    p = cli("run", "--rm", "busybox", "nosuchcmd")
+    assert p.returncode == 127, p.stderr
+    p = cli("run", "--rm", "busybox", "/etc/passwd")
+    assert p.returncode == 126, p.stderr
+    p = cli("stop", "nosuchctr")
+    assert p.returncode == 1
+    assert "Error response from daemon: No such container: nosuchctr" in p.stderr
+    p = cli("rm", "-f", "nosuchctr")
+    assert p.returncode == 0
+    p = cli("run", "--bogus-flag", "busybox")
+    assert p.returncode == 125 and "unknown flag: --bogus-flag" in p.stderr
+    assert cli.ok("ps", "-aq").stdout == ""
+
+
+def test_lifecycle_commands(cli):
+    name = "lc-%s" % cli.kind
+    cli.ok("run", "-d", "--name", name, "busybox", "sleep", "100")
+    try:
+        assert cli.ok("pause", name).stdout == name + "\n"
+        assert "(Paused)" in cli.ok("ps", "--format", "{{.Status}}").stdout
+        assert cli.ok("unpause", name).stdout == name + "\n"
+        top = cli.ok("top", name).stdout.splitlines()
+        assert "PID" in top[0].split() and any("sleep 100" in line for line in top[1:])
+        cli.ok("rename", name, name + "-2")
+        assert cli.ok("kill", "-s", "KILL", name + "-2").stdout == name + "-2\n"
+        assert cli.ok("wait", name + "-2").stdout == "137\n"
+        assert cli.ok("start", name + "-2").stdout == name + "-2\n"
+        assert cli.ok("restart", "-t", "1", name + "-2").stdout == name + "-2\n"
+    finally:
+        cli.ok("rm", "-f", name + "-2")
+
+
+def test_start_attach(cli):
+    name = "sa-%s" % cli.kind
+    cli.ok("create", "--name", name, "busybox", "sh", "-c", "echo attached; exit 4")
+    p = cli("start", "-a", name)
+    assert (p.returncode, p.stdout) == (4, "attached\n")
+    cli.ok("rm", name)
+
+
+def test_same_output_from_both_clients(d):
+    """Column for column the same text, where time does not enter."""
+    dk, bt = Client(d, "docker"), Client(d, "berth")
+    bt.ok("run", "-d", "--name", "same1", "-l", "a=b", "busybox", "sh", "-c",
+          "echo 'a long command line that is cut'; exec sleep 100")
+    try:
+        for args in (["ps", "-a", "--format", "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.Names}}"],
+                     ["ps", "--no-trunc", "--format", "{{.ID}} {{.Command}} {{.Labels}}"],
+                     ["images", "--format", "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Size}}"],
+                     ["inspect", "-f", "{{.Config.Labels}} {{.HostConfig.LogConfig.Type}}",
+                      "same1"],
+                     ["inspect", "-f", "{{json .State.Running}} {{.Config.Env}}", "same1"],
+                     ["logs", "same1"]):
+            assert bt.ok(*args).stdout == dk.ok(*args).stdout, args
+        assert json.loads(bt.ok("inspect", "same1").stdout)[0]["Id"] == \
+            json.loads(dk.ok("inspect", "same1").stdout)[0]["Id"]
+    finally:
+        bt.ok("rm", "-f", "same1")
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path("/proc/%d/stat" % pid).read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def test_autostart_on_default_socket(tmp_path):
+    run, root = tmp_path / "run", tmp_path / "root"
+    sock = run / "berth.sock"
+    env = dict(os.environ)
+    for k in ("DOCKER_HOST", "BERTH_HOST"):
+        env.pop(k, None)
+    env.update(BERTH_DEFAULT_SOCKET=str(sock), BERTH_RUN_DIR=str(run), BERTH_ROOT=str(root))
+
+    def berth(*args):
+        return subprocess.run([str(BERTH), *args], capture_output=True, text=True, env=env,
+                              timeout=60)
+
+    # -H / DOCKER_HOST: never start anything
+    p = subprocess.run([str(BERTH), "-H", "unix://%s" % sock, "ps"], capture_output=True,
+                       text=True, env=env, timeout=30)
+    assert p.returncode == 1 and "Cannot connect to the berth daemon" in p.stderr
+    assert not sock.exists()
+    p = berth("version", "--format", "{{.Server.ApiVersion}}")
+    pidfile = run / "berthd.pid"
+    pid = int(pidfile.read_text()) if pidfile.exists() else None
+    try:
+        assert p.returncode == 0, p.stderr
+        assert p.stdout == "1.45\n"
+        assert pid and _pid_alive(pid)
+        # not our child: its own session, and a second command reuses it
+        assert os.getsid(pid) == pid
+        assert berth("ps", "-q").returncode == 0
+        assert int(pidfile.read_text()) == pid
+        assert (run / "berth.log").exists()
+    finally:
+        if pid:
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.time() + 15
+            while _pid_alive(pid) and time.time() < deadline:
+                time.sleep(0.05)
+            assert not _pid_alive(pid), "autostarted daemon ignored SIGTERM"
+    assert not sock.exists()
