@@ -198,17 +198,26 @@ static int relay_stdin(int sock, struct pump *p, int *held)
 	return write_all(sock, out, o) < 0 ? 1 : 0;
 }
 
+void cli_pump_signals(bool tty, bool proxy, sigset_t *set)
+{
+	static const int proxied[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+	sigemptyset(set);
+	if (tty)
+		sigaddset(set, SIGWINCH);
+	for (size_t i = 0; proxy && i < ARRAY_SIZE(proxied); i++)
+		sigaddset(set, proxied[i]);
+	sigprocmask(SIG_BLOCK, set, NULL);
+}
+
 int cli_pump(struct hijack *h, struct pump *p, struct err *e)
 {
 	struct demux d;
 	demux_init(&d, p->tty);
 	if (h->pre_len && demux_feed(&d, h->pre, h->pre_len) < 0)
 		return err_sys(e, "writing output");
-	sigset_t winch;
-	sigemptyset(&winch);
-	sigaddset(&winch, SIGWINCH);
-	sigprocmask(SIG_BLOCK, &winch, NULL);
-	_cleanup_close_ int sfd = p->tty ? signalfd(-1, &winch, SFD_CLOEXEC) : -1;
+	sigset_t set;
+	cli_pump_signals(p->tty, p->proxy != NULL, &set);
+	_cleanup_close_ int sfd = p->tty || p->proxy ? signalfd(-1, &set, SFD_CLOEXEC) : -1;
 	if (p->tty)
 		send_size(p);
 	if (!p->stdin_on)
@@ -225,8 +234,10 @@ int cli_pump(struct hijack *h, struct pump *p, struct err *e)
 		}
 		if (pf[2].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) > 0)
+			if (read(sfd, &si, sizeof(si)) > 0 && si.ssi_signo == SIGWINCH)
 				send_size(p);
+			else if (p->proxy)
+				p->proxy((int)si.ssi_signo, p->ud);
 		}
 		if (pf[1].revents & (POLLIN | POLLHUP | POLLERR) && relay_stdin(h->fd, p, &held)) {
 			in_open = false;

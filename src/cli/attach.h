@@ -4,6 +4,7 @@
 #ifndef BERTH_CLI_ATTACH_H
 #define BERTH_CLI_ATTACH_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -24,14 +25,21 @@ void cli_hijack_close(struct hijack *h);
 /* Called with the terminal size when it changes (and once at the start). */
 typedef void (*cli_resize_fn)(unsigned short h, unsigned short w, void *ud);
 
+/* Called with a signal the CLI received, to forward to the container (sig-proxy). */
+typedef void (*cli_signal_fn)(int sig, void *ud);
+
 struct pump {
 	bool tty;      /* raw bytes, terminal in raw mode when stdin is one */
 	bool stdin_on; /* relay stdin; without it the write side is closed at once */
 	cli_resize_fn resize;
+	cli_signal_fn proxy; /* NULL: signals act on the CLI as usual */
 	void *ud;
 	bool detached; /* out: ctrl-p ctrl-q was typed */
 };
 
+/* Blocks the signals the pump takes over (SIGWINCH with tty, the proxied ones): call it
+ * before starting threads, or they would take those signals with the default action. */
+void cli_pump_signals(bool tty, bool proxy, sigset_t *set);
 /* Moves bytes until the daemon closes the stream; -1 on a socket error. */
 int cli_pump(struct hijack *h, struct pump *p, struct err *e);
 /* Puts the terminal on fd 0 in raw mode (when tty and a terminal); restored by cli_tty_restore. */

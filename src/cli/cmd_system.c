@@ -1,5 +1,6 @@
 /* cli/cmd_system: version, info, events, system df/prune and `berth system ...`. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -140,8 +141,12 @@ static void event_print(struct events_ctx *x, const char *line, size_t n)
 		localtime_r(&t, &tm);
 		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 		json_t *actor = json_object_get(j, "Actor");
-		printf("%s.%09lld%s %s %s %s", ts, ns % 1000000000, tm.tm_gmtoff ? "" : "Z",
-		       jstr(j, "Type"), jstr(j, "Action"), jstr(actor, "ID"));
+		char tz[48] = "Z";
+		if (tm.tm_gmtoff)
+			snprintf(tz, sizeof(tz), "%c%02ld:%02ld", tm.tm_gmtoff < 0 ? '-' : '+',
+				 labs(tm.tm_gmtoff) / 3600, labs(tm.tm_gmtoff) % 3600 / 60);
+		printf("%s.%09lld%s %s %s %s", ts, ns % 1000000000, tz, jstr(j, "Type"),
+		       jstr(j, "Action"), jstr(actor, "ID"));
 		const char *k;
 		json_t *v;
 		bool first = true;

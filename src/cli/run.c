@@ -112,6 +112,14 @@ struct resize_ctx {
 	const char *path; /* "/containers/<id>" or "/exec/<id>" */
 };
 
+static void do_signal(int sig, void *ud)
+{
+	struct resize_ctx *r = ud;
+	struct err e = ERR_INIT;
+	_cleanup_free_ char *p = str_printf("%s/kill?signal=%d", r->path, sig);
+	cli_do(r->c, "POST", p, &e);
+}
+
 static void do_resize(unsigned short h, unsigned short w, void *ud)
 {
 	struct resize_ctx *r = ud;
@@ -216,6 +224,8 @@ static int run_attached(struct cli *c, const char *id, bool tty, bool in, const 
 	struct hijack h;
 	if (cli_hijack(c->sock, path, NULL, &h, e) < 0)
 		return cli_report(e, 125);
+	sigset_t set;
+	cli_pump_signals(tty, !tty, &set);
 	struct waiter w;
 	if (waiter_start(&w, c->sock, id, cond, e) < 0) {
 		cli_hijack_close(&h);
@@ -231,7 +241,12 @@ static int run_attached(struct cli *c, const char *id, bool tty, bool in, const 
 	}
 	_cleanup_free_ char *rpath = str_printf("/containers/%s", id);
 	struct resize_ctx rc = {c, rpath};
-	struct pump p = {.tty = tty, .stdin_on = in, .resize = tty ? do_resize : NULL, .ud = &rc};
+	/* sig-proxy, as docker: non-TTY only (a terminal sends ctrl-c through the pty) */
+	struct pump p = {.tty = tty,
+			 .stdin_on = in,
+			 .resize = tty ? do_resize : NULL,
+			 .proxy = tty ? NULL : do_signal,
+			 .ud = &rc};
 	if (tty && in)
 		cli_tty_raw();
 	int r = cli_pump(&h, &p, e);

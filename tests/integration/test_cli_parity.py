@@ -225,6 +225,48 @@ def test_start_attach(cli):
     cli.ok("rm", name)
 
 
+def test_signals_reach_the_container(cli, d):
+    """sig-proxy (non-TTY): SIGTERM to the client becomes the container's, exit code 9."""
+    env = d.env()
+    proc = subprocess.Popen([cli.binary, "run", "--rm", "--name", "sig-%s" % cli.kind, "busybox",
+                             "sh", "-c", "trap 'exit 9' TERM; while true; do sleep 0.1; done"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            if "sig-%s" % cli.kind in cli.ok("ps", "--format", "{{.Names}}").stdout:
+                break
+            time.sleep(0.05)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(15) == 9
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    deadline = time.time() + 10
+    while cli.ok("ps", "-aq").stdout and time.time() < deadline:
+        time.sleep(0.05)
+
+
+def test_berth_help_and_bad_input(d):
+    bt = Client(d, "berth")
+    p = bt("help", "run")
+    assert p.returncode == 0 and "Usage:  berth run [OPTIONS] IMAGE [COMMAND] [ARG...]" in p.stdout
+    assert "--restart" in p.stdout
+    p = bt("ps", "-h")
+    assert p.returncode == 0 and "Usage:  berth ps" in p.stdout
+    p = bt("nosuchcommand")
+    assert p.returncode == 1 and "'nosuchcommand' is not a berth command" in p.stderr
+    assert "Usage:  berth [OPTIONS] COMMAND" in p.stderr
+    p = bt("run")
+    assert p.returncode == 1 and '"berth run" requires at least 1 argument.' in p.stderr
+    p = bt("ps", "--bogus")
+    assert p.returncode == 125 and "unknown flag: --bogus" in p.stderr
+    p = bt("ps", "--format", "{{.Nope")
+    assert p.returncode == 1 and "template" in p.stderr
+
+
 def test_same_output_from_both_clients(d):
     """Column for column the same text, where time does not enter."""
     dk, bt = Client(d, "docker"), Client(d, "berth")
