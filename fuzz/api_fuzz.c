@@ -24,8 +24,9 @@ static void check_route(const char *method, const char *url)
 	const char *rest;
 	if (!api_split_version(url, &v, &rest))
 		return;
-	if (v == 0 && rest != url)
-		abort(); /* no prefix: rest is the path itself */
+	/* no prefix: version 0 and rest is the path; a prefix ("/v0/" too) leaves a path */
+	if ((rest == url && v != 0) || (rest != url && (strncmp(url, "/v", 2) || *rest != '/')))
+		abort();
 	struct api_match m;
 	if (!api_route_match(api_routes, api_routes_count, method, rest, &m)) {
 		if (m.route || m.n)

@@ -26,7 +26,9 @@ static void route_request(struct api_server *srv, struct api_req *req, const cha
 	const char *rest;
 	bool ok = api_split_version(url, &v, &rest);
 	req->path = str_dup(ok ? rest : url);
-	req->version = v ? v : API_MAX_VERSION;
+	/* "/v0/" is a prefix too (too old), not the absence of one */
+	bool versioned = ok && rest != url;
+	req->version = versioned ? v : API_MAX_VERSION;
 	if (!ok ||
 	    !api_route_match(api_routes, api_routes_count, req->method, req->path, &req->match) ||
 	    (str_has_prefix(req->path, "/_berth/") && !srv->debug_routes)) {
@@ -36,13 +38,13 @@ static void route_request(struct api_server *srv, struct api_req *req, const cha
 	}
 	const char *vs = url + 2;
 	int vlen = (int)(rest - vs);
-	if (v && v > API_MAX_VERSION) {
+	if (versioned && v > API_MAX_VERSION) {
 		req->failed = true;
 		err_invalid(&req->err,
 			    "client version %.*s is too new. Maximum supported API version is "
 			    "%s",
 			    vlen, vs, API_MAX_VERSION_STR);
-	} else if (v && v < API_MIN_VERSION) {
+	} else if (versioned && v < API_MIN_VERSION) {
 		req->failed = true;
 		err_invalid(&req->err,
 			    "client version %.*s is too old. Minimum supported API version is %s, "

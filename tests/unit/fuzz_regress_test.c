@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/router.h"
 #include "image/ref.h"
 #include "tap.h"
 #include "util/cleanup.h"
@@ -47,8 +48,28 @@ static void test_ref_uppercase_tag(void)
 	image_ref_release(&t);
 }
 
+/* api_fuzz found: "/v0/..." splits to version 0, the value that also means "no prefix"; the
+ * server took it for no prefix and answered as the newest version where dockerd says
+ * "client version 0 is too old". A prefix is told by rest moving past it (server.c). */
+static void test_api_version_zero(void)
+{
+	unsigned v = 1;
+	const char *rest = NULL;
+	const char *url = "/v0/_ping";
+	ok(api_split_version(url, &v, &rest) && v == 0 && rest != url && !strcmp(rest, "/_ping"),
+	   "api: /v0/_ping has a prefix of version 0");
+	url = "/v0.0/info";
+	ok(api_split_version(url, &v, &rest) && v == 0 && rest != url && !strcmp(rest, "/info"),
+	   "api: /v0.0/info has a prefix of version 0");
+	url = "/_ping";
+	ok(api_split_version(url, &v, &rest) && v == 0 && rest == url, "api: /_ping has no prefix");
+	url = "/v1.x/info";
+	ok(!api_split_version(url, &v, &rest), "api: /v1.x/info is malformed");
+}
+
 int main(void)
 {
 	test_ref_uppercase_tag();
+	test_api_version_zero();
 	return tap_done();
 }
