@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/attach.h"
@@ -94,6 +95,19 @@ static int waiter_finish(struct waiter *w)
 	if (!j)
 		return 125;
 	return (int)json_integer_value(json_object_get(j, "StatusCode"));
+}
+
+/* After a failed start: the daemon answers the wait too (AutoRemove or the mapped exit
+ * code); give it a moment, else leave the thread to the process's end. */
+static void waiter_abandon(struct waiter *w)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	if (pthread_timedjoin_np(w->th, NULL, &ts) != 0)
+		return;
+	cli_http_release(&w->http);
+	free(w->path);
 }
 
 /* docker's toStatusError: what a failed start means for the exit status. */
@@ -235,7 +249,7 @@ static int run_attached(struct cli *c, const char *id, bool tty, bool in, const 
 		_cleanup_free_ char *sp = str_printf("/containers/%s/start", id);
 		if (cli_do(c, "POST", sp, e) < 0) {
 			cli_hijack_close(&h);
-			/* the wait thread may never hear back; the process ends here anyway */
+			waiter_abandon(&w);
 			return cli_report(e, start_status(e->msg));
 		}
 	}

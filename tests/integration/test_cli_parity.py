@@ -18,6 +18,8 @@ from test_daemon_common import BERTH, DOCKER, TIMEOUT, Daemon
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
 CLIENTS = ["docker", "berth"]
+# the berth client under test (e.g. build-asan/berth), the daemon stays $BERTH
+BERTH_CLI = os.environ.get("BERTH_CLI") or str(BERTH)
 
 
 def mounts_under(path):
@@ -49,7 +51,7 @@ class Client:
 
     def __init__(self, d, kind):
         self.d, self.kind = d, kind
-        self.binary = DOCKER if kind == "docker" else str(BERTH)
+        self.binary = DOCKER if kind == "docker" else BERTH_CLI
 
     def __call__(self, *args, input=None, timeout=TIMEOUT):
         env = self.d.env()
@@ -307,11 +309,11 @@ def test_autostart_on_default_socket(tmp_path):
     env.update(BERTH_DEFAULT_SOCKET=str(sock), BERTH_RUN_DIR=str(run), BERTH_ROOT=str(root))
 
     def berth(*args):
-        return subprocess.run([str(BERTH), *args], capture_output=True, text=True, env=env,
+        return subprocess.run([BERTH_CLI, *args], capture_output=True, text=True, env=env,
                               timeout=60)
 
     # -H / DOCKER_HOST: never start anything
-    p = subprocess.run([str(BERTH), "-H", "unix://%s" % sock, "ps"], capture_output=True,
+    p = subprocess.run([BERTH_CLI, "-H", "unix://%s" % sock, "ps"], capture_output=True,
                        text=True, env=env, timeout=30)
     assert p.returncode == 1 and "Cannot connect to the berth daemon" in p.stderr
     assert not sock.exists()
