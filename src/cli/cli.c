@@ -45,6 +45,12 @@ static const struct command COMMANDS[] = {
     {"container", cmd_container, "Manage containers"},
     {"image", cmd_image, "Manage images"},
     {"system", cmd_system, "Manage berth"},
+    {"attach", cmd_attach,
+     "Attach local standard input, output, and error streams to a running "
+     "container"},
+    {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
+    {"update", cmd_update, "Update configuration of one or more containers"},
+    {"cp", cmd_cp, "Copy files between a container and a tar stream"},
     {"rmi", cmd_rmi, "Remove one or more images"},
     {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
     {"history", cmd_history, "Show the history of an image"},

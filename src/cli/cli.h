@@ -48,6 +48,11 @@ int cli_daemon_start(const char *sock, struct err *e);
 /* Parses a command's flags: 0 go on, otherwise *status is the exit status to return. */
 int cli_parse(const struct cli_cmd_spec *spec, int argc, char **argv, char ***pos, int *status);
 
+/* Attach (hijacked), hold a wait (cond), start when asked, pump the streams; the
+ * container's exit status (run.c). */
+int cli_run_attached(struct cli *c, const char *id, bool tty, bool in, const char *cond, bool start,
+		     struct err *e);
+
 typedef int (*cli_cmd_fn)(struct cli *c, int argc, char **argv);
 
 /* Commands (argv[0] is the command's own name). */
@@ -82,5 +87,9 @@ int cmd_logs(struct cli *c, int argc, char **argv);
 int cmd_inspect(struct cli *c, int argc, char **argv);
 int cmd_top(struct cli *c, int argc, char **argv);
 int cmd_port(struct cli *c, int argc, char **argv);
+int cmd_attach(struct cli *c, int argc, char **argv);
+int cmd_diff(struct cli *c, int argc, char **argv);
+int cmd_update(struct cli *c, int argc, char **argv);
+int cmd_cp(struct cli *c, int argc, char **argv);
 
 #endif

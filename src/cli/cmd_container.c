@@ -294,7 +294,9 @@ int cmd_container(struct cli *c, int argc, char **argv)
 	    {"rm", cmd_rm},	      {"remove", cmd_rm},	{"pause", cmd_pause},
 	    {"unpause", cmd_unpause}, {"rename", cmd_rename},	{"wait", cmd_wait},
 	    {"logs", cmd_logs},	      {"inspect", cmd_inspect}, {"top", cmd_top},
-	    {"port", cmd_port},	      {"exec", cmd_exec},	{"stats", cmd_stats},
+	    {"port", cmd_port},	      {"attach", cmd_attach},	{"diff", cmd_diff},
+	    {"update", cmd_update},   {"cp", cmd_cp},		{"exec", cmd_exec},
+	    {"stats", cmd_stats},
 	};
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
 		printf("\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n");

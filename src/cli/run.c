@@ -229,9 +229,8 @@ int cmd_create(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-/* Attach (hijacked), hold a wait, start, pump the streams; the container's exit status. */
-static int run_attached(struct cli *c, const char *id, bool tty, bool in, const char *cond,
-			bool start, struct err *e)
+int cli_run_attached(struct cli *c, const char *id, bool tty, bool in, const char *cond, bool start,
+		     struct err *e)
 {
 	_cleanup_free_ char *path = str_printf("/containers/%s/attach?stream=1&stdout=1&stderr=1%s",
 					       id, in ? "&stdin=1" : "");
@@ -296,7 +295,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		printf("%s\n", id);
 		return 0;
 	}
-	return run_attached(c, id, tty, in, rm ? "removed" : "next-exit", true, &e);
+	return cli_run_attached(c, id, tty, in, rm ? "removed" : "next-exit", true, &e);
 }
 
 int cmd_start(struct cli *c, int argc, char **argv)
@@ -331,7 +330,7 @@ int cmd_start(struct cli *c, int argc, char **argv)
 			return cli_report(&e, 1);
 		const char *id = json_string_value(json_object_get(info, "Id")) ?: pos[0];
 		bool tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
-		return run_attached(c, id, tty, in, "next-exit", true, &e);
+		return cli_run_attached(c, id, tty, in, "next-exit", true, &e);
 	}
 	for (char **n = pos; *n; n++) {
 		_cleanup_free_ char *en = cli_http_escape(*n);

@@ -227,6 +227,27 @@ def test_start_attach(cli):
     cli.ok("rm", name)
 
 
+def test_attach_diff_update_cp(cli):
+    name = "ad-%s" % cli.kind
+    cli.ok("run", "-d", "--name", name, "busybox", "sh", "-c",
+           "echo x > /tmp/new; sleep 1; echo late; exit 5")
+    try:
+        p = cli("attach", name)
+        assert (p.returncode, p.stdout) == (5, "late\n"), p.stderr
+        diff = cli.ok("diff", name).stdout.splitlines()
+        assert "C /tmp" in diff and "A /tmp/new" in diff
+        assert cli.ok("update", "--memory", "64m", name).stdout == name + "\n"
+        out = subprocess.run([cli.binary, "cp", name + ":/tmp/new", "-"], capture_output=True,
+                             env=cli.d.env(), timeout=TIMEOUT)
+        assert out.returncode == 0, out.stderr
+        import io
+        import tarfile
+        with tarfile.open(fileobj=io.BytesIO(out.stdout)) as t:
+            assert t.extractfile("new").read() == b"x\n"
+    finally:
+        cli.ok("rm", "-f", name)
+
+
 def test_signals_reach_the_container(cli, d):
     """sig-proxy (non-TTY): SIGTERM to the client becomes the container's, exit code 9."""
     env = d.env()
