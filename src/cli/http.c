@@ -35,6 +35,7 @@ int cli_http_init(struct cli_http *h, const char *sock, struct err *e)
 		global_done = true;
 	}
 	h->sock = str_dup(sock);
+	h->fd = -1;
 	h->curl = curl_easy_init();
 	if (!h->curl)
 		return err_set(e, ERR_INTERNAL, 0, "curl_easy_init failed");
@@ -63,6 +64,20 @@ char *cli_http_escape(const char *s)
 	char *out = str_dup(q ? q : "");
 	curl_free(q);
 	return out;
+}
+
+/* Remembers the socket curl opens, so another thread can end a blocked request. */
+static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+	__atomic_store_n(&((struct cli_http *)ud)->fd, (int)fd, __ATOMIC_SEQ_CST);
+	return CURL_SOCKOPT_OK;
+}
+
+void cli_http_abort(struct cli_http *h)
+{
+	int fd = __atomic_load_n(&h->fd, __ATOMIC_SEQ_CST);
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
 }
 
 static enum err_kind kind_of(long status)
@@ -172,6 +187,8 @@ static CURLcode perform(struct cli_http *h, struct xfer *x, const char *method, 
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
+	curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, h);
 	hdrs = curl_slist_append(hdrs, "User-Agent: berth-cli");
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	if (!strcmp(method, "HEAD"))

@@ -13,6 +13,7 @@
 
 struct cli_http {
 	char *sock; /* socket path */
+	int fd;	    /* the connection's socket (-1 before one), for cli_http_abort */
 	void *curl; /* CURL *, reused so requests share one keep-alive connection */
 };
 
@@ -28,6 +29,8 @@ typedef int (*cli_sink_fn)(const char *buf, size_t n, void *ud);
 typedef long (*cli_source_fn)(char *buf, size_t n, void *ud);
 
 int cli_http_init(struct cli_http *h, const char *sock, struct err *e);
+/* Ends a request blocked on h from another thread (its socket shut down). */
+void cli_http_abort(struct cli_http *h);
 void cli_http_release(struct cli_http *h);
 void cli_resp_release(struct cli_resp *r);
 

@@ -268,6 +268,9 @@ int cli_run_attached(struct cli *c, const char *id, bool tty, bool in, const cha
 	if (r < 0)
 		return cli_report(e, 125);
 	if (p.detached) {
+		/* the container goes on: end our wait instead of waiting for its exit */
+		cli_http_abort(&w.http);
+		waiter_abandon(&w);
 		fprintf(stderr, "\r\n");
 		return 0;
 	}

@@ -227,6 +227,68 @@ def test_start_attach(cli):
     cli.ok("rm", name)
 
 
+def _pty_run(argv, env, script, timeout=20):
+    """Runs argv on a new pty (24x80); script: list of (wait_for_bytes, send_bytes)."""
+    import pty
+    import select
+    import struct
+    import fcntl
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                            start_new_session=True)
+    os.close(slave)
+    out = b""
+    deadline = time.time() + timeout
+    steps = list(script)
+    nudge = time.time() + 3
+    try:
+        while time.time() < deadline:
+            if steps and steps[0][0] in out:
+                os.write(master, steps.pop(0)[1])
+            elif steps and time.time() > nudge:
+                # the daemon can drop a first prompt (see test_exec_instant_output): ask again
+                os.write(master, b"\r")
+                nudge = time.time() + 3
+            r, _, _ = select.select([master], [], [], 0.1)
+            if r:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    break
+                out += chunk
+            elif proc.poll() is not None and not steps:
+                break
+        try:
+            return proc.wait(max(1, deadline - time.time())), out
+        except subprocess.TimeoutExpired:
+            return None, out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+
+
+def test_tty_run_size_exit_and_detach(cli, d):
+    env = d.env()
+    rc, out = _pty_run([cli.binary, "run", "-it", "--rm", "busybox", "sh"], env,
+                       [(b"# ", b"stty size; exit 6\r")])
+    assert rc == 6, out
+    assert b"24 80" in out
+    name = "tty-%s" % cli.kind
+    rc, out = _pty_run([cli.binary, "run", "-it", "--name", name, "busybox", "sh"], env,
+                       [(b"# ", b"\x10\x11")])
+    try:
+        assert rc == 0, out
+        assert cli.ok("inspect", "-f", "{{.State.Running}}", name).stdout == "true\n"
+    finally:
+        cli.ok("rm", "-f", name)
+
+
 def test_attach_diff_update_cp(cli):
     name = "ad-%s" % cli.kind
     cli.ok("run", "-d", "--name", name, "busybox", "sh", "-c",
