@@ -156,6 +156,9 @@ int fmt_out_init(struct fmt_out *o, const char *src, const char *def, const json
 		 struct err *e)
 {
 	memset(o, 0, sizeof(*o));
+	/* docker 23+: --format json is one JSON object per line */
+	if (src && !strcmp(src, "json"))
+		src = "{{json .}}";
 	_cleanup_free_ char *s = unescape(src && *src ? src : def);
 	const char *body = s;
 	if (str_has_prefix(s, "table")) {

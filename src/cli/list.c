@@ -108,13 +108,22 @@ static json_t *container_row(json_t *c, bool trunc)
 			     x)
 		strv_push(&nets, k);
 	_cleanup_free_ char *net = nets ? strv_join(nets, ",") : str_dup("");
+	/* .Mounts: volume names or bind sources, each cut to 15 as docker */
+	_cleanup_strv_ char **mnts = NULL;
+	json_array_foreach (json_object_get(c, "Mounts"), i, x) {
+		const char *m = json_string_value(json_object_get(x, "Name"));
+		if (!m || !*m)
+			m = json_string_value(json_object_get(x, "Source")) ?: "";
+		strv_push_take(&mnts, trunc ? fmt_ellipsis(m, 15) : str_dup(m));
+	}
+	_cleanup_free_ char *mounts = mnts ? strv_join(mnts, ",") : str_dup("");
 	return json_pack("{s:s%,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id,
 			 trunc && strlen(id) > 12 ? (size_t)12 : strlen(id), "Image",
 			 json_string_value(json_object_get(c, "Image")) ?: "", "Command", q,
 			 "CreatedAt", ca, "RunningFor", rf, "Ports", ports, "State",
 			 json_string_value(json_object_get(c, "State")) ?: "", "Status",
 			 json_string_value(json_object_get(c, "Status")) ?: "", "Size", size,
-			 "Names", nm, "Labels", labels, "Networks", net, "Mounts", "");
+			 "Names", nm, "Labels", labels, "Networks", net, "Mounts", mounts);
 }
 
 static const char *PS_HEADERS =
