@@ -289,6 +289,22 @@ def test_tty_run_size_exit_and_detach(cli, d):
         cli.ok("rm", "-f", name)
 
 
+def test_logs_follow_tail_timestamps(cli):
+    name = "lg-%s" % cli.kind
+    cli.ok("run", "-d", "--name", name, "busybox", "sh", "-c",
+           "echo a; echo b >&2; sleep 1; echo c; echo d")
+    try:
+        p = cli.ok("logs", "-f", name, timeout=20)
+        assert p.stdout == "a\nc\nd\n" and p.stderr == "b\n"
+        assert cli.ok("logs", "--tail", "2", name).stdout == "c\nd\n"
+        lines = cli.ok("logs", "-t", name).stdout.splitlines()
+        assert len(lines) == 3
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z [acd]", x)
+                   for x in lines), lines
+    finally:
+        cli.ok("rm", "-f", name)
+
+
 def test_attach_diff_update_cp(cli):
     name = "ad-%s" % cli.kind
     cli.ok("run", "-d", "--name", name, "busybox", "sh", "-c",
