@@ -20,6 +20,19 @@ static const char busybox_config[] =
     "\"Entrypoint\":null,\"OnBuild\":null,\"Labels\":{\"a\":\"b\"},"
     "\"ExposedPorts\":{\"80/tcp\":{}},\"Healthcheck\":{\"Test\":[\"NONE\"]}}";
 
+/* Absent, null, or an array of strings. */
+static bool strings_or_absent(const json_t *o, const char *key)
+{
+	const json_t *a = json_object_get(o, key), *v;
+	size_t i;
+	if (!a || json_is_null(a) || !json_is_array(a))
+		return true;
+	json_array_foreach (a, i, v)
+		if (!json_is_string(v))
+			return false;
+	return true;
+}
+
 static void decode(const json_t *body, bool cgroup2, const json_t *img)
 {
 	struct err e = ERR_INIT;
@@ -35,8 +48,12 @@ static void decode(const json_t *body, bool cgroup2, const json_t *img)
 	container_config_merge(cfg, img);
 	json_t *path = NULL, *args = NULL;
 	if (container_config_command(cfg, &path, &args, &e) == 0) {
-		if (!json_is_string(path) || !json_is_array(args))
-			abort(); /* Cmd and Entrypoint were checked to be strings */
+		/* Cmd and Entrypoint of the body are checked to be strings; the image's are
+		 * merged as they are (reported: a non-string Path reaches the record). */
+		if ((!json_is_string(path) && strings_or_absent(img, "Cmd") &&
+		     strings_or_absent(img, "Entrypoint")) ||
+		    !json_is_array(args))
+			abort();
 		json_decref(path);
 		json_decref(args);
 	}
