@@ -30,7 +30,7 @@ static void jdecref(json_t **v)
 }
 #define _cleanup_jv_ _cleanup_(jdecref)
 
-static void value_print(FILE *f, const json_t *v, bool top)
+void tmpl_value_print(FILE *f, const json_t *v, bool top)
 {
 	const char *k;
 	json_t *x;
@@ -62,7 +62,7 @@ static void value_print(FILE *f, const json_t *v, bool top)
 		json_array_foreach (v, i, x) {
 			if (i)
 				fputc(' ', f);
-			value_print(f, x, false);
+			tmpl_value_print(f, x, false);
 		}
 		fputc(']', f);
 		return;
@@ -74,7 +74,7 @@ static void value_print(FILE *f, const json_t *v, bool top)
 		fputs("map[", f);
 		json_object_foreach (sorted, k, x) {
 			fprintf(f, "%s%s:", first ? "" : " ", k);
-			value_print(f, x, false);
+			tmpl_value_print(f, x, false);
 			first = false;
 		}
 		fputc(']', f);
@@ -88,12 +88,12 @@ char *tmpl_value_str(const json_t *v)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	value_print(f, v, true);
+	tmpl_value_print(f, v, true);
 	fclose(f);
 	return buf;
 }
 
-static bool truthy(const json_t *v)
+bool tmpl_truthy(const json_t *v)
 {
 	if (!v)
 		return false;
@@ -194,198 +194,6 @@ static int eval_arg(struct exec *x, struct targ *a, json_t *dot, json_t **out)
 	return 0;
 }
 
-static char *as_str(const json_t *v)
-{
-	return tmpl_value_str(v);
-}
-
-static bool values_equal(const json_t *a, const json_t *b)
-{
-	if (!a || !b)
-		return a == b;
-	if (json_is_number(a) && json_is_number(b))
-		return json_number_value(a) == json_number_value(b);
-	return json_equal((json_t *)a, (json_t *)b);
-}
-
-static int compare(const json_t *a, const json_t *b)
-{
-	if (json_is_number(a) && json_is_number(b)) {
-		double d = json_number_value(a) - json_number_value(b);
-		return d < 0 ? -1 : d > 0;
-	}
-	_cleanup_free_ char *sa = as_str(a), *sb = as_str(b);
-	return strcmp(sa, sb);
-}
-
-static json_t *fn_index(struct exec *x, json_t **v, size_t n)
-{
-	json_t *cur = v[0];
-	for (size_t i = 1; i < n && cur; i++) {
-		if (json_is_object(cur) && json_is_string(v[i]))
-			cur = json_object_get(cur, json_string_value(v[i]));
-		else if (json_is_array(cur) && json_is_integer(v[i]))
-			cur = json_array_get(cur, (size_t)json_integer_value(v[i]));
-		else if (json_is_null(cur))
-			cur = NULL;
-		else {
-			err_invalid(x->e, "template: can't index item of type %s",
-				    jx_type_name(cur));
-			return NULL;
-		}
-	}
-	return json_incref(cur);
-}
-
-static json_t *fn_printf(json_t **v, size_t n)
-{
-	_cleanup_free_ char *fmt = as_str(v[0]);
-	char *buf = NULL;
-	size_t len = 0, ai = 1;
-	FILE *f = open_memstream(&buf, &len);
-	for (const char *p = fmt; *p; p++) {
-		if (*p != '%' || !p[1]) {
-			fputc(*p, f);
-			continue;
-		}
-		p++;
-		if (*p == '%') {
-			fputc('%', f);
-			continue;
-		}
-		if (ai < n) {
-			if (*p == 'q')
-				fputc('"', f);
-			value_print(f, v[ai++], true);
-			if (*p == 'q')
-				fputc('"', f);
-		} else {
-			fprintf(f, "%%!%c(MISSING)", *p);
-		}
-	}
-	fclose(f);
-	json_t *r = json_string(buf);
-	free(buf);
-	return r;
-}
-
-static json_t *fn_strcase(json_t *v, int mode)
-{
-	_cleanup_free_ char *s = as_str(v);
-	bool start = true;
-	for (char *p = s; *p; p++) {
-		if (mode == 0)
-			*p = (char)tolower((unsigned char)*p);
-		else if (mode == 1 || start)
-			*p = (char)toupper((unsigned char)*p);
-		start = *p == ' ';
-	}
-	return json_string(s);
-}
-
-static json_t *fn_join(json_t *arr, json_t *sep)
-{
-	_cleanup_strv_ char **parts = NULL;
-	size_t i;
-	json_t *it;
-	json_array_foreach (arr, i, it)
-		strv_push_take(&parts, as_str(it));
-	_cleanup_free_ char *s =
-	    parts ? strv_join(parts, json_string_value(sep) ?: "") : str_dup("");
-	return json_string(s);
-}
-
-static json_t *fn_split(json_t *s, json_t *sep)
-{
-	json_t *r = json_array();
-	const char *p = json_string_value(s) ?: "", *d = json_string_value(sep) ?: "";
-	size_t dl = strlen(d);
-	for (const char *q; dl && (q = strstr(p, d)); p = q + dl)
-		json_array_append_new(r, json_stringn(p, (size_t)(q - p)));
-	json_array_append_new(r, json_string(p));
-	return r;
-}
-
-static json_t *call_fn(struct exec *x, const char *fn, json_t **v, size_t n)
-{
-	size_t need = !strcmp(fn, "len") || !strcmp(fn, "json") || !strcmp(fn, "upper") ||
-			      !strcmp(fn, "lower") || !strcmp(fn, "title") || !strcmp(fn, "not")
-			  ? 1
-		      : !strcmp(fn, "join") || !strcmp(fn, "split") || !strcmp(fn, "eq") ||
-			      !strcmp(fn, "ne") || !strcmp(fn, "lt") || !strcmp(fn, "le") ||
-			      !strcmp(fn, "gt") || !strcmp(fn, "ge") || !strcmp(fn, "truncate")
-			  ? 2
-		      : !strcmp(fn, "index") || !strcmp(fn, "printf") ? 1
-								      : 0;
-	if (n < need) {
-		err_invalid(x->e, "template: wrong number of args for %s: want %zu got %zu", fn,
-			    need, n);
-		return NULL;
-	}
-	if (!strcmp(fn, "json")) {
-		_cleanup_free_ char *s = json_dumps(
-		    v[0] ?: json_null(), JSON_COMPACT | JSON_ENCODE_ANY | JSON_SORT_KEYS);
-		return json_string(s);
-	}
-	if (!strcmp(fn, "index"))
-		return fn_index(x, v, n);
-	if (!strcmp(fn, "len"))
-		return json_integer(json_is_array(v[0])	   ? (json_int_t)json_array_size(v[0])
-				    : json_is_object(v[0]) ? (json_int_t)json_object_size(v[0])
-							   : (json_int_t)json_string_length(v[0]));
-	if (!strcmp(fn, "upper") || !strcmp(fn, "lower") || !strcmp(fn, "title"))
-		return fn_strcase(v[0], fn[0] == 'l' ? 0 : fn[0] == 'u' ? 1 : 2);
-	if (!strcmp(fn, "join"))
-		return fn_join(v[0], v[1]);
-	if (!strcmp(fn, "split"))
-		return fn_split(v[0], v[1]);
-	if (!strcmp(fn, "printf"))
-		return fn_printf(v, n);
-	if (!strcmp(fn, "print") || !strcmp(fn, "println")) {
-		char *buf = NULL;
-		size_t len = 0;
-		FILE *f = open_memstream(&buf, &len);
-		for (size_t i = 0; i < n; i++) {
-			if (i && (fn[5] || (!json_is_string(v[i]) && !json_is_string(v[i - 1]))))
-				fputc(' ', f);
-			value_print(f, v[i], true);
-		}
-		if (fn[5])
-			fputc('\n', f);
-		fclose(f);
-		json_t *r = json_string(buf);
-		free(buf);
-		return r;
-	}
-	if (!strcmp(fn, "truncate")) {
-		_cleanup_free_ char *s = as_str(v[0]);
-		json_int_t k = json_integer_value(v[1]);
-		if (k >= 0 && (size_t)k < strlen(s))
-			s[k] = 0;
-		return json_string(s);
-	}
-	if (!strcmp(fn, "not"))
-		return json_boolean(!truthy(v[0]));
-	if (!strcmp(fn, "and") || !strcmp(fn, "or")) {
-		size_t i = 0;
-		for (; i + 1 < n && truthy(v[i]) == (fn[0] == 'a'); i++)
-			;
-		return n ? json_incref(v[i]) : json_null();
-	}
-	if (!strcmp(fn, "eq"))
-		return json_boolean(values_equal(v[0], v[1]) ||
-				    (n > 2 && values_equal(v[0], v[2])));
-	if (!strcmp(fn, "ne"))
-		return json_boolean(!values_equal(v[0], v[1]));
-	if (!strcmp(fn, "lt") || !strcmp(fn, "le") || !strcmp(fn, "gt") || !strcmp(fn, "ge")) {
-		int c = compare(v[0], v[1]);
-		return json_boolean(fn[0] == 'l' ? (fn[1] == 't' ? c < 0 : c <= 0)
-						 : (fn[1] == 't' ? c > 0 : c >= 0));
-	}
-	err_invalid(x->e, "template: function \"%s\" not defined", fn);
-	return NULL;
-}
-
 /* One command; prev (borrowed, may be NULL) is the piped value from the previous one. */
 static json_t *eval_cmd(struct exec *x, struct tcmd *c, json_t *dot, json_t *prev, bool piped)
 {
@@ -405,7 +213,7 @@ static json_t *eval_cmd(struct exec *x, struct tcmd *c, json_t *dot, json_t *pre
 			break;
 	if (piped && n < 16)
 		vals[n++] = json_incref(prev);
-	json_t *r = x->e->kind ? NULL : call_fn(x, c->args[0].s, vals, n);
+	json_t *r = x->e->kind ? NULL : tmpl_call(c->args[0].s, vals, n, x->e);
 	for (size_t i = 0; i < n; i++)
 		json_decref(vals[i]);
 	return r;
@@ -498,14 +306,14 @@ static int exec_node(struct exec *x, struct tnode *n, json_t *dot)
 			x->vars[x->nvars - 1].owned = true;
 			return 0;
 		}
-		value_print(x->out, v, true);
+		tmpl_value_print(x->out, v, true);
 		return 0;
 	case TN_IF:
-		return truthy(v) ? exec_list(x, n->body, dot)
-				 : (n->else_body ? exec_list(x, n->else_body, dot) : 0);
+		return tmpl_truthy(v) ? exec_list(x, n->body, dot)
+				      : (n->else_body ? exec_list(x, n->else_body, dot) : 0);
 	case TN_WITH:
-		return truthy(v) ? exec_list(x, n->body, v)
-				 : (n->else_body ? exec_list(x, n->else_body, dot) : 0);
+		return tmpl_truthy(v) ? exec_list(x, n->body, v)
+				      : (n->else_body ? exec_list(x, n->else_body, dot) : 0);
 	case TN_RANGE:
 		return exec_range(x, n, v);
 	default:

@@ -3,7 +3,9 @@
 #ifndef BERTH_CLI_TEMPLATE_PRIV_H
 #define BERTH_CLI_TEMPLATE_PRIV_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cli/template.h"
 
@@ -45,5 +47,12 @@ struct tmpl {
 };
 
 void tpipe_free(struct tpipe *p);
+
+/* Go's %v of v (top: a missing value prints "<no value>"); template_exec.c */
+void tmpl_value_print(FILE *f, const json_t *v, bool top);
+/* Go's truth: false, 0, nil, empty string/array/map are false. */
+bool tmpl_truthy(const json_t *v);
+/* Calls the template function fn with n evaluated arguments (template_funcs.c). */
+json_t *tmpl_call(const char *fn, json_t **v, size_t n, struct err *e);
 
 #endif

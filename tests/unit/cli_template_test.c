@@ -79,6 +79,14 @@ int main(void)
 	      "\"ExitCode\":0,\"Pid\":42,\"Running\":true,\"Status\":\"running\"}}");
 	check(d, "{{$.Id}}{{range .Mounts}}{{$.Id}}{{end}}", "abcabcabc");
 	check(d, "{{(index .Mounts 1).Source}}", "/s2");
+	check(d, "{{if eq .State.Status \"created\" \"running\"}}y{{end}}", "y");
+	check(d, "{{and .State.Running .Id}} {{or .Empty \"dflt\"}}", "abc dflt");
+	check(d, "{{if lt .State.Pid 100}}small{{end}} {{if ge .State.Pid 42}}ge{{end}}",
+	      "small ge");
+	check(d, "{{println .Id}}{{print 1 2}}{{truncate .Id 2}}", "abc\n1 2ab");
+	check(d, "{{split \"a,b\" \",\" | len}} {{title \"web app\"}} {{lower \"AB\"}}",
+	      "2 Web App ab");
+	check_err(d, "{{index}}", "wrong number of args");
 	check_err(d, "{{.Id", "unclosed action");
 	check_err(d, "{{if .Id}}x", "unexpected EOF");
 	check_err(d, "{{end}}", "unexpected");
