@@ -184,7 +184,8 @@ bool api_attach_relay(struct attach_sess *a, int sock, int mon, const char *extr
 	bool client_in = true, eof = false;
 	char buf[16384];
 	while (!eof) {
-		struct pollfd p[2] = {{mon, POLLIN, 0}, {sock, client_in ? POLLIN : 0, 0}};
+		/* a closed client keeps reporting POLLHUP: stop polling it once its input ended */
+		struct pollfd p[2] = {{mon, POLLIN, 0}, {client_in ? sock : -1, POLLIN, 0}};
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			break;
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) &&

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import helpers
-from test_daemon_common import Daemon
+from test_daemon_common import DOCKER, Daemon
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
@@ -493,4 +493,53 @@ def test_cp_both_ways(d, tmp_path):
     p = d.docker("cp", "cpy:/nosuch", str(tmp_path), check=False)
     assert p.returncode == 1 and "Could not find the file /nosuch in container cpy" in p.stderr
     d.docker("rm", "cpy")
+    assert_clean(d)
+
+
+def pty_run(d, args, inputs, wait=5, size=(30, 100)):
+    """docker ARGS under a pseudo-terminal of the given size; inputs: (bytes, delay before)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    pid, fd = pty.fork()
+    if pid == 0:
+        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
+        os.execve(DOCKER, [DOCKER, *args], d.env())
+    out = b""
+
+    def pump(until):
+        nonlocal out
+        while time.time() < until:
+            r, _, _ = select.select([fd], [], [], 0.05)
+            if r:
+                try:
+                    c = os.read(fd, 4096)
+                except OSError:
+                    return False
+                if not c:
+                    return False
+                out += c
+        return True
+
+    for data, delay in inputs:
+        pump(time.time() + delay)
+        os.write(fd, data)
+    pump(time.time() + wait)
+    _, st = os.waitpid(pid, 0)
+    os.close(fd)
+    return out, os.waitstatus_to_exitcode(st)
+
+
+def test_run_interactive_tty_and_detach(d):
+    out, rc = pty_run(d, ["run", "-it", "--rm", "busybox", "sh"],
+                      [(b"stty size; echo hel''lo; exit 5\r", 1.0)])
+    assert rc == 5, out
+    assert b"30 100" in out and b"hello\r\n" in out
+    out, rc = pty_run(d, ["run", "-it", "--name", "det", "busybox", "sh"], [(b"\x10\x11", 1.0)],
+                      wait=3)
+    assert rc == 0, out
+    assert inspect(d, "det")["State"]["Running"]
+    d.docker("rm", "-f", "det")
     assert_clean(d)
