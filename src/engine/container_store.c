@@ -113,7 +113,7 @@ void container_store_free(struct container_store *s)
 {
 	if (!s)
 		return;
-	/* watcher threads may still hold containers: they are left to the process exit */
+	/* watcher threads may still hold containers: those are left to the process exit */
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < s->n; i++)
 		if (--s->v[i]->refs == 0) {
@@ -124,6 +124,8 @@ void container_store_free(struct container_store *s)
 	s->v = NULL;
 	s->n = 0;
 	pthread_mutex_unlock(&s->mu);
+	/* the engine goes with it: watchers still blocked on a monitor never run again */
+	free(s);
 }
 
 void cstore_add_locked(struct container_store *s, struct container *c)
