@@ -23,9 +23,12 @@ int changes_parse_duration(const char *s, const char *what, int64_t *ns, struct 
 		return 0;
 	}
 	while (*p) {
+		/* Go's numbers are digits with one optional '.': strtod alone would also take
+		 * exponents, hex, "inf" and "nan" */
 		char *end;
+		size_t n = strspn(p, "0123456789.");
 		double v = strtod(p, &end);
-		if (end == p || *p == '-' || *p == '+')
+		if (n == 0 || end != p + n)
 			return err_invalid(e, "%s: invalid duration '%s'", what, s);
 		p = end;
 		size_t best = 0, best_len = 0;
@@ -41,7 +44,8 @@ int changes_parse_duration(const char *s, const char *what, int64_t *ns, struct 
 		total += v * units[best].mult;
 		p += best_len;
 	}
-	if (p == s)
+	/* out of int64 range is an error in Go, and undefined behaviour for the cast */
+	if (p == s || !(total < 9223372036854775808.0))
 		return err_invalid(e, "%s: invalid duration '%s'", what, s);
 	*ns = (int64_t)total;
 	return 0;

@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "api/router.h"
+#include "image/changes.h"
 #include "image/ref.h"
 #include "tap.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/str.h"
 
 /* ref_fuzz: s parses, and its full form parses back to the same reference. */
@@ -67,8 +69,44 @@ static void test_api_version_zero(void)
 	ok(!api_split_version(url, &v, &rest), "api: /v1.x/info is malformed");
 }
 
+static void duration_fails(const char *s)
+{
+	struct err e = ERR_INIT;
+	int64_t ns = 0;
+	ok(changes_parse_duration(s, "--interval", &ns, &e) < 0 && e.kind == ERR_INVALID,
+	   "changes: duration '%s' is invalid", s);
+}
+
+/* changes_fuzz found (UBSan): a duration beyond int64 nanoseconds ("2.8e+42 is outside the
+ * range of representable values") was cast anyway; strtod also took exponents, hex, inf and
+ * nan, which Go's time.ParseDuration refuses. */
+static void test_changes_duration_range(void)
+{
+	duration_fails("2800000000000000000000000000000000h");
+	duration_fails("9223372036854775808ns");
+	duration_fails("infh");
+	duration_fails("nans");
+	duration_fails("1e3s");
+	duration_fails("0x10s");
+	duration_fails("1.5.2s");
+	struct err e = ERR_INIT;
+	int64_t ns = 0;
+	ok(changes_parse_duration("9223372036s", "d", &ns, &e) == 0 && ns == 9223372036000000000LL,
+	   "changes: 9223372036s is in range");
+	ok(changes_parse_duration("1.5h", "d", &ns, &e) == 0 && ns == 5400000000000LL,
+	   "changes: 1.5h");
+	ok(changes_parse_duration("1m30.5s", "d", &ns, &e) == 0 && ns == 90500000000LL,
+	   "changes: 1m30.5s");
+	ok(changes_parse_duration(".5s", "d", &ns, &e) == 0 && ns == 500000000LL, "changes: .5s");
+	_cleanup_json_ json_t *cfg = image_config_new_container_config();
+	char *changes[] = {"HEALTHCHECK --interval=99999999999999999999h CMD true", NULL};
+	ok(image_changes_apply(cfg, changes, &e) < 0 && e.kind == ERR_INVALID,
+	   "changes: HEALTHCHECK with an out-of-range interval is refused");
+}
+
 int main(void)
 {
+	test_changes_duration_range();
 	test_ref_uppercase_tag();
 	test_api_version_zero();
 	return tap_done();
