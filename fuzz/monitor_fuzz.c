@@ -49,8 +49,10 @@ static void feed(const uint8_t *data, size_t size, enum mon_client_kind kind, ui
 	if (kind == CLIENT_ATTACH && c.hello && !c.dead && c.want_in) {
 		/* everything after the hello line is the process's stdin, byte for byte */
 		const uint8_t *nl = memchr(data, '\n', size);
+		if (!nl)
+			abort();
 		size_t rest = size - (size_t)(nl + 1 - data);
-		if (!nl || m.stdin_q.len != rest || memcmp(m.stdin_q.data, nl + 1, rest))
+		if (m.stdin_q.len != rest || (rest && memcmp(m.stdin_q.data, nl + 1, rest)))
 			abort();
 	}
 	if (kind == CLIENT_CONTROL)
