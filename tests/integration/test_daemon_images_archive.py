@@ -18,9 +18,6 @@ import pytest
 import helpers
 from test_daemon_common import Daemon, rootfs_tar, sha256, tar_bytes
 
-BUSYBOX_SCRIPT = helpers.TOP.parent / "shared" / "peer" / "busybox-image.sh"
-
-
 @pytest.fixture(scope="module")
 def daemon(tmp_path_factory):
     d = Daemon(tmp_path_factory.mktemp("berthd-arch"))
@@ -33,16 +30,11 @@ def daemon(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def rootfs(tmp_path_factory):
-    """The busybox root filesystem tarball (shared/peer/busybox-image.sh), else a tiny one."""
+    """The busybox root filesystem tarball, made offline by scripts/mkrootfs."""
     out = tmp_path_factory.mktemp("rootfs") / "busybox.tar"
-    if BUSYBOX_SCRIPT.exists():
-        env = dict(os.environ)
-        env.setdefault("BERTH_PEER_CACHE", os.path.expanduser("~/.cache/berth-peer"))
-        p = subprocess.run([str(BUSYBOX_SCRIPT), str(out)], capture_output=True, env=env,
-                           timeout=300)
-        if p.returncode == 0:
-            return out.read_bytes()
-    return rootfs_tar("busybox-standin")
+    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(out)], check=True,
+                   capture_output=True, timeout=300)
+    return out.read_bytes()
 
 
 def add(t, name, data, mode=0o644):
