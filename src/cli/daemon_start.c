@@ -110,12 +110,15 @@ int cli_daemon_start(const char *sock, struct err *e)
 		return -1;
 	if (isatty(2))
 		fprintf(stderr, "berth: started the daemon (pid %d, log %s)\n", (int)pid, log);
-	double end = now_s() + timeout;
+	double end = now_s() + timeout, gone_at = 0;
 	while (now_s() < end) {
 		if (cli_http_ping(sock))
 			return 0;
-		/* our daemon gone and nobody else answering: say where to look */
-		if (kill(pid, 0) < 0 && errno == ESRCH && !cli_http_ping(sock))
+		/* ours gone: another command's daemon may have won the root lock; give it a
+		 * moment to answer before saying where to look */
+		if (!gone_at && kill(pid, 0) < 0 && errno == ESRCH)
+			gone_at = now_s();
+		if (gone_at && now_s() - gone_at > 3)
 			return err_set(e, ERR_UNAVAILABLE, 0,
 				       "the berth daemon exited at start; see %s", log);
 		usleep(10000);

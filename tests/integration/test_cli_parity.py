@@ -416,12 +416,18 @@ def test_autostart_on_default_socket(tmp_path):
                        text=True, env=env, timeout=30)
     assert p.returncode == 1 and "Cannot connect to the berth daemon" in p.stderr
     assert not sock.exists()
+    # three first commands at once: one daemon wins the root lock, all three get answers
+    procs = [subprocess.Popen([BERTH_CLI, "version", "--format", "{{.Server.ApiVersion}}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+             for _ in range(3)]
+    outs = [p.communicate(timeout=60) for p in procs]
     p = berth("version", "--format", "{{.Server.ApiVersion}}")
     pidfile = run / "berthd.pid"
     pid = int(pidfile.read_text()) if pidfile.exists() else None
     try:
         assert p.returncode == 0, p.stderr
         assert p.stdout == "1.45\n"
+        assert [o for o, _ in outs] == ["1.45\n"] * 3, outs
         assert pid and _pid_alive(pid)
         # not our child: its own session, and a second command reuses it
         assert os.getsid(pid) == pid
