@@ -260,7 +260,8 @@ json_t *engine_container_list(struct engine *eng)
 	struct container_store *s = eng->containers;
 	pthread_mutex_lock(&s->mu);
 	struct container **v = xcalloc(s->n + 1, sizeof(*v));
-	memcpy(v, s->v, s->n * sizeof(*v));
+	if (s->n) /* s->v is NULL while there are none (memcpy from NULL is undefined) */
+		memcpy(v, s->v, s->n * sizeof(*v));
 	size_t n = s->n;
 	qsort(v, n, sizeof(*v), cmp_created);
 	json_t *out = json_array();
