@@ -62,6 +62,10 @@ void mon_control(struct monitor *m, struct mon_client *c, const char *line, size
 		reply = control_dispatch(m, req, &e);
 	if (!reply)
 		reply = json_pack("{s:b, s:s}", "ok", 0, "error", e.msg);
+	/* jansson's parse errors quote the input, which need not be UTF-8: json_pack refuses
+	 * such a message, and the monitor must answer rather than abort */
+	if (!reply)
+		reply = json_pack("{s:b, s:s}", "ok", 0, "error", "request: not valid JSON");
 	_cleanup_free_ char *s = jx_dumps(reply);
 	mon_buf_add(&c->out, s, strlen(s));
 	mon_buf_add(&c->out, "\n", 1);

@@ -2,10 +2,13 @@
  * crashing or assertion-failing input, replayed through the same calls as its target. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "api/router.h"
 #include "image/changes.h"
 #include "image/ref.h"
+#include "monitor/monitor_priv.h"
 #include "tap.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -104,8 +107,36 @@ static void test_changes_duration_range(void)
 	   "changes: HEALTHCHECK with an out-of-range interval is refused");
 }
 
+/* monitor_fuzz found: a control request that is not JSON and not UTF-8 made jansson's error
+ * text (which quotes the input) unpackable, and mon_control aborted in jx_dumps(NULL). */
+static void test_monitor_control_bad_utf8(void)
+{
+	static const char line[] =
+	    "\x7b\x22\x6f\x74\x6f\x6f\x20\x62\x69\x67\x5c\x5c\x5c\x5c\x5c\xc9\xa4\xa3\xa3\xa5\x5c"
+	    "\x5c\x5c\x5c\x5c\xa4\x9f\x5c\x5c\x5c\x5c\x5c\x5c\x5c\x5c\x5c\x5c\x5c\x5c\x5c\x5c\x5c"
+	    "\x5c\x5c\x5c\x00\x5c\x5c\x7d";
+	int sv[2];
+	if (!ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "monitor: socketpair"))
+		return;
+	struct monitor m = {.in_fd = -1, .master = -1};
+	struct mon_client c = {.fd = sv[0], .kind = CLIENT_CONTROL};
+	mon_control(&m, &c, line, sizeof(line) - 1);
+	char buf[4096];
+	ssize_t n = recv(sv[1], buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	buf[n > 0 ? n : 0] = '\0';
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *j = n > 1 ? jx_loads(buf, (size_t)n - 1, &e) : NULL;
+	ok(j && json_is_false(json_object_get(j, "ok")) &&
+	       json_is_string(json_object_get(j, "error")),
+	   "monitor: a non-UTF-8 control request gets an error reply");
+	mon_buf_free(&c.out);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int main(void)
 {
+	test_monitor_control_bad_utf8();
 	test_changes_duration_range();
 	test_ref_uppercase_tag();
 	test_api_version_zero();
