@@ -184,7 +184,9 @@ static void handle_clients(struct monitor *m, const struct pollfd *p, size_t n)
 		short re = p[P_FIXED + i].revents;
 		if (re & (POLLIN | POLLHUP | POLLERR))
 			mon_client_read(m, c);
-		if (re & POLLERR)
+		/* POLLHUP: the peer shut both ways. Once its input is read to the end, a
+		 * gone client would be polled (and reported) again and again: drop it. */
+		if ((re & POLLERR) || ((re & POLLHUP) && c->in_eof))
 			c->dead = true;
 		if ((re & POLLOUT) || c->close_when_flushed)
 			mon_client_write(c);
@@ -197,6 +199,7 @@ static void finish_output(struct monitor *m, bool *done)
 	if (*done)
 		return;
 	*done = true;
+	m->output_done = true;
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (m->log.fd >= 0)

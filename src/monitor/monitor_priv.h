@@ -64,6 +64,7 @@ struct monitor {
 	char *started_at, *finished_at;
 	int wait_status;
 	bool exited;
+	bool output_done; /* exited and every byte of output read and handed to the clients */
 	bool tty;
 	int out_fd[2]; /* stdout, stderr read ends; with a tty [0] is the pty master */
 	int in_fd;     /* the process's stdin: pipe write end (or the pty master), -1 */
@@ -73,6 +74,10 @@ struct monitor {
 	int attach_l, control_l, sfd;
 	struct mon_client *clients;
 	size_t n_clients;
+	/* exec has no log to catch up from: output made before the first attach client
+	 * arrives is kept (framed, up to MON_CLIENT_HIGH_QUEUE) and handed to it. */
+	struct mon_buf early;
+	bool had_attach;
 	struct jlog log;
 };
 
