@@ -127,8 +127,11 @@ static bool type_ok(const json_t *v, char t)
 	case 'b':
 		return json_is_boolean(v);
 	case 'i':
+		/* A real counts when it is a whole number in range (checked before the cast:
+		 * converting an out-of-range double is undefined). */
 		return json_is_integer(v) ||
-		       (json_is_real(v) &&
+		       (json_is_real(v) && json_real_value(v) >= -9223372036854775808.0 &&
+			json_real_value(v) < 9223372036854775808.0 &&
 			json_real_value(v) == (double)(json_int_t)json_real_value(v));
 	case 'a':
 		return json_is_array(v);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "api/router.h"
+#include "engine/container_config.h"
 #include "image/changes.h"
 #include "image/ref.h"
 #include "monitor/monitor_priv.h"
@@ -109,6 +110,20 @@ static void test_changes_duration_range(void)
 
 /* monitor_fuzz found: a control request that is not JSON and not UTF-8 made jansson's error
  * text (which quotes the input) unpackable, and mon_control aborted in jx_dumps(NULL). */
+/* create_fuzz: {"HostConfig":{"Memory":1e300}} cast an out-of-range double to an integer
+ * (undefined: the UBSan build, as CI runs the unit tests, aborted here). Not an integer: the
+ * field must not come through as one. */
+static void test_create_body_huge_number(void)
+{
+	struct err e = ERR_INIT;
+	const char *body = "{\"HostConfig\":{\"Memory\":1e300}}";
+	_cleanup_json_ json_t *b = jx_loads(body, strlen(body), &e);
+	_cleanup_json_ json_t *cfg = b ? container_config_parse(b, &e) : NULL;
+	json_t *mem = cfg ? json_object_get(json_object_get(cfg, "HostConfig"), "Memory") : NULL;
+	ok(b && (!cfg || !json_is_integer(mem)), "create body: Memory 1e300 is no integer (%s)",
+	   e.msg);
+}
+
 static void test_monitor_control_bad_utf8(void)
 {
 	static const char line[] =
@@ -136,6 +151,7 @@ static void test_monitor_control_bad_utf8(void)
 
 int main(void)
 {
+	test_create_body_huge_number();
 	test_monitor_control_bad_utf8();
 	test_changes_duration_range();
 	test_ref_uppercase_tag();
