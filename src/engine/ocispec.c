@@ -9,51 +9,9 @@
 
 #include "engine/container_priv.h"
 #include "engine/ocispec.h"
+#include "runtime/spec.h"
 #include "util/cleanup.h"
 #include "util/str.h"
-
-static const char *const all_caps[] = {"CAP_CHOWN",
-				       "CAP_DAC_OVERRIDE",
-				       "CAP_DAC_READ_SEARCH",
-				       "CAP_FOWNER",
-				       "CAP_FSETID",
-				       "CAP_KILL",
-				       "CAP_SETGID",
-				       "CAP_SETUID",
-				       "CAP_SETPCAP",
-				       "CAP_LINUX_IMMUTABLE",
-				       "CAP_NET_BIND_SERVICE",
-				       "CAP_NET_BROADCAST",
-				       "CAP_NET_ADMIN",
-				       "CAP_NET_RAW",
-				       "CAP_IPC_LOCK",
-				       "CAP_IPC_OWNER",
-				       "CAP_SYS_MODULE",
-				       "CAP_SYS_RAWIO",
-				       "CAP_SYS_CHROOT",
-				       "CAP_SYS_PTRACE",
-				       "CAP_SYS_PACCT",
-				       "CAP_SYS_ADMIN",
-				       "CAP_SYS_BOOT",
-				       "CAP_SYS_NICE",
-				       "CAP_SYS_RESOURCE",
-				       "CAP_SYS_TIME",
-				       "CAP_SYS_TTY_CONFIG",
-				       "CAP_MKNOD",
-				       "CAP_LEASE",
-				       "CAP_AUDIT_WRITE",
-				       "CAP_AUDIT_CONTROL",
-				       "CAP_SETFCAP",
-				       "CAP_MAC_OVERRIDE",
-				       "CAP_MAC_ADMIN",
-				       "CAP_SYSLOG",
-				       "CAP_WAKE_ALARM",
-				       "CAP_BLOCK_SUSPEND",
-				       "CAP_AUDIT_READ",
-				       "CAP_PERFMON",
-				       "CAP_BPF",
-				       "CAP_CHECKPOINT_RESTORE",
-				       NULL};
 
 /* moby oci/caps/defaults.go */
 static const char *const default_caps[] = {"CAP_CHOWN",
@@ -76,9 +34,10 @@ static const char *const default_caps[] = {"CAP_CHOWN",
 char *ocispec_cap_name(const char *s)
 {
 	const char *bare = strncasecmp(s, "CAP_", 4) ? s : s + 4;
-	for (const char *const *c = all_caps; *c; c++)
-		if (!strcasecmp(*c + 4, bare))
-			return str_dup(*c);
+	const char *c;
+	for (int i = 0; (c = spec_cap_name(i)); i++)
+		if (!strcasecmp(c + 4, bare))
+			return str_dup(c);
 	return NULL;
 }
 
@@ -102,8 +61,11 @@ int ocispec_caps(const json_t *hc, char ***out, struct err *e)
 		drop_all = drop_all || !strcasecmp(json_string_value(v), "ALL");
 	json_array_foreach (add, i, v)
 		add_all = add_all || !strcasecmp(json_string_value(v), "ALL");
-	const char *const *base = add_all ? all_caps : drop_all ? NULL : default_caps;
-	for (const char *const *c = base; c && *c; c++)
+	/* All: every capability the runtime knows by name (its table is the one list). */
+	const char *cap;
+	for (int k = 0; add_all && (cap = spec_cap_name(k)); k++)
+		strv_push(&caps, cap);
+	for (const char *const *c = default_caps; !add_all && !drop_all && *c; c++)
 		strv_push(&caps, *c);
 	json_array_foreach (add, i, v) {
 		if (!strcasecmp(json_string_value(v), "ALL"))
