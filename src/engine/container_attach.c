@@ -217,6 +217,26 @@ void container_attach_pending(struct engine *eng, struct container *c, const cha
 	pthread_mutex_unlock(&s->mu);
 }
 
+bool container_attach_parked(struct engine *eng, struct container *c)
+{
+	struct container_store *s = eng->containers;
+	pthread_mutex_lock(&s->mu);
+	bool any = c->pending != NULL;
+	pthread_mutex_unlock(&s->mu);
+	return any;
+}
+
+void container_monitor_go(const char *dir)
+{
+	struct err e = ERR_INIT;
+	container_sock_wait(dir, "control.sock", -1);
+	_cleanup_close_ int fd = container_sock_connect(dir, "control.sock", &e);
+	static const char req[] = "{\"op\":\"start\"}\n";
+	if (fd < 0 || send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1))
+		log_warn("%s: the monitor starts on its own: %s", dir,
+			 e.msg[0] ? e.msg : "the start request was not sent");
+}
+
 /* A failed start or a removal: parked attaches end without a stream. */
 void container_attach_release(struct engine *eng, struct container *c)
 {

@@ -292,7 +292,8 @@ static void *exec_watch_thread(void *p)
 	return NULL;
 }
 
-static char **exec_argv(struct engine *eng, const struct exec_inst *x, const char *dir, bool tty)
+static char **exec_argv(struct engine *eng, const struct exec_inst *x, const char *dir, bool tty,
+			bool wait)
 {
 	char **argv = NULL;
 	strv_push_take(&argv, monitor_bin());
@@ -311,6 +312,8 @@ static char **exec_argv(struct engine *eng, const struct exec_inst *x, const cha
 		strv_push(&argv, "--stdin");
 		strv_push(&argv, "--stdin-once");
 	}
+	if (wait)
+		strv_push(&argv, "--wait-start");
 	strv_push(&argv, "--ready-fd");
 	strv_push(&argv, "3");
 	return argv;
@@ -377,7 +380,7 @@ int engine_exec_start(struct engine *eng, const char *id, const char *hello, int
 	_cleanup_json_ json_t *proc = exec_process(eng, &x, *tty, e);
 	if (!proc || fs_mkdir_p(dir, 0700, e) < 0 || jx_save_atomic(pfile, proc, e) < 0)
 		return exec_failed(eng, id, 126);
-	_cleanup_strv_ char **argv = exec_argv(eng, &x, dir, *tty);
+	_cleanup_strv_ char **argv = exec_argv(eng, &x, dir, *tty, hello != NULL);
 	int rfd = spawn(argv, e);
 	if (rfd < 0)
 		return exec_failed(eng, id, 126);
@@ -392,6 +395,8 @@ int engine_exec_start(struct engine *eng, const char *id, const char *hello, int
 			close(*fd);
 			*fd = -1;
 		}
+		/* the output goes to the attach from its first byte */
+		container_monitor_go(dir);
 	}
 	_cleanup_json_ json_t *ready = ready_line(rfd);
 	close(rfd);

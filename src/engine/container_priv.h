@@ -83,6 +83,10 @@ void container_recover(struct engine *eng, struct container *c);
 void container_attach_pending(struct engine *eng, struct container *c, const char *rdir,
 			      int ready_fd);
 void container_attach_release(struct engine *eng, struct container *c);
+/* Whether attaches are parked (the start then has the monitor wait for them). */
+bool container_attach_parked(struct engine *eng, struct container *c);
+/* Tells a monitor started with --wait-start to start the process (its clients are in). */
+void container_monitor_go(const char *dir);
 /* Waits for a monitor's socket to appear (or ready_fd to report first). */
 void container_sock_wait(const char *dir, const char *name, int ready_fd);
 /* A connection to dir/name (a monitor socket), whatever the path's length. */

@@ -37,7 +37,7 @@ static char *monitor_path(void)
 	return str_printf("%s/berth-monitor", buf);
 }
 
-static char **monitor_argv(struct engine *eng, const json_t *rec, const char *rdir)
+static char **monitor_argv(struct engine *eng, const json_t *rec, const char *rdir, bool wait)
 {
 	const json_t *cfg = json_object_get(rec, "Config");
 	const json_t *lc = json_object_get(json_object_get(rec, "HostConfig"), "LogConfig");
@@ -73,6 +73,8 @@ static char **monitor_argv(struct engine *eng, const json_t *rec, const char *rd
 			strv_push(&argv, mf);
 		}
 	}
+	if (wait)
+		strv_push(&argv, "--wait-start");
 	strv_push(&argv, "--ready-fd");
 	strv_push(&argv, "3");
 	return argv;
@@ -199,7 +201,9 @@ static pid_t read_pid_file(const char *rdir)
 
 static int start_monitor(struct engine *eng, struct container *c, const char *rdir, struct err *e)
 {
-	_cleanup_strv_ char **argv = monitor_argv(eng, c->rec, rdir);
+	/* parked attaches (docker run's) are connected before the process starts */
+	bool wait = container_attach_parked(eng, c);
+	_cleanup_strv_ char **argv = monitor_argv(eng, c->rec, rdir, wait);
 	/* the log exists before the monitor appends to it: parked attaches open it at once */
 	const char *lp = json_string_value(json_object_get(c->rec, "LogPath"));
 	int lfd = lp ? open(lp, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640) : -1;
@@ -209,6 +213,8 @@ static int start_monitor(struct engine *eng, struct container *c, const char *rd
 	if (fd < 0)
 		return start_failed(c, e->msg, 125, e);
 	container_attach_pending(eng, c, rdir, fd);
+	if (wait)
+		container_monitor_go(rdir);
 	json_t *ready = read_ready(fd);
 	close(fd);
 	if (!ready || json_object_get(ready, "error")) {

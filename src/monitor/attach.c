@@ -107,13 +107,6 @@ static void queue(struct mon_client *c, int stream, const char *data, size_t len
 
 void mon_broadcast(struct monitor *m, int stream, const char *data, size_t len)
 {
-	if (m->o.mode == MON_EXEC && !m->had_attach &&
-	    m->early.len + len + 5 <= MON_CLIENT_HIGH_QUEUE) {
-		unsigned char hdr[5];
-		mon_frame_header(hdr, stream, (uint32_t)len);
-		mon_buf_add(&m->early, hdr, sizeof(hdr));
-		mon_buf_add(&m->early, data, len);
-	}
 	for (size_t i = 0; i < m->n_clients; i++) {
 		struct mon_client *c = &m->clients[i];
 		if (c->kind != CLIENT_ATTACH || !c->hello)
@@ -158,25 +151,12 @@ static int attach_hello(struct mon_client *c, const char *line, size_t len)
 
 static void client_stdin(struct monitor *m, struct mon_client *c, const char *data, size_t len)
 {
-	if (!c->want_in || m->in_fd < 0 || m->stdin_closing || len == 0)
+	/* Before the start (--wait-start) it is queued for the stdin to come. */
+	bool started = m->pid > 0;
+	if (!c->want_in || !m->o.stdin_open || (started && m->in_fd < 0) || m->stdin_closing ||
+	    len == 0)
 		return;
 	mon_buf_add(&m->stdin_q, data, len);
-}
-
-/* The first attach client of an exec gets what was made before it came (its streams). */
-static void replay_early(struct monitor *m, struct mon_client *c)
-{
-	size_t off = 0;
-	while (off + 5 <= m->early.len) {
-		const unsigned char *h = (const unsigned char *)m->early.data + off;
-		uint32_t n =
-		    (uint32_t)h[1] << 24 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 8 | h[4];
-		if ((h[0] == 1 && c->want_out) || (h[0] == 2 && c->want_err))
-			queue(c, h[0], (const char *)h + 5, n);
-		off += 5 + n;
-	}
-	mon_buf_free(&m->early);
-	mon_client_write(c);
 }
 
 /* Everything before the first '\n' is the request; after it (attach) is stdin. */
@@ -199,9 +179,6 @@ static void client_input(struct monitor *m, struct mon_client *c, const char *da
 		mon_control(m, c, c->in.data, ll);
 	} else if (attach_hello(c, c->in.data, ll) < 0) {
 		c->dead = true;
-	} else if (!m->had_attach) {
-		m->had_attach = true;
-		replay_early(m, c);
 	}
 	if (!c->dead && c->kind == CLIENT_ATTACH && m->output_done) {
 		/* Nothing more will come: EOF right away. (Not merely m->exited: the output

@@ -1,4 +1,4 @@
-/* control: one request per connection on control.sock: resize, status, close-stdin. */
+/* control: one request per connection on control.sock: resize, status, close-stdin, start. */
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
@@ -43,6 +43,10 @@ static json_t *control_dispatch(struct monitor *m, const json_t *req, struct err
 	if (!strcmp(op, "status"))
 		return json_pack("{s:b, s:i, s:b}", "ok", 1, "pid", (int)m->pid, "running",
 				 !m->exited);
+	if (!strcmp(op, "start")) {
+		m->go = true;
+		return json_pack("{s:b}", "ok", 1);
+	}
 	if (!strcmp(op, "close-stdin")) {
 		mon_close_stdin(m);
 		return json_pack("{s:b}", "ok", 1);

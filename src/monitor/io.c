@@ -204,8 +204,9 @@ static void finish_output(struct monitor *m, bool *done)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (m->log.fd >= 0)
 		jlog_flush(&m->log, &ts);
+	/* One still to say what it wants gets EOF after its request (client_input). */
 	for (size_t i = 0; i < m->n_clients; i++) {
-		if (m->clients[i].kind == CLIENT_ATTACH) {
+		if (m->clients[i].kind == CLIENT_ATTACH && m->clients[i].hello) {
 			m->clients[i].close_when_flushed = true;
 			mon_client_write(&m->clients[i]);
 		}
@@ -215,7 +216,8 @@ static void finish_output(struct monitor *m, bool *done)
 static bool clients_pending(const struct monitor *m)
 {
 	for (size_t i = 0; i < m->n_clients; i++)
-		if (m->clients[i].kind == CLIENT_ATTACH && m->clients[i].out.len > 0)
+		if (m->clients[i].kind == CLIENT_ATTACH &&
+		    (m->clients[i].out.len > 0 || !m->clients[i].hello))
 			return true;
 	return false;
 }
@@ -231,6 +233,30 @@ static void handle_io(struct monitor *m, const struct pollfd *p)
 	for (int i = 0; i < 2; i++)
 		if (m->out_fd[i] >= 0 && (p[P_OUT0 + i].revents & (POLLIN | POLLHUP | POLLERR)))
 			on_output(m, i);
+}
+
+int mon_wait_start(struct monitor *m, struct err *e)
+{
+	int64_t deadline = now_ms() + MON_WAIT_START_MS;
+	struct pollfd *p = NULL;
+	while (!m->go) {
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			break;
+		p = xrealloc(p, (P_FIXED + m->n_clients) * sizeof(*p));
+		size_t n = fill_pollfds(m, p, false);
+		if (poll(p, n, (int)left) < 0 && errno != EINTR) {
+			free(p);
+			return err_sys(e, "poll");
+		}
+		handle_io(m, p);
+		handle_clients(m, p, n - P_FIXED);
+		sweep_clients(m);
+	}
+	free(p);
+	/* whoever connected just before the "start" is served from the start too */
+	mon_accept(m, m->attach_l, CLIENT_ATTACH);
+	return 0;
 }
 
 int mon_loop(struct monitor *m, struct err *e)

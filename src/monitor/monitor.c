@@ -189,7 +189,8 @@ static int monitor_run(struct monitor *m)
 {
 	struct err e = ERR_INIT;
 	int code = 125;
-	if (setup(m, &e) < 0 || mon_start(m, &code, &e) < 0) {
+	if (setup(m, &e) < 0 || (m->o.wait_start && mon_wait_start(m, &e) < 0) ||
+	    mon_start(m, &code, &e) < 0) {
 		log_error("%s: %s", m->o.id, e.msg);
 		remove_files();
 		ready_error(m, e.msg, code);

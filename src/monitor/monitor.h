@@ -3,7 +3,7 @@
 #ifndef BERTH_MONITOR_MONITOR_H
 #define BERTH_MONITOR_MONITOR_H
 
-/* The entry point of the berth-monitor role (notes/monitor-protocol.md). */
+/* The entry point of the berth-monitor role (docs/monitor-protocol.md). */
 int monitor_main(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ struct mon_opts {
 	enum mon_mode mode;
 	char *root, *id, *bundle, *state_dir, *process, *log_path; /* absolute */
 	bool tty, stdin_open, stdin_once, systemd_cgroup;
+	bool wait_start;       /* the process starts on the control op "start" (or after a while) */
 	uint64_t log_max_size; /* 0: unlimited */
 	int log_max_file;
 	int ready_fd; /* -1: none */
@@ -74,10 +75,7 @@ struct monitor {
 	int attach_l, control_l, sfd;
 	struct mon_client *clients;
 	size_t n_clients;
-	/* exec has no log to catch up from: output made before the first attach client
-	 * arrives is kept (framed, up to MON_CLIENT_HIGH_QUEUE) and handed to it. */
-	struct mon_buf early;
-	bool had_attach;
+	bool go; /* --wait-start: the daemon said "start" */
 	struct jlog log;
 };
 
@@ -89,6 +87,10 @@ int mon_start_exit_code(const char *msg);
 
 /* io: the event loop until the process exited and its output is drained and delivered. */
 int mon_loop(struct monitor *m, struct err *e);
+/* --wait-start: serves the sockets until the "start" op (the daemon's attach clients are
+ * connected by then, so they miss no output) or MON_WAIT_START_MS. */
+int mon_wait_start(struct monitor *m, struct err *e);
+#define MON_WAIT_START_MS 5000
 void mon_close_stdin(struct monitor *m);
 
 /* attach: clients of attach.sock and control.sock. */

@@ -1,4 +1,4 @@
-/* opts: berth-monitor's command line (notes/monitor-protocol.md). */
+/* opts: berth-monitor's command line (docs/monitor-protocol.md). */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -79,6 +79,7 @@ static const struct opt opts[] = {
     {"stdin", OPT_BOOL, OFF(stdin_open), 3},
     {"stdin-once", OPT_BOOL, OFF(stdin_once), 3},
     {"systemd-cgroup", OPT_BOOL, OFF(systemd_cgroup), 1},
+    {"wait-start", OPT_BOOL, OFF(wait_start), 3},
 };
 
 static int set_opt(struct mon_opts *o, const struct opt *d, const char *val, struct err *e)

@@ -132,13 +132,11 @@ def test_exec(cli):
         cli.ok("rm", "-f", name)
 
 
-@pytest.mark.xfail(reason="daemon: output an exec writes at once is sometimes lost (both "
-                   "clients)", strict=False)
 def test_exec_instant_output(cli):
     name = "exi-%s" % cli.kind
     cli.ok("run", "-d", "--name", name, "busybox", "sleep", "100")
     try:
-        for _ in range(3):
+        for _ in range(10):
             p = cli("exec", name, "sh", "-c", "echo hi; echo oops >&2; exit 7")
             assert (p.returncode, p.stdout, p.stderr) == (7, "hi\n", "oops\n")
     finally:

@@ -16,20 +16,18 @@ from test_daemon_common import DOCKER, Daemon
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
-BUSYBOX_SCRIPT = helpers.TOP.parent / "shared" / "peer" / "busybox-image.sh"
-
-
 @pytest.fixture(scope="module")
 def d(tmp_path_factory):
-    if not BUSYBOX_SCRIPT.exists():
-        pytest.skip("shared/peer/busybox-image.sh not found")
-    dm = Daemon(tmp_path_factory.mktemp("berthd-ctr"))
+    base = tmp_path_factory.mktemp("berthd-ctr")
+    tar = base / "rootfs.tar"
+    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
+                   capture_output=True, timeout=120)
+    dm = Daemon(base)
     dm.start("-D")
-    env = dm.env()
-    env.setdefault("BERTH_PEER_CACHE", os.path.expanduser("~/.cache/berth-peer"))
-    p = subprocess.run([str(BUSYBOX_SCRIPT), "--load", dm.host], capture_output=True,
-                       text=True, env=env, timeout=300)
-    assert p.returncode == 0, p.stdout + p.stderr
+    dm.docker("import", "-c", 'CMD ["sh"]', "-c",
+              "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+              str(tar), "busybox:latest")
+    tar.unlink()
     yield dm
     dm.docker("rm", "-f", *ids(dm), check=False)
     rc = dm.stop()
@@ -382,30 +380,35 @@ def test_restart_daemon_keeps_running_container(d):
     assert_clean(d, cid)
 
 
-def exec_retry(d, *args, **kw):
-    """docker exec, again while its output comes back empty: berth-monitor exec sometimes
-    drops all output (a monitor bug, see the session report); the daemon's part is tested."""
-    for _ in range(5):
-        p = d.docker("exec", *args, **kw)
-        if p.stdout:
-            return p
-    return p
+def test_output_complete_under_repetition(d):
+    """Every byte, in order, on every run and exec: the monitor starts the process only
+    once the daemon's attach is connected (a fast process used to finish first)."""
+    for i in range(25):
+        p = d.docker("run", "--rm", "busybox", "sh", "-c", "echo a%d; echo b >&2; echo c" % i)
+        assert (p.stdout, p.stderr) == ("a%d\nc\n" % i, "b\n")
+    d.docker("run", "-d", "--name", "rep", "busybox", "sleep", "100")
+    try:
+        for i in range(25):
+            p = d.docker("exec", "rep", "sh", "-c", "echo x%d; exit 3" % i, check=False)
+            assert (p.returncode, p.stdout) == (3, "x%d\n" % i)
+    finally:
+        d.docker("rm", "-f", "rep")
 
 
 def test_exec(d):
     cid = d.docker("run", "-d", "--name", "ex", "busybox", "sleep", "100").stdout.strip()
-    p = exec_retry(d, "ex", "sh", "-c", "echo out; exit 7", check=False)
+    p = d.docker("exec", "ex", "sh", "-c", "echo out; exit 7", check=False)
     assert p.returncode == 7 and p.stdout == "out\n"
-    p = exec_retry(d, "-i", "ex", "cat", input="in\n")
+    p = d.docker("exec", "-i", "ex", "cat", input="in\n")
     assert p.stdout == "in\n"
     p = d.docker("exec", "ex", "nosuchcmd", check=False)
     assert p.returncode == 126 and "executable file not found" in p.stdout + p.stderr
-    p = exec_retry(d, "-u", "nobody", "-w", "/tmp", "-e", "FOO=bar", "ex", "sh", "-c",
+    p = d.docker("exec", "-u", "nobody", "-w", "/tmp", "-e", "FOO=bar", "ex", "sh", "-c",
                  "id -u; pwd; echo $FOO")
     assert p.stdout == "65534\n/tmp\nbar\n"
     d.docker("exec", "-d", "ex", "sh", "-c", "echo bg > /bgfile")
     time.sleep(0.3)
-    assert exec_retry(d, "ex", "cat", "/bgfile").stdout == "bg\n"
+    assert d.docker("exec", "ex", "cat", "/bgfile").stdout == "bg\n"
     r = d.request("POST", "/containers/ex/exec", body=json.dumps({"Cmd": ["true"]}),
                   headers={"Content-Type": "application/json"})
     eid = r.json()["Id"]
@@ -483,7 +486,7 @@ def test_resources_in_cgroup(d):
         assert Path("/sys/fs/cgroup/cpu/berth/%s/cpu.cfs_quota_us" % cid).read_text().strip() \
             == "50000"
     try:
-        p = exec_retry(d, cid, "sh", "-c", "ulimit -n; ulimit -Hn")
+        p = d.docker("exec", cid, "sh", "-c", "ulimit -n; ulimit -Hn")
         assert p.stdout.split() == ["100", "200"]
     finally:
         d.docker("rm", "-f", cid)
