@@ -1,5 +1,5 @@
 # berth: one non-recursive Makefile.
-#   make                 build build/berth (+ build/berthd), and build/berth-runc (the runtime
+#   make                 build build/berth (the CLI), build/berthd (the daemon), build/berth-runc (the runtime
 #                        alone, linked only with the runtime's libraries so it starts fast)
 #   make DEVELOPER=1     -Werror and extra warnings
 #   make SANITIZE=address,undefined
@@ -12,7 +12,7 @@
 CC ?= cc
 O ?= build
 PREFIX ?= /usr/local
-PKGS := jansson libseccomp libcap libmicrohttpd libarchive libcrypto libcurl
+PKGS := jansson libseccomp libcap libmicrohttpd libarchive libcrypto libcurl libmnl libnftables
 
 PKG_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ifneq ($(PKG_OK),yes)
@@ -66,13 +66,17 @@ $(O)/libberth.a: $(OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(O)/berth: $(MAIN_OBJ) $(O)/libberth.a
+# The daemon: everything (also `berthd runtime`, and the CLI when called as berth).
+$(O)/berthd: $(MAIN_OBJ) $(O)/libberth.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# Hard links, not symlinks: tools that resolve the runtime's path (readlink -f) must
-# still call it by the name that selects its role.
-$(O)/berthd: $(O)/berth
-	ln -f $< $@
+# The CLI, a link of its own with libc and jansson only (static when it can be): a command
+# loads none of the daemon's libraries. `berth daemon`/`berth runtime` exec berthd/berth-runc.
+CLI_MAIN_OBJ := $(O)/src/cli_main.o
+CLI_OBJS := $(filter $(O)/src/util/% $(O)/src/cli/%,$(OBJS))
+CLI_LIBS := $(shell pkg-config --libs jansson)
+$(O)/berth: $(CLI_MAIN_OBJ) $(CLI_OBJS)
+	$(CC) $(LDFLAGS) $(RUNC_STATIC) -o $@ $^ $(CLI_LIBS)
 
 # A link of its own: the daemon's libraries (GnuTLS, libxml2, ICU... through libarchive and
 # libmicrohttpd) cost milliseconds to load, every `run` would pay them.
@@ -83,7 +87,8 @@ endif
 $(O)/berth-runc: $(RUNC_MAIN_OBJ) $(RT_OBJS)
 	$(CC) $(LDFLAGS) $(RUNC_STATIC) -o $@ $^ $(RT_LIBS)
 
-# The per-container monitor is a role of the same lean binary (argv[0] selects it).
+# The per-container monitor is a role of the same lean binary (argv[0] selects it). A hard
+# link, not a symlink: tools that resolve the path (readlink -f) still call it by its name.
 $(O)/berth-monitor: $(O)/berth-runc
 	ln -f $< $@
 
@@ -138,10 +143,11 @@ bench: all
 
 install: all
 	install -D -m 0755 $(O)/berth $(DESTDIR)$(PREFIX)/bin/berth
+	install -D -m 0755 $(O)/berthd $(DESTDIR)$(PREFIX)/bin/berthd
 	install -D -m 0755 $(O)/berth-runc $(DESTDIR)$(PREFIX)/bin/berth-runc
-	ln -f $(DESTDIR)$(PREFIX)/bin/berth $(DESTDIR)$(PREFIX)/bin/berthd
+	ln -f $(DESTDIR)$(PREFIX)/bin/berth-runc $(DESTDIR)$(PREFIX)/bin/berth-monitor
 
 clean:
 	rm -rf $(O)
 
--include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(RUNC_MAIN_OBJ:.o=.d) $(UNIT_SRCS:%.c=$(O)/%.d)
+-include $(OBJS:.o=.d) $(MAIN_OBJ:.o=.d) $(CLI_MAIN_OBJ:.o=.d) $(RUNC_MAIN_OBJ:.o=.d) $(UNIT_SRCS:%.c=$(O)/%.d)

@@ -44,6 +44,8 @@ int cli_report(const struct err *e, int status);
 /* Starts `berth daemon` in the background on the default socket and waits until it
  * answers /_ping (cli/daemon_start.c). */
 int cli_daemon_start(const char *sock, struct err *e);
+/* The path of the binary `name` in this one's directory (berthd, berth-runc). */
+char *cli_sibling_path(const char *name);
 
 /* Parses a command's flags: 0 go on, otherwise *status is the exit status to return. */
 int cli_parse(const struct cli_cmd_spec *spec, int argc, char **argv, char ***pos, int *status);

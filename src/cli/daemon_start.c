@@ -1,7 +1,8 @@
-/* cli/daemon_start: the first command with no daemon listening starts one: `berth daemon`
+/* cli/daemon_start: the first command with no daemon listening starts one: berthd
  * detached in its own session, logging to a file, and waits until it answers /_ping. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,17 @@ static char *log_path(const char *run_dir)
 	return path_join(run_dir, "berth.log");
 }
 
+char *cli_sibling_path(const char *name)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return str_dup(name);
+	self[n] = 0;
+	char *slash = strrchr(self, '/');
+	return str_printf("%.*s/%s", (int)(slash - self), self, name);
+}
+
 /* In the grandchild: stdio to /dev/null and the log, a new session, exec the daemon. */
 static void exec_daemon(const char *sock, const char *root, const char *run_dir, const char *log)
 {
@@ -52,10 +64,11 @@ static void exec_daemon(const char *sock, const char *root, const char *run_dir,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	_cleanup_free_ char *host = str_printf("unix://%s", sock);
-	char *argv[] = {"berth",     "daemon",	      "-H", host, "--root", (char *)root,
-			"--run-dir", (char *)run_dir, NULL};
-	execv("/proc/self/exe", argv);
-	fprintf(stderr, "berth: cannot exec the daemon: %s\n", strerror(errno));
+	_cleanup_free_ char *bin = cli_sibling_path("berthd");
+	char *argv[] = {"berthd",	 "-H", host, "--root", (char *)root, "--run-dir",
+			(char *)run_dir, NULL};
+	execv(bin, argv);
+	fprintf(stderr, "berth: cannot exec the daemon %s: %s\n", bin, strerror(errno));
 	_exit(127);
 }
 

@@ -1,12 +1,14 @@
-/* cli/http: libcurl over a Unix socket; error replies become struct err. */
+/* cli/http: the CLI's requests to the daemon: one HTTP/1.1 exchange per connection on its
+ * Unix socket (no keep-alive to get wrong; a local connect costs microseconds), error
+ * replies become struct err. No libcurl: the CLI binary stays small and starts fast. */
 #include "cli/http.h"
 
-#include <curl/curl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "cli/http_conn.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
@@ -16,8 +18,9 @@ struct buf {
 	size_t len, cap;
 };
 
-static void buf_add(struct buf *b, const char *s, size_t n)
+static int buf_add(const char *s, size_t n, void *ud)
 {
+	struct buf *b = ud;
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
 		b->p = xrealloc(b->p, b->cap);
@@ -25,28 +28,18 @@ static void buf_add(struct buf *b, const char *s, size_t n)
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = 0;
+	return 0;
 }
 
 int cli_http_init(struct cli_http *h, const char *sock, struct err *e)
 {
-	static bool global_done;
-	if (!global_done) {
-		curl_global_init(CURL_GLOBAL_NOTHING);
-		global_done = true;
-	}
 	h->sock = str_dup(sock);
 	h->fd = -1;
-	h->curl = curl_easy_init();
-	if (!h->curl)
-		return err_set(e, ERR_INTERNAL, 0, "curl_easy_init failed");
 	return 0;
 }
 
 void cli_http_release(struct cli_http *h)
 {
-	if (h->curl)
-		curl_easy_cleanup(h->curl);
-	h->curl = NULL;
 	free(h->sock);
 	h->sock = NULL;
 }
@@ -60,17 +53,20 @@ void cli_resp_release(struct cli_resp *r)
 
 char *cli_http_escape(const char *s)
 {
-	char *q = curl_easy_escape(NULL, s, 0);
-	char *out = str_dup(q ? q : "");
-	curl_free(q);
+	static const char hex[] = "0123456789ABCDEF";
+	char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~", *p)) {
+			*o++ = (char)*p;
+		} else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = 0;
 	return out;
-}
-
-/* Remembers the socket curl opens, so another thread can end a blocked request. */
-static int on_sockopt(void *ud, curl_socket_t fd, curlsocktype purpose)
-{
-	__atomic_store_n(&((struct cli_http *)ud)->fd, (int)fd, __ATOMIC_SEQ_CST);
-	return CURL_SOCKOPT_OK;
 }
 
 void cli_http_abort(struct cli_http *h)
@@ -112,134 +108,96 @@ static int daemon_error(long status, const char *body, size_t len, struct err *e
 		       status);
 }
 
-static int conn_error(struct cli_http *h, CURLcode rc, struct err *e)
-{
-	if (rc == CURLE_COULDNT_CONNECT)
-		return err_set(e, ERR_UNAVAILABLE, 0,
-			       "Cannot connect to the berth daemon at unix://%s. Is the berth "
-			       "daemon running?",
-			       h->sock);
-	return err_set(e, ERR_UNAVAILABLE, 0, "error during connect to unix://%s: %s", h->sock,
-		       curl_easy_strerror(rc));
-}
-
 struct xfer {
-	CURL *curl;
-	struct buf body; /* error bodies, or the whole reply when no sink */
-	cli_sink_fn sink;
-	void *ud;
+	const char *method, *path, *body, *ctype;
 	cli_source_fn source;
 	void *src_ud;
-	bool stopped;
+	cli_sink_fn sink;
+	void *ud;
 };
 
-static bool xfer_ok(struct xfer *x)
+/* The body from x->source in chunks; a daemon that stopped reading (it replied early with
+ * an error) ends the upload quietly: its reply says why. */
+static int send_source(int fd, struct xfer *x, struct err *e)
 {
-	long st = 0;
-	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &st);
-	return st >= 200 && st < 400;
-}
-
-static size_t on_write(char *p, size_t sz, size_t n, void *ud)
-{
-	struct xfer *x = ud;
-	if (x->sink && xfer_ok(x)) {
-		if (x->sink(p, sz * n, x->ud) < 0) {
-			x->stopped = true;
+	_cleanup_free_ char *buf = xmalloc(65536 + 32);
+	for (;;) {
+		long n = x->source(buf + 16, 65536, x->src_ud);
+		if (n < 0)
+			return err_set(e, ERR_INVALID, 0, "reading the request body failed");
+		int k = snprintf(buf, 16, "%lx\r\n", (unsigned long)n);
+		memmove(buf + 16 - k, buf, (size_t)k);
+		/* after the data; after the last (empty) chunk it is the closing blank line */
+		memcpy(buf + 16 + n, "\r\n", 2);
+		if (http_send_all(fd, buf + 16 - k, (size_t)k + (size_t)n + 2) < 0 || n == 0)
 			return 0;
-		}
-		return sz * n;
 	}
-	buf_add(&x->body, p, sz * n);
-	return sz * n;
 }
 
-static size_t on_header(char *p, size_t sz, size_t n, void *ud)
+static int send_request(int fd, struct xfer *x, struct err *e)
 {
-	struct xfer *x = ud;
-	/* the blank line ending the head of a final (non-1xx) reply */
-	if (x->sink && sz * n <= 2 && (p[0] == '\r' || p[0] == '\n') && xfer_ok(x))
-		x->sink(NULL, 0, x->ud);
-	return sz * n;
-}
-
-static size_t on_read(char *p, size_t sz, size_t n, void *ud)
-{
-	struct xfer *x = ud;
-	long got = x->source(p, sz * n, x->src_ud);
-	return got < 0 ? CURL_READFUNC_ABORT : (size_t)got;
-}
-
-static CURLcode perform(struct cli_http *h, struct xfer *x, const char *method, const char *path,
-			const char *body, const char *ctype)
-{
-	CURL *c = h->curl;
-	_cleanup_free_ char *url = str_printf("http://localhost/v" CLI_API_VERSION "%s", path);
-	struct curl_slist *hdrs = NULL;
+	size_t blen = x->body ? strlen(x->body) : 0;
+	_cleanup_free_ char *len = x->body
+				       ? str_printf("Content-Length: %zu\r\n", blen)
+				       : str_dup(x->source ? "Transfer-Encoding: chunked\r\n" : "");
 	_cleanup_free_ char *ct =
-	    str_printf("Content-Type: %s", ctype ? ctype : "application/json");
-	curl_easy_reset(c);
-	curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, h->sock);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_SOCKOPTFUNCTION, on_sockopt);
-	curl_easy_setopt(c, CURLOPT_SOCKOPTDATA, h);
-	hdrs = curl_slist_append(hdrs, "User-Agent: berth-cli");
-	hdrs = curl_slist_append(hdrs, "Expect:");
-	if (!strcmp(method, "HEAD"))
-		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	if (body) {
-		hdrs = curl_slist_append(hdrs, ct);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
-	} else if (x->source) {
-		hdrs = curl_slist_append(hdrs, ct);
-		hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
-		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-		curl_easy_setopt(c, CURLOPT_READDATA, x);
-	}
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-	CURLcode rc = curl_easy_perform(c);
-	curl_slist_free_all(hdrs);
-	return rc;
+	    x->body || x->source
+		? str_printf("Content-Type: %s\r\n", x->ctype ? x->ctype : "application/json")
+		: str_dup("");
+	_cleanup_free_ char *head = str_printf("%s /v" CLI_API_VERSION "%s HTTP/1.1\r\n"
+					       "Host: localhost\r\nUser-Agent: berth-cli\r\n"
+					       "Connection: close\r\n%s%s\r\n",
+					       x->method, x->path, ct, len);
+	if (http_send_all(fd, head, strlen(head)) < 0)
+		return err_sys(e, "sending %s %s", x->method, x->path);
+	if (x->body && blen && http_send_all(fd, x->body, blen) < 0)
+		return err_sys(e, "sending %s %s", x->method, x->path);
+	if (x->source)
+		return send_source(fd, x, e);
+	return 0;
 }
 
-static int finish(struct cli_http *h, struct xfer *x, CURLcode rc, long *status, struct err *e)
+/* One exchange: the reply body goes to the sink (2xx with a sink) or into r. */
+static int exchange(struct cli_http *h, struct xfer *x, struct cli_resp *r, struct err *e)
 {
-	long st = 0;
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &st);
-	if (status)
-		*status = st;
-	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && x->stopped))
-		return st ? err_set(e, ERR_UNAVAILABLE, 0, "error reading the reply: %s",
-				    curl_easy_strerror(rc))
-			  : conn_error(h, rc, e);
-	if (st >= 400)
-		return daemon_error(st, x->body.p, x->body.len, e);
+	_cleanup_close_ int fd = http_dial(h->sock, e);
+	if (fd < 0)
+		return -1;
+	__atomic_store_n(&h->fd, fd, __ATOMIC_SEQ_CST);
+	_cleanup_free_ struct http_rd *rd = xmalloc(sizeof(*rd));
+	struct http_head hd;
+	struct buf b = {0};
+	http_rd_init(rd, fd);
+	int rc = send_request(fd, x, e);
+	if (rc == 0)
+		rc = http_read_head(rd, &hd, e);
+	if (rc == 0) {
+		r->status = hd.status;
+		bool to_sink = x->sink && hd.status >= 200 && hd.status < 300;
+		if (to_sink && x->sink(NULL, 0, x->ud) < 0)
+			rc = 1;
+		if (rc == 0)
+			rc = http_read_body(rd, &hd, !strcmp(x->method, "HEAD"),
+					    to_sink ? x->sink : buf_add, to_sink ? x->ud : &b, e);
+	}
+	__atomic_store_n(&h->fd, -1, __ATOMIC_SEQ_CST);
+	r->body = b.p ? b.p : str_dup("");
+	r->len = b.len;
+	if (rc < 0)
+		return -1;
+	if (r->status >= 400)
+		return daemon_error(r->status, r->body, r->len, e);
 	return 0;
 }
 
 int cli_http_do(struct cli_http *h, const char *method, const char *path, const char *body,
 		struct cli_resp *r, struct err *e)
 {
-	struct xfer x = {.curl = h->curl};
-	CURLcode rc = perform(h, &x, method, path, body, NULL);
-	long st = 0;
-	int ret = finish(h, &x, rc, &st, e);
-	if (r) {
-		r->status = st;
-		r->body = x.body.p ? x.body.p : str_dup("");
-		r->len = x.body.len;
-	} else {
-		free(x.body.p);
-	}
-	return ret;
+	struct xfer x = {.method = method, .path = path, .body = body};
+	struct cli_resp tmp = {0};
+	int rc = exchange(h, &x, r ? r : &tmp, e);
+	cli_resp_release(&tmp);
+	return rc;
 }
 
 int cli_http_json(struct cli_http *h, const char *method, const char *path, const json_t *body,
@@ -268,12 +226,19 @@ int cli_http_stream(struct cli_http *h, const char *method, const char *path, co
 		    cli_source_fn source, void *src_ud, cli_sink_fn sink, void *ud, long *status,
 		    struct err *e)
 {
-	struct xfer x = {
-	    .curl = h->curl, .sink = sink, .ud = ud, .source = source, .src_ud = src_ud};
-	CURLcode rc = perform(h, &x, method, path, NULL, ctype);
-	int ret = finish(h, &x, rc, status, e);
-	free(x.body.p);
-	return ret;
+	struct xfer x = {.method = method,
+			 .path = path,
+			 .ctype = ctype,
+			 .source = source,
+			 .src_ud = src_ud,
+			 .sink = sink,
+			 .ud = ud};
+	struct cli_resp r = {0};
+	int rc = exchange(h, &x, &r, e);
+	if (status)
+		*status = r.status;
+	cli_resp_release(&r);
+	return rc;
 }
 
 bool cli_http_ping(const char *sock)

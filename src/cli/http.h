@@ -1,4 +1,4 @@
-/* cli/http: the berth CLI's HTTP client: libcurl over the daemon's Unix socket, versioned
+/* cli/http: the berth CLI's HTTP client over the daemon's Unix socket (cli/http_conn), versioned
  * paths (/v1.45), buffered and streamed replies, daemon errors as "Error response from daemon". */
 #ifndef BERTH_CLI_HTTP_H
 #define BERTH_CLI_HTTP_H
@@ -13,8 +13,7 @@
 
 struct cli_http {
 	char *sock; /* socket path */
-	int fd;	    /* the connection's socket (-1 before one), for cli_http_abort */
-	void *curl; /* CURL *, reused so requests share one keep-alive connection */
+	int fd;	    /* the current request's socket (-1 between requests), for cli_http_abort */
 };
 
 struct cli_resp {
