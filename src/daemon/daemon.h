@@ -10,6 +10,7 @@
 struct daemon_opts {
 	char **hosts; /* "unix:///path", NULL-terminated */
 	char *root, *run_dir, *pidfile, *group, *config_file, *log_level;
+	char *bridge, *bip; /* default network's host bridge and its gateway/prefix */
 	bool debug;
 };
 

@@ -26,6 +26,8 @@ static const char usage_text[] =
     "  -G, --group GROUP        group of the sockets (default docker, else berth)\n"
     "  -D, --debug              debug logging and debug routes\n"
     "  -l, --log-level LEVEL    debug, info, warn or error (default info)\n"
+    "  -b, --bridge NAME        host bridge of the default network (default berth0)\n"
+    "      --bip CIDR           its gateway address and prefix (default: a free subnet)\n"
     "  -v, --version            print the version\n";
 
 static void set_str(char **dst, const char *v)
@@ -45,6 +47,8 @@ static int apply_config(struct daemon_opts *o, const json_t *cfg, struct err *e)
 			     : !strcmp(key, "pidfile")	 ? &o->pidfile
 			     : !strcmp(key, "group")	 ? &o->group
 			     : !strcmp(key, "log-level") ? &o->log_level
+			     : !strcmp(key, "bridge")	 ? &o->bridge
+			     : !strcmp(key, "bip")	 ? &o->bip
 							 : NULL;
 		if (dst && json_is_string(v)) {
 			if (!*dst)
@@ -82,13 +86,15 @@ static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err 
 						 {"group", required_argument, NULL, 'G'},
 						 {"debug", no_argument, NULL, 'D'},
 						 {"log-level", required_argument, NULL, 'l'},
+						 {"bridge", required_argument, NULL, 'b'},
+						 {"bip", required_argument, NULL, 'B'},
 						 {"help", no_argument, NULL, 'h'},
 						 {"version", no_argument, NULL, 'v'},
 						 {NULL, 0, NULL, 0}};
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+H:p:G:Dl:hv", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+H:p:G:Dl:b:hv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'H':
 			strv_push(&o->hosts, optarg);
@@ -113,6 +119,12 @@ static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err 
 			break;
 		case 'l':
 			set_str(&o->log_level, optarg);
+			break;
+		case 'b':
+			set_str(&o->bridge, optarg);
+			break;
+		case 'B':
+			set_str(&o->bip, optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -150,6 +162,12 @@ int daemon_parse_opts(int argc, char **argv, struct daemon_opts *o, struct err *
 		o->root = str_dup(BERTH_DEFAULT_ROOT);
 	if (!o->run_dir)
 		o->run_dir = str_dup(BERTH_DEFAULT_RUN_DIR);
+	if (!o->bridge)
+		o->bridge = str_dup("berth0");
+	if (!*o->bridge || strlen(o->bridge) > 15 || strpbrk(o->bridge, "/: \t\n") ||
+	    !strcmp(o->bridge, ".") || !strcmp(o->bridge, ".."))
+		return err_invalid(e, "--bridge %s: not a valid interface name (1-15 characters)",
+				   o->bridge);
 	if (!o->pidfile)
 		o->pidfile = str_printf("%s/berthd.pid", o->run_dir);
 	if (!o->hosts[0])
@@ -166,5 +184,7 @@ void daemon_opts_release(struct daemon_opts *o)
 	free(o->group);
 	free(o->config_file);
 	free(o->log_level);
+	free(o->bridge);
+	free(o->bip);
 	memset(o, 0, sizeof(*o));
 }

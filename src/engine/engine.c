@@ -50,6 +50,8 @@ struct engine *engine_new(const struct engine_config *cfg, char ***warnings, str
 	struct engine *eng = xcalloc(1, sizeof(*eng));
 	eng->lock_fd = -1;
 	eng->debug = cfg->debug;
+	eng->bridge = str_dup(cfg->bridge ? cfg->bridge : "berth0");
+	eng->bip = cfg->bip ? str_dup(cfg->bip) : NULL;
 	events_init(eng);
 	_cleanup_strv_ char **warn = xcalloc(1, sizeof(char *));
 	if (engine_dirs(eng, cfg, e) < 0 || (eng->lock_fd = store_lock_root(eng->root, e)) < 0 ||
@@ -92,6 +94,8 @@ void engine_free(struct engine *eng)
 		close(eng->lock_fd);
 	free(eng->root);
 	free(eng->run_dir);
+	free(eng->bridge);
+	free(eng->bip);
 	free(eng);
 }
 

@@ -18,6 +18,8 @@ struct engine_config {
 	char *root;    /* absolute, symlinks resolved by engine_new */
 	char *run_dir; /* sockets, pid file default, per-container runtime state later */
 	bool debug;
+	const char *bridge; /* host bridge of the default network ("berth0") */
+	const char *bip;    /* its gateway/prefix ("10.1.0.1/24"), NULL: a free subnet */
 };
 
 struct engine;

@@ -16,6 +16,8 @@ struct engine {
 	int lock_fd;
 	struct image_store *images;
 	struct container_store *containers; /* container_store.c */
+	char *bridge, *bip;		    /* default network: host bridge, --bip */
+	struct netctl *net;		    /* networks (netctl.c) */
 
 	pthread_mutex_t ev_mu;
 	pthread_cond_t ev_cond;

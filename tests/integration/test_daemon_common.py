@@ -66,6 +66,8 @@ class Daemon:
         self.cfgdir = self.base / "docker-config"
         self.cfgdir.mkdir(parents=True, exist_ok=True)
         self.proc = None
+        # a bridge of its own (IFNAMSIZ: 15 characters), so concurrent daemons never clash
+        self.bridge = "bt" + os.urandom(3).hex()
 
     @property
     def host(self):
@@ -73,7 +75,7 @@ class Daemon:
 
     def argv(self, *extra):
         return [str(BERTH), "daemon", "-H", self.host, "--root", str(self.root),
-                "--run-dir", str(self.run), *[str(a) for a in extra]]
+                "--run-dir", str(self.run), "--bridge", self.bridge, *[str(a) for a in extra]]
 
     def start(self, *extra, argv=None):
         log = open(self.logpath, "ab")
@@ -97,8 +99,12 @@ class Daemon:
             time.sleep(0.02)
         raise AssertionError("daemon not ready after %ds:\n%s" % (timeout, self.log()))
 
-    def stop(self, sig=signal.SIGTERM, timeout=15):
+    def stop(self, sig=signal.SIGTERM, timeout=15, cleanup_net=True):
+        """Stops the daemon; cleanup_net also removes its bridges and nftables table (the
+        daemon keeps them across restarts, as dockerd keeps docker0)."""
         if not self.proc or self.proc.poll() is not None:
+            if cleanup_net:
+                self.cleanup_net()
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(sig)
         try:
@@ -107,6 +113,27 @@ class Daemon:
             self.proc.kill()
             self.proc.wait()
             raise AssertionError("daemon ignored signal %d:\n%s" % (sig, self.log()))
+        finally:
+            if cleanup_net:
+                self.cleanup_net()
+
+    def bridges(self):
+        """The host bridges of this daemon's networks: the default one and user networks'."""
+        names = [self.bridge]
+        for f in (self.root / "network").glob("*.json"):
+            try:
+                b = json.loads(f.read_text()).get("_Bridge")
+            except (OSError, ValueError):
+                continue
+            if b and b not in names:
+                names.append(b)
+        return names
+
+    def cleanup_net(self):
+        for b in self.bridges():
+            if os.path.exists("/sys/class/net/%s" % b):
+                subprocess.run(["ip", "link", "del", b], capture_output=True)
+        nft_run("delete table ip berth-%s" % self.bridge)
 
     def log(self):
         try:
@@ -176,6 +203,26 @@ class Daemon:
     def layer_dirs(self):
         d = self.root / "image" / "layers"
         return sorted(os.listdir(d)) if d.exists() else []
+
+
+def nft_run(cmd):
+    """One nftables command through libnftables (no nft binary here); (rc, output)."""
+    import ctypes
+    lib = ctypes.CDLL("libnftables.so.1")
+    lib.nft_ctx_new.restype = ctypes.c_void_p
+    lib.nft_ctx_buffer_output.argtypes = [ctypes.c_void_p]
+    lib.nft_ctx_buffer_error.argtypes = [ctypes.c_void_p]
+    lib.nft_ctx_get_output_buffer.restype = ctypes.c_char_p
+    lib.nft_ctx_get_output_buffer.argtypes = [ctypes.c_void_p]
+    lib.nft_run_cmd_from_buffer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+    lib.nft_ctx_free.argtypes = [ctypes.c_void_p]
+    ctx = lib.nft_ctx_new(0)
+    lib.nft_ctx_buffer_output(ctx)
+    lib.nft_ctx_buffer_error(ctx)
+    rc = lib.nft_run_cmd_from_buffer(ctx, cmd.encode())
+    out = (lib.nft_ctx_get_output_buffer(ctx) or b"").decode()
+    lib.nft_ctx_free(ctx)
+    return rc, out
 
 
 def tar_bytes(entries, fmt=tarfile.GNU_FORMAT):
