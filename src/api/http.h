@@ -125,5 +125,10 @@ void api_container_stats(struct api_req *req);
 void api_exec_start(struct api_req *req);
 void api_exec_inspect(struct api_req *req);
 void api_exec_resize(struct api_req *req);
+void api_volumes_list(struct api_req *req);
+void api_volume_create(struct api_req *req);
+void api_volume_inspect(struct api_req *req);
+void api_volume_delete(struct api_req *req);
+void api_volumes_prune(struct api_req *req);
 
 #endif

@@ -49,6 +49,12 @@ const struct api_route api_routes[] = {
     {"GET", "/images/{name*}/get", api_image_get, NULL},
     {"DELETE", "/images/{name*}", api_image_delete, NULL},
 
+    {"GET", "/volumes", api_volumes_list, NULL},
+    {"POST", "/volumes/create", api_volume_create, NULL},
+    {"POST", "/volumes/prune", api_volumes_prune, NULL},
+    {"GET", "/volumes/{name}", api_volume_inspect, NULL},
+    {"DELETE", "/volumes/{name}", api_volume_delete, NULL},
+
     /* test-only (daemon --debug): a hijacked echo session */
     {"POST", "/_berth/echo", api_debug_echo, NULL},
 };

@@ -1,6 +1,7 @@
 /* engine: the daemon object's lifecycle: directories, root lock, daemon ID, stores. */
 #include "engine/engine_priv.h"
 #include "engine/container_priv.h"
+#include "engine/volume.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -65,7 +66,9 @@ struct engine *engine_new(const struct engine_config *cfg, char ***warnings, str
 		engine_free(eng);
 		return NULL;
 	}
-	if (!container_store_open(eng, &warn, e)) {
+	_cleanup_free_ char *voldir = str_printf("%s/volumes", eng->root);
+	eng->volumes = volume_store_open(voldir, &warn, e);
+	if (!eng->volumes || !container_store_open(eng, &warn, e)) {
 		engine_free(eng);
 		return NULL;
 	}
@@ -89,6 +92,7 @@ void engine_free(struct engine *eng)
 		return;
 	container_store_free(eng->containers);
 	image_store_free(eng->images);
+	volume_store_free(eng->volumes);
 	events_release(eng);
 	if (eng->lock_fd >= 0)
 		close(eng->lock_fd);

@@ -112,4 +112,14 @@ int engine_image_import_write(struct engine_import *imp, const void *data, size_
 struct image *engine_image_import_finish(struct engine_import *imp, struct err *e);
 void engine_image_import_free(struct engine_import *imp);
 
+/* Volumes (engine_volume.c). Create takes the body {Name, Driver, DriverOpts, Labels}; no
+ * Name: 64 hex digits. List items carry UsageData {Size (-1 unless size), RefCount}. */
+json_t *engine_volume_create(struct engine *eng, const json_t *body, struct err *e);
+json_t *engine_volume_inspect(struct engine *eng, const char *name, struct err *e);
+json_t *engine_volume_list(struct engine *eng, bool size);
+/* 409 while a container uses it; force: a missing volume is no error. */
+int engine_volume_remove(struct engine *eng, const char *name, bool force, struct err *e);
+/* GET /system/df's Volumes array: every volume with UsageData {Size, RefCount}. */
+json_t *engine_volumes_df(struct engine *eng);
+
 #endif

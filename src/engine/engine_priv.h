@@ -16,6 +16,7 @@ struct engine {
 	int lock_fd;
 	struct image_store *images;
 	struct container_store *containers; /* container_store.c */
+	struct volume_store *volumes;	    /* volume.c */
 	char *bridge, *bip;		    /* default network: host bridge, --bip */
 	struct netctl *net;		    /* networks (netctl.c) */
 
