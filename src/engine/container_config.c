@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/container_config.h"
+#include "engine/ocispec.h"
 #include "util/cleanup.h"
 #include "util/str.h"
 
@@ -328,7 +329,8 @@ json_t *container_hostconfig_parse(const json_t *body, bool cgroup2, struct err 
 	     copy_fields(hc, src, host_fields, ARRAY_SIZE(host_fields), "HostConfig", e) < 0) ||
 	    check_strings(hc, "Binds", "HostConfig", e) < 0 ||
 	    check_strings(hc, "CapAdd", "HostConfig", e) < 0 ||
-	    check_strings(hc, "CapDrop", "HostConfig", e) < 0 || host_limits(hc, e) < 0) {
+	    check_strings(hc, "CapDrop", "HostConfig", e) < 0 || host_limits(hc, e) < 0 ||
+	    ocispec_security_check(hc, e) < 0) {
 		json_decref(hc);
 		return NULL;
 	}

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 
 #include "engine/container_priv.h"
 #include "engine/ocispec.h"
@@ -61,10 +62,13 @@ int ocispec_caps(const json_t *hc, char ***out, struct err *e)
 		drop_all = drop_all || !strcasecmp(json_string_value(v), "ALL");
 	json_array_foreach (add, i, v)
 		add_all = add_all || !strcasecmp(json_string_value(v), "ALL");
-	/* All: every capability the runtime knows by name (its table is the one list). */
+	/* All: every capability the runtime knows by name (its table is the one list) that
+	 * the daemon's own bounding set still has: one it lacks (a host without
+	 * CAP_SYS_MODULE) could never be granted, and asking for it fails the start. */
 	const char *cap;
 	for (int k = 0; add_all && (cap = spec_cap_name(k)); k++)
-		strv_push(&caps, cap);
+		if (prctl(PR_CAPBSET_READ, k, 0, 0, 0) == 1)
+			strv_push(&caps, cap);
 	for (const char *const *c = default_caps; !add_all && !drop_all && *c; c++)
 		strv_push(&caps, *c);
 	json_array_foreach (add, i, v) {
@@ -434,5 +438,9 @@ json_t *ocispec_build(const struct ocispec_input *in, struct err *e)
 				 "hostname", host ? host : "", "mounts", mounts, "linux", lx);
 	if (dom && *dom)
 		json_object_set_new(spec, "domainname", json_string(dom));
+	if (ocispec_security_apply(spec, hc, e) < 0) {
+		json_decref(spec);
+		return NULL;
+	}
 	return spec;
 }

@@ -31,6 +31,10 @@ char *ocispec_cap_name(const char *s);
 /* PATH (when missing), HOSTNAME, TERM=xterm (tty), then Config.Env (replacing). */
 json_t *ocispec_env(const json_t *config);
 json_t *ocispec_resources(const json_t *hostconfig, bool swap_ok);
+/* HostConfig.SecurityOpt (ocispec_security.c): checked at create; applied to a built spec
+ * (seccomp profile from the bounding set, noNewPrivileges). */
+int ocispec_security_check(const json_t *hostconfig, struct err *e);
+int ocispec_security_apply(json_t *spec, const json_t *hostconfig, struct err *e);
 /* Resolves Config.User ("name|uid[:group|gid]", "" = root) through rootfs's /etc/passwd and
  * /etc/group, plus HostConfig.GroupAdd. *gids malloc'd. */
 int ocispec_user(const char *rootfs, const char *user, const json_t *group_add, uid_t *uid,
