@@ -149,6 +149,15 @@ int api_container_filters_check(json_t *f, struct err *e)
 			return err_invalid(e, "Unrecognised filter value for status: %s",
 					   json_string_value(v));
 	}
+	static const char *const healths[] = {"starting", "healthy", "unhealthy", "none", NULL};
+	json_array_foreach (api_filters_get(f, "health"), i, v) {
+		bool ok = false;
+		for (const char *const *h = healths; *h; h++)
+			ok = ok || !strcmp(*h, json_string_value(v));
+		if (!ok)
+			return err_invalid(e, "Unrecognised filter value for health: %s",
+					   json_string_value(v));
+	}
 	json_array_foreach (api_filters_get(f, "exited"), i, v) {
 		int code;
 		if (str_to_int(json_string_value(v), &code, "exited", NULL) < 0)
@@ -193,6 +202,12 @@ bool api_container_filter_match(struct api_req *req, const json_t *f, const json
 			 (long long)json_integer_value(json_object_get(st, "ExitCode")));
 		if (!str_eq(json_string_value(json_object_get(st, "Status")), "exited") ||
 		    !str_any(vals, code))
+			return false;
+	}
+	if ((vals = api_filters_get(f, "health"))) {
+		const char *h =
+		    json_string_value(json_object_get(json_object_get(st, "Health"), "Status"));
+		if (!str_any(vals, h ? h : "none"))
 			return false;
 	}
 	if (!api_filters_match_labels(f, "label",

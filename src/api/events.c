@@ -34,6 +34,27 @@ static bool match_any(const json_t *vals, const char *a, const char *b)
 	return false;
 }
 
+/* moby (#25798): "health_status", "exec_create" and "exec_start" also match the actions that
+ * carry a suffix ("health_status: healthy"). */
+static bool match_action(const json_t *vals, const char *action)
+{
+	if (match_any(vals, action, NULL))
+		return true;
+	const char *colon = strchr(action, ':');
+	if (!colon)
+		return false;
+	size_t i;
+	json_t *v;
+	json_array_foreach (vals, i, v) {
+		const char *s = json_string_value(v);
+		if ((!strcmp(s, "health_status") || !strcmp(s, "exec_create") ||
+		     !strcmp(s, "exec_start")) &&
+		    strlen(s) == (size_t)(colon - action) && !strncmp(s, action, strlen(s)))
+			return true;
+	}
+	return false;
+}
+
 static bool event_wanted(const struct ev_stream *st, const struct engine_event *ev)
 {
 	if (st->since && ev->time < st->since)
@@ -42,7 +63,7 @@ static bool event_wanted(const struct ev_stream *st, const struct engine_event *
 	const char *name = json_string_value(json_object_get(ev->attrs, "name"));
 	const char *image = json_string_value(json_object_get(ev->attrs, "image"));
 	if (!match_any(api_filters_get(f, "type"), ev->type, NULL) ||
-	    !match_any(api_filters_get(f, "event"), ev->action, NULL))
+	    !match_action(api_filters_get(f, "event"), ev->action))
 		return false;
 	if (api_filters_get(f, "image") &&
 	    !(!strcmp(ev->type, "image") ? match_any(api_filters_get(f, "image"), ev->id, name)
@@ -145,7 +166,7 @@ void api_events(struct api_req *req)
 		return;
 	}
 	/* without since only new events; with it the buffer is replayed from the start */
-	st->seq = st->since ? 0 : engine_events_seq(req->eng);
+	st->seq = since && *since ? 0 : engine_events_seq(req->eng); /* since=0 replays all */
 	engine_events_listener(req->eng, 1);
 	api_reply_stream(req, 200, "application/json", events_read, st, events_free);
 }

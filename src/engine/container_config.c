@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/container_config.h"
+#include "engine/container_health.h"
 #include "engine/ocispec.h"
 #include "util/cleanup.h"
 #include "util/str.h"
@@ -414,9 +415,7 @@ void container_config_merge(json_t *cfg, const json_t *img)
 	if (!json_object_get(cfg, "StopSignal") &&
 	    json_is_string(json_object_get(img, "StopSignal")))
 		json_object_set(cfg, "StopSignal", json_object_get(img, "StopSignal"));
-	if (!json_object_get(cfg, "Healthcheck") &&
-	    json_is_object(json_object_get(img, "Healthcheck")))
-		json_object_set(cfg, "Healthcheck", json_object_get(img, "Healthcheck"));
+	container_health_merge(cfg, img);
 	if (!json_is_array(json_object_get(cfg, "OnBuild")) &&
 	    json_is_array(json_object_get(img, "OnBuild")))
 		json_object_set(cfg, "OnBuild", json_object_get(img, "OnBuild"));

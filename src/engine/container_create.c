@@ -5,6 +5,8 @@
 #include <sys/mount.h>
 
 #include "engine/container_config.h"
+#include "engine/container_mounts.h"
+#include "engine/container_health.h"
 #include "engine/container_priv.h"
 #include "runtime/cgroup.h"
 #include "store/store.h"
@@ -53,22 +55,12 @@ static json_t *build_record(struct engine *eng, const char *id, const json_t *bo
 	bool cg2 = cgroup_host_mode() == CGROUP_MODE_V2;
 	_cleanup_json_ json_t *cfg = container_config_parse(body, e);
 	_cleanup_json_ json_t *hc = cfg ? container_hostconfig_parse(body, cg2, e) : NULL;
-	if (!hc)
+	if (!hc || container_health_validate(cfg, e) < 0)
 		return NULL;
-	size_t i;
-	json_t *m;
-	json_array_foreach (json_object_get(hc, "Mounts"), i, m) {
-		const char *src = json_string_value(json_object_get(m, "Source"));
-		if (str_eq(json_string_value(json_object_get(m, "Type")), "bind") &&
-		    (!src || !fs_exists(src))) {
-			err_invalid(e,
-				    "invalid mount config for type \"bind\": bind source path does "
-				    "not exist: %s",
-				    src ? src : "");
-			return NULL;
-		}
-	}
 	container_config_merge(cfg, image_container_config(img));
+	_cleanup_json_ json_t *mounts = container_mounts_plan(eng, cfg, hc, e);
+	if (!mounts)
+		return NULL;
 	json_t *path, *args;
 	if (container_config_command(cfg, &path, &args, e) < 0)
 		return NULL;
@@ -93,7 +85,7 @@ static json_t *build_record(struct engine *eng, const char *id, const json_t *bo
 		return NULL;
 	}
 	json_t *nc = json_object_get(body, "NetworkingConfig");
-	json_object_set_new(rec, "Mounts", container_mounts_json(hc));
+	json_object_set(rec, "Mounts", mounts);
 	json_object_set_new(rec, "_NetworkingConfig",
 			    json_is_object(nc) ? json_deep_copy(nc) : json_object());
 	return rec;
@@ -179,11 +171,15 @@ char *engine_container_create(struct engine *eng, const char *name, const json_t
 		return NULL;
 	json_t *rec = build_record(eng, id, body, img, image_name, e);
 	image_put(img);
-	if (!rec)
+	_cleanup_strv_ char **made = NULL; /* volumes made for it, removed if it isn't */
+	if (!rec || container_mounts_create(eng, rec, &made, e) < 0) {
+		json_decref(rec);
 		return NULL;
+	}
 	struct container *c = register_container(eng, id, rec, name, e);
 	if (!c) {
 		json_decref(rec);
+		container_mounts_undo(eng, TAKE_PTR(made));
 		return NULL;
 	}
 	_cleanup_free_ char *cdir = container_dir(eng, c->id);
@@ -193,6 +189,7 @@ char *engine_container_create(struct engine *eng, const char *name, const json_t
 		cstore_drop_locked(eng->containers, c);
 		pthread_mutex_unlock(&eng->containers->mu);
 		container_put(eng, c);
+		container_mounts_undo(eng, TAKE_PTR(made));
 		return NULL;
 	}
 	container_event(eng, c->rec, "create", NULL);

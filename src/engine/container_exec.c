@@ -256,20 +256,23 @@ static void exec_finish(struct engine *eng, const char *id, const char *dir)
 	_cleanup_json_ json_t *ex = fs_exists(path) ? jx_load_file(path, NULL) : NULL;
 	int code = ex ? (int)json_integer_value(json_object_get(ex, "ExitCode")) : 137;
 	struct container_store *s = eng->containers;
+	char cid[ID_HEX_LEN + 1] = "";
+	fs_rm_rf(dir, NULL);
 	pthread_mutex_lock(&s->mu);
 	struct exec_inst *x = exec_find_locked(id);
 	if (x) {
 		x->running = false;
 		x->done = true;
 		x->exit_code = code;
+		/* x may be forgotten as soon as the mutex is released */
+		snprintf(cid, sizeof(cid), "%s", x->cid);
 	}
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
-	fs_rm_rf(dir, NULL);
 	char c[16];
 	snprintf(c, sizeof(c), "%d", code);
-	if (x) {
-		json_t *rec = engine_container_inspect(eng, x->cid, NULL);
+	if (*cid) {
+		json_t *rec = engine_container_inspect(eng, cid, NULL);
 		if (rec)
 			container_event(eng, rec, "exec_die",
 					json_pack("{s:s, s:s}", "execID", id, "exitCode", c));
@@ -487,4 +490,33 @@ int engine_exec_resize(struct engine *eng, const char *id, int h, int w, struct 
 	if (poll(&p, 1, 5000) > 0)
 		(void)!recv(fd, buf, sizeof(buf), 0);
 	return 0;
+}
+
+void container_exec_forget(struct engine *eng, const char *id)
+{
+	struct container_store *s = eng->containers;
+	pthread_mutex_lock(&s->mu);
+	for (struct exec_inst **p = &execs; *p; p = &(*p)->next) {
+		struct exec_inst *x = *p;
+		if (strcmp(x->id, id) != 0)
+			continue;
+		*p = x->next;
+		struct container *c = cstore_find_locked(s, x->cid, NULL);
+		if (c) {
+			json_t *ids = json_object_get(c->rec, "ExecIDs"), *v;
+			size_t i;
+			json_array_foreach (ids, i, v)
+				if (str_eq(json_string_value(v), id)) {
+					json_array_remove(ids, i);
+					break;
+				}
+			if (json_array_size(ids) == 0)
+				json_object_set_new(c->rec, "ExecIDs", json_null());
+			c->refs--;
+		}
+		json_decref(x->cfg);
+		free(x);
+		break;
+	}
+	pthread_mutex_unlock(&s->mu);
 }

@@ -11,6 +11,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "engine/container_health.h"
+#include "engine/container_oom.h"
 #include "engine/container_priv.h"
 #include "runtime/container.h"
 #include "store/store.h"
@@ -107,8 +109,9 @@ static void restart_after(struct engine *eng, struct container *c, int64_t delay
 	container_unlock_busy(eng, c);
 }
 
-/* The container's process is gone: record it, clean up, tell everyone. */
-static void handle_exit(struct engine *eng, struct container *c)
+/* The container's process is gone: record it, clean up, tell everyone (oom first, unless
+ * the watch published it when it happened). */
+static void handle_exit(struct engine *eng, struct container *c, bool oom_published)
 {
 	struct container_store *s = eng->containers;
 	container_lock_busy(eng, c);
@@ -134,6 +137,8 @@ static void handle_exit(struct engine *eng, struct container *c)
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
 	container_save(eng, c, NULL);
+	if (!oom_published && json_is_true(json_object_get(st, "OOMKilled")))
+		container_event(eng, c->rec, "oom", NULL);
 	container_event(eng, c->rec, "die", json_pack("{s:s%}", "exitCode", code, (size_t)clen));
 	bool autorm =
 	    json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));
@@ -145,22 +150,45 @@ static void handle_exit(struct engine *eng, struct container *c)
 		restart_after(eng, c, delay);
 }
 
+/* An OOM kill while running: State.OOMKilled and the event, as dockerd on containerd's. */
+static bool container_oom_event(struct engine *eng, struct container *c)
+{
+	struct container_store *s = eng->containers;
+	pthread_mutex_lock(&s->mu);
+	bool live = !s->closing && !c->gone;
+	if (live)
+		json_object_set_new(json_object_get(c->rec, "State"), "OOMKilled", json_true());
+	_cleanup_json_ json_t *rec = live ? json_deep_copy(c->rec) : NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (rec)
+		container_event(eng, rec, "oom", NULL);
+	return live;
+}
+
 static void *watch_thread(void *p)
 {
 	struct watch *w = p;
 	struct container_store *s = w->eng->containers;
+	struct container_oom oom;
+	container_oom_open(w->eng, w->c->id, &oom);
+	bool oom_published = false;
 	for (;;) {
-		struct pollfd pfd = {w->pidfd, POLLIN, 0};
-		int r = poll(&pfd, 1, -1);
-		if (r > 0 || (r < 0 && errno != EINTR))
+		struct pollfd pfd[2] = {{w->pidfd, POLLIN, 0}, {oom.fd, POLLIN, 0}};
+		int r = poll(pfd, oom.fd >= 0 ? 2 : 1, -1);
+		if (r < 0 && errno != EINTR)
 			break;
+		if (r > 0 && pfd[0].revents)
+			break;
+		if (r > 0 && pfd[1].revents && container_oom_fired(&oom))
+			oom_published |= container_oom_event(w->eng, w->c);
 	}
+	container_oom_close(&oom);
 	close(w->pidfd);
 	pthread_mutex_lock(&s->mu);
 	bool closing = s->closing;
 	pthread_mutex_unlock(&s->mu);
 	if (!closing)
-		handle_exit(w->eng, w->c);
+		handle_exit(w->eng, w->c, oom_published);
 	container_put(w->eng, w->c);
 	free(w);
 	return NULL;
@@ -245,4 +273,5 @@ void container_recover(struct engine *eng, struct container *c)
 	if (s && str_to_int(s, &pid, "pid", NULL) == 0 && pid > 0 && is_monitor(pid))
 		c->monitor = pid;
 	container_watch(eng, c); /* a monitor already gone is handled at once */
+	container_health_start(eng, c);
 }

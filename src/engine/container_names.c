@@ -140,6 +140,11 @@ char *container_status_text(const json_t *state, int64_t now)
 	if (json_is_true(json_object_get(state, "Running"))) {
 		container_human_duration(now - started, d, sizeof(d));
 		bool paused = json_is_true(json_object_get(state, "Paused"));
+		const char *h =
+		    json_string_value(json_object_get(json_object_get(state, "Health"), "Status"));
+		if (!paused && h)
+			return str_printf("Up %s (%s%s)", d,
+					  strcmp(h, "starting") ? "" : "health: ", h);
 		return str_printf("Up %s%s", d, paused ? " (Paused)" : "");
 	}
 	if (!started)

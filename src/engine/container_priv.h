@@ -25,6 +25,9 @@ struct container {
 	int64_t created;		  /* ns, for ordering */
 	bool stopping;			  /* stop/kill asked for this exit (no restart) */
 	struct container_attach *pending; /* attaches waiting for the start */
+	int64_t health_due;		  /* next probe (ns); 0: no health check */
+	uint64_t health_gen;		  /* exits at the start the schedule belongs to */
+	bool health_probing;		  /* a probe is in flight */
 };
 
 struct container_store {
@@ -33,6 +36,7 @@ struct container_store {
 	struct container **v;
 	size_t n;
 	bool closing;
+	struct health_sched *health; /* container_health.c; NULL until a check is scheduled */
 };
 
 /* Store lifecycle (engine.c): load records, recover containers whose monitor is gone. */
@@ -73,6 +77,9 @@ int container_destroy(struct engine *eng, struct container *c, struct err *e);
 bool container_running(const struct container *c);
 bool container_paused(const struct container *c);
 void container_set_state(struct container *c, const char *status);
+
+/* Forgets a finished exec instance (health probes: not kept as Docker's GC would drop them). */
+void container_exec_forget(struct engine *eng, const char *id);
 
 /* Starting and the exit path (container_run.c). */
 void container_watch(struct engine *eng, struct container *c);

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine/container_health.h"
 #include "engine/container_priv.h"
 #include "engine/ocispec.h"
 #include "runtime/cgroup.h"
@@ -278,6 +279,7 @@ int container_start_locked(struct engine *eng, struct container *c, struct err *
 		return -1;
 	}
 	container_watch(eng, c);
+	container_health_start(eng, c);
 	container_event(eng, c->rec, "start", NULL);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/container_health.h"
 #include "engine/container_priv.h"
 #include "store/store.h"
 #include "store/time.h"
@@ -113,6 +114,7 @@ void container_store_free(struct container_store *s)
 {
 	if (!s)
 		return;
+	container_health_release(s);
 	/* watcher threads may still hold containers: those are left to the process exit */
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < s->n; i++)
