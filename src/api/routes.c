@@ -9,6 +9,7 @@ const struct api_route api_routes[] = {
     {"GET", "/version", api_version, NULL},
     {"GET", "/info", api_info, NULL},
     {"GET", "/events", api_events, NULL},
+    {"GET", "/system/df", api_system_df, NULL},
 
     {"POST", "/containers/create", api_container_create, NULL},
     {"GET", "/containers/json", api_containers_list, NULL},
@@ -34,6 +35,7 @@ const struct api_route api_routes[] = {
     {"GET", "/containers/{id}/changes", api_container_changes, NULL},
     {"POST", "/containers/{id}/update", api_container_update, NULL},
     {"GET", "/containers/{id}/stats", api_container_stats, NULL},
+    {"GET", "/containers/{id}/export", api_container_export, NULL},
     {"POST", "/exec/{id}/start", api_exec_start, NULL},
     {"GET", "/exec/{id}/json", api_exec_inspect, NULL},
     {"POST", "/exec/{id}/resize", api_exec_resize, NULL},
@@ -43,6 +45,7 @@ const struct api_route api_routes[] = {
     {"GET", "/images/get", api_images_get, NULL},
     {"POST", "/images/load", api_images_load, &api_images_load_body},
     {"POST", "/images/prune", api_images_prune, NULL},
+    {"POST", "/commit", api_commit, NULL},
     {"GET", "/images/{name*}/json", api_image_inspect, NULL},
     {"GET", "/images/{name*}/history", api_image_history, NULL},
     {"POST", "/images/{name*}/tag", api_image_tag, NULL},

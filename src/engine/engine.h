@@ -112,6 +112,26 @@ int engine_image_import_write(struct engine_import *imp, const void *data, size_
 struct image *engine_image_import_finish(struct engine_import *imp, struct err *e);
 void engine_image_import_free(struct engine_import *imp);
 
+/* POST /commit: the container's changes as a new image (container paused meanwhile when
+ * pause), its Config from config (a body, may be NULL) or the container's, changes applied.
+ * repo/tag are checked before anything happens. Returns the new image ID (malloc'd). */
+struct engine_commit_opts {
+	const char *container, *repo, *tag, *author, *comment;
+	char *const *changes;
+	const json_t *config;
+	bool pause;
+};
+char *engine_container_commit(struct engine *eng, const struct engine_commit_opts *o,
+			      struct err *e);
+/* GET /containers/{id}/export: open checks the container (404, 409 when dead or being
+ * removed); write sends the merged filesystem as a tar to fd (blocking) and emits the
+ * export event. */
+struct engine_export;
+struct engine_export *engine_container_export_open(struct engine *eng, const char *name,
+						   struct err *e);
+int engine_container_export_write(struct engine_export *x, int fd, struct err *e);
+void engine_container_export_free(struct engine_export *x);
+
 /* Volumes (engine_volume.c). Create takes the body {Name, Driver, DriverOpts, Labels}; no
  * Name: 64 hex digits. List items carry UsageData {Size (-1 unless size), RefCount}. */
 json_t *engine_volume_create(struct engine *eng, const json_t *body, struct err *e);

@@ -5,6 +5,7 @@
 
 #include "engine/container_priv.h"
 #include "engine/engine_priv.h"
+#include "engine/image_priv.h"
 #include "image/archive.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -66,9 +67,8 @@ char *engine_image_layer_path(struct engine *eng, const char *chain_id)
 	return image_store_layer_path(eng->images, chain_id);
 }
 
-/* repo ("busybox", "spyimg:1") plus an optional tag -> a tagged reference. */
-static int repo_tag_ref(const char *repo, const char *tag, struct image_ref *ref, bool trim,
-			struct err *e)
+int engine_image_repo_ref(const char *repo, const char *tag, struct image_ref *ref, bool trim,
+			  struct err *e)
 {
 	if (image_ref_parse(repo ? repo : "", ref, e) < 0)
 		return -1;
@@ -85,18 +85,24 @@ static int repo_tag_ref(const char *repo, const char *tag, struct image_ref *ref
 	return 0;
 }
 
+char *engine_image_tag_id(struct engine *eng, const char *img_id, const struct image_ref *ref,
+			  struct err *e)
+{
+	if (image_store_tag(eng->images, img_id, ref, e) < 0)
+		return NULL;
+	char *fam = image_ref_familiar(ref);
+	image_event(eng, img_id, fam, "tag");
+	return fam;
+}
+
 char *engine_image_tag(struct engine *eng, const char *name, const char *repo, const char *tag,
 		       struct err *e)
 {
 	struct image_ref ref;
-	if (repo_tag_ref(repo, tag, &ref, true, e) < 0)
+	if (engine_image_repo_ref(repo, tag, &ref, true, e) < 0)
 		return NULL;
 	struct image *img = image_store_get(eng->images, name, e);
-	char *fam = NULL;
-	if (img && image_store_tag(eng->images, img->id, &ref, e) == 0) {
-		fam = image_ref_familiar(&ref);
-		image_event(eng, img->id, fam, "tag");
-	}
+	char *fam = img ? engine_image_tag_id(eng, img->id, &ref, e) : NULL;
 	image_put(img);
 	image_ref_release(&ref);
 	return fam;
@@ -152,7 +158,7 @@ static int import_setup(struct engine_import *ei, const struct engine_import_opt
 {
 	const char *os, *arch;
 	if (o->repo && *o->repo) {
-		if (repo_tag_ref(o->repo, o->tag, &ei->ref, false, e) < 0)
+		if (engine_image_repo_ref(o->repo, o->tag, &ei->ref, false, e) < 0)
 			return -1;
 		ei->tagged = true;
 	}

@@ -38,6 +38,10 @@ int image_tarsplit_replay(const char *split, size_t len, const char *dir, image_
  * trusted.overlay.*), overlay whiteouts written back as .wh. files, opaque directories as
  * .wh..wh..opq. For layers with no recorded split (and for export/commit). */
 int image_layer_tar_write(const char *dir, image_sink_fn *fn, void *arg, struct err *e);
+/* The same, leaving out the relative paths in skip ("proc", "etc/hosts") and what is under
+ * them: a container's mount points when its upper directory is committed. */
+int image_layer_tar_write_skip(const char *dir, char *const *skip, image_sink_fn *fn, void *arg,
+			       struct err *e);
 
 /* Stores the split of a registered layer (kept only when digest is the layer's diff ID). */
 int image_store_layer_set_split(struct image_store *s, const char *chain_id, const char *digest,

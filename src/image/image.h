@@ -99,6 +99,30 @@ struct image *image_import_finish(struct image_import *imp, struct err *e);
 /* Aborts an unfinished import (removing its temporary layer) and frees it. */
 void image_import_free(struct image_import *imp);
 
+/* Commit (docker commit): a directory, a container's overlay upper layer, becomes a new layer
+ * (overlay whiteouts and opaque directories pass through as .wh. entries of its tar) on top of
+ * the parent image's layers, with a child config and history entry as dockerd's. Atomic: the
+ * layer is extracted into a temporary directory, then layer, metadata and config appear under
+ * the store's lock; a crash leaves at most an orphan that the next open removes. */
+struct image_commit_opts {
+	const char *dir;	/* upper directory; absent: an empty layer */
+	char *const *skip;	/* relative paths of dir left out (mount points), may be NULL */
+	const char *parent;	/* ID of the image the container runs, NULL for none */
+	const char *container;	/* container ID, for "container" */
+	const json_t *config;	/* the new Config */
+	const json_t *cconfig;	/* the container's Config, for "container_config" */
+	const char *author;	/* "" or NULL: none */
+	const char *comment;	/* "" or NULL: none */
+	const char *created_by; /* history: the container's Cmd joined */
+	const char *docker_version;
+};
+/* Returns the new image, held. */
+struct image *image_store_commit(struct image_store *s, const struct image_commit_opts *o,
+				 struct err *e);
+/* A container Config in the key order and omitempty rules of Go's container.Config; keys it
+ * does not know are dropped. New reference. */
+json_t *image_config_normalize(const json_t *cfg);
+
 /* "amd64" for x86_64 etc. (Go's GOARCH names). */
 const char *image_host_arch(void);
 

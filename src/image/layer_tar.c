@@ -30,7 +30,16 @@ struct ltw {
 	bool failed;
 	json_t *links; /* "dev:ino" -> first path, for hard links */
 	char *buf;
+	char *const *skip; /* relative paths left out with their subtrees (NULL: none) */
 };
+
+static bool skipped(const struct ltw *w, const char *path)
+{
+	for (char *const *s = w->skip; s && *s; s++)
+		if (!strcmp(*s, path))
+			return true;
+	return false;
+}
 
 static la_ssize_t ltw_write(struct archive *a, void *cls, const void *buf, size_t n)
 {
@@ -178,6 +187,8 @@ static int walk(struct ltw *w, int dirfd, const char *rel)
 		return -1;
 	for (char **n = names; *n; n++) {
 		_cleanup_free_ char *path = *rel ? str_printf("%s/%s", rel, *n) : str_dup(*n);
+		if (skipped(w, path))
+			continue;
 		struct stat st;
 		if (fstatat(dirfd, *n, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return err_sys(w->e, "stat %s", path);
@@ -211,10 +222,16 @@ static int walk(struct ltw *w, int dirfd, const char *rel)
 
 int image_layer_tar_write(const char *dir, image_sink_fn *fn, void *arg, struct err *e)
 {
+	return image_layer_tar_write_skip(dir, NULL, fn, arg, e);
+}
+
+int image_layer_tar_write_skip(const char *dir, char *const *skip, image_sink_fn *fn, void *arg,
+			       struct err *e)
+{
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, "open %s", dir);
-	struct ltw w = {.fn = fn, .arg = arg, .e = e, .links = json_object()};
+	struct ltw w = {.fn = fn, .arg = arg, .e = e, .links = json_object(), .skip = skip};
 	w.buf = xmalloc(COPY_BLOCK);
 	w.a = archive_write_new();
 	archive_write_set_format_pax_restricted(w.a);

@@ -1,0 +1,18 @@
+/* engine/image_priv: helpers the image files of the engine share (image.c, image_commit.c).
+ * Not for use outside src/engine. */
+#ifndef BERTH_ENGINE_IMAGE_PRIV_H
+#define BERTH_ENGINE_IMAGE_PRIV_H
+
+#include <stdbool.h>
+
+#include "engine/engine_priv.h"
+
+/* repo ("busybox", "spyimg:1") plus an optional tag -> a tagged reference; digests refused
+ * (tagging: "refusing to create a tag with a digest reference", else import's text). */
+int engine_image_repo_ref(const char *repo, const char *tag, struct image_ref *ref, bool tagging,
+			  struct err *e);
+/* Tags img_id as ref and publishes the tag event; the familiar reference (malloc'd). */
+char *engine_image_tag_id(struct engine *eng, const char *img_id, const struct image_ref *ref,
+			  struct err *e);
+
+#endif

@@ -1,0 +1,245 @@
+"""docker commit, export and system df against a berth daemon with the real docker CLI:
+a committed image runs and shows its changes (whiteouts, opaque directories, modes and
+owners, -c instructions), history and parent links, save/load keeps its ID, export gives
+the merged filesystem, bad input leaves nothing behind."""
+
+import io
+import json
+import os
+import subprocess
+import tarfile
+
+import pytest
+
+import helpers
+from test_daemon_common import Daemon
+
+PATH_ENV = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory):
+    base = tmp_path_factory.mktemp("berthd-commit")
+    tar = base / "rootfs.tar"
+    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
+                   capture_output=True, timeout=120)
+    dm = Daemon(base)
+    dm.start("-D")
+    dm.docker("import", "-c", 'CMD ["sh"]', "-c", PATH_ENV, str(tar), "busybox:latest")
+    tar.unlink()
+    yield dm
+    ids = dm.docker("ps", "-aq").stdout.split()
+    if ids:
+        dm.docker("rm", "-f", *ids, check=False)
+    rc = dm.stop()
+    assert rc == 0, dm.log()
+    with open("/proc/self/mountinfo") as f:
+        assert [ln for ln in f if str(base) in ln] == []
+    assert os.stat("/dev/null").st_uid == 0
+
+
+def image_id(d, name):
+    return d.docker("image", "inspect", "-f", "{{.Id}}", name).stdout.strip()
+
+
+def n_images(d):
+    return len(d.docker("images", "-aq", "--no-trunc").stdout.split())
+
+
+def tmp_leftovers(d):
+    layers = d.root / "image" / "layers"
+    return [n for n in os.listdir(layers) if n.startswith(".tmp-")]
+
+
+def members(data):
+    with tarfile.open(fileobj=io.BytesIO(data)) as t:
+        return {m.name.rstrip("/").removeprefix("./"): m for m in t.getmembers()}
+
+
+def test_commit_runs_with_changes(d):
+    d.docker("run", "--name", "cm1", "busybox", "sh", "-c",
+             "echo hello > /hello && chown 12:34 /hello && chmod 4750 /hello && "
+             "rm /etc/group && mkdir -p /data/sub && echo x > /data/sub/f")
+    new = d.docker("commit", "-a", "tester <t@example.com>", "-m", "first commit",
+                   "-c", 'CMD ["cat", "/hello"]', "-c", "ENV FOO=bar", "-c", "LABEL team=img",
+                   "-c", "EXPOSE 8080/tcp", "-c", "WORKDIR /data", "-c", "USER 0",
+                   "-c", "VOLUME /vol", "cm1", "committed:v1").stdout.strip()
+    assert new.startswith("sha256:") and new == image_id(d, "committed:v1")
+    assert d.docker("run", "--rm", "committed:v1").stdout == "hello\n"
+    out = d.docker("run", "--rm", "committed:v1", "sh", "-c",
+                   "pwd; echo $FOO; stat -c '%a %u:%g' /hello; "
+                   "test -e /etc/group || echo gone; cat /data/sub/f").stdout
+    assert out == "/data\nbar\n4750 12:34\ngone\nx\n"
+    busybox = image_id(d, "busybox")
+    img = d.get_json("/v1.41/images/committed:v1/json")
+    cid = d.docker("inspect", "-f", "{{.Id}}", "cm1").stdout.strip()
+    assert img["Parent"] == busybox
+    assert img["Container"] == cid
+    assert img["ContainerConfig"]["Image"] == "busybox"
+    assert img["Author"] == "tester <t@example.com>" and img["Comment"] == "first commit"
+    cfg = img["Config"]
+    assert cfg["Cmd"] == ["cat", "/hello"] and cfg["Labels"] == {"team": "img"}
+    assert "FOO=bar" in cfg["Env"] and any(e.startswith("PATH=") for e in cfg["Env"])
+    assert cfg["ExposedPorts"] == {"8080/tcp": {}} and cfg["Volumes"] == {"/vol": {}}
+    assert cfg["WorkingDir"] == "/data" and cfg["User"] == "0"
+    assert len(img["RootFS"]["Layers"]) == 2
+    hist = d.get_json("/images/committed:v1/history")
+    assert [h["Id"] for h in hist] == [new, busybox]
+    assert hist[0]["Comment"] == "first commit" and hist[0]["Size"] > 0
+    assert hist[0]["CreatedBy"] == "sh -c " + cfg_cmd_of(d, "cm1")
+    # the mount points the runtime made are not part of the image
+    layer = members(save_layer(d, "committed:v1", 1))
+    assert "etc/.wh.group" in layer and "hello" in layer
+    assert not any(n in layer for n in ("proc", "sys", "dev", "etc/hosts"))
+    d.docker("rm", "cm1")
+
+
+def cfg_cmd_of(d, name):
+    cmd = json.loads(d.docker("inspect", "-f", "{{json .Config.Cmd}}", name).stdout)
+    return " ".join(cmd[2:])
+
+
+def save_layer(d, name, index):
+    """The layer tar number index of image name from its docker save archive."""
+    data = d.docker("save", name, input=b"").stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as t:
+        manifest = json.load(t.extractfile("manifest.json"))
+        return t.extractfile(manifest[0]["Layers"][index]).read()
+
+
+def test_commit_opaque_dir_and_whiteouts(d):
+    d.docker("run", "--name", "op1", "busybox", "sh", "-c",
+             "mkdir /o && echo a > /o/a && echo b > /o/b && echo keep > /keep")
+    d.docker("commit", "op1", "opaque:base")
+    d.docker("run", "--name", "op2", "opaque:base", "sh", "-c",
+             "rm -rf /o && mkdir /o && echo n > /o/new && rm /keep")
+    d.docker("commit", "op2", "opaque:top")
+    out = d.docker("run", "--rm", "opaque:top", "sh", "-c",
+                   "ls /o; test -e /keep || echo nokeep").stdout
+    assert out == "new\nnokeep\n"
+    layer = members(save_layer(d, "opaque:top", 2))
+    assert "o/.wh..wh..opq" in layer and ".wh.keep" in layer and "o/new" in layer
+    assert "o/a" not in layer
+    d.docker("rm", "op1", "op2")
+    d.docker("rmi", "opaque:top", "opaque:base")
+
+
+def test_commit_running_pauses_and_resumes(d):
+    d.docker("run", "-d", "--name", "run1", "busybox", "sh", "-c",
+             "echo up > /up; exec sleep 300")
+    new = d.docker("commit", "run1").stdout.strip()
+    st = json.loads(d.docker("inspect", "-f", "{{json .State}}", "run1").stdout)
+    assert st["Running"] and not st["Paused"]
+    assert d.docker("run", "--rm", new, "cat", "/up").stdout == "up\n"
+    # docker-py's body: an empty Config object; ?pause=0
+    cid = d.docker("inspect", "-f", "{{.Id}}", "run1").stdout.strip()
+    r = d.request("POST", "/v1.41/commit?container=%s&pause=0&repo=pyish&tag=t" % cid[:12],
+                  body=b"{}", headers={"Content-Type": "application/json"})
+    assert r.status == 201, r.data
+    assert d.get_json("/images/pyish:t/json")["Id"] == r.json()["Id"]
+    d.docker("rm", "-f", "run1")
+    d.docker("rmi", new, "pyish:t")
+
+
+def test_save_load_keeps_committed_id(d, tmp_path):
+    d.docker("run", "--name", "sl1", "busybox", "sh", "-c",
+             "mkdir -p /a/b && echo data > /a/b/f && ln /a/b/f /a/hl && ln -s b/f /a/sl")
+    new = d.docker("commit", "sl1", "saved:1").stdout.strip()
+    d.docker("rm", "sl1")
+    arch = tmp_path / "saved.tar"
+    d.docker("save", "-o", arch, "saved:1")
+    d.docker("rmi", "saved:1")
+    assert new not in d.docker("images", "-aq", "--no-trunc").stdout
+    out = d.docker("load", "-i", arch).stdout
+    assert "Loaded image: saved:1" in out
+    assert image_id(d, "saved:1") == new
+    assert d.docker("run", "--rm", "saved:1", "cat", "/a/hl", "/a/sl").stdout == "data\ndata\n"
+    d.docker("rmi", "saved:1")
+
+
+def test_export_merged_filesystem(d, tmp_path):
+    d.docker("run", "--name", "ex1", "busybox", "sh", "-c",
+             "echo e > /exported && chmod 0640 /exported && chown 7:8 /exported && "
+             "rm /etc/group && mkfifo /fifo")
+    out = tmp_path / "ex.tar"
+    d.docker("export", "-o", out, "ex1")
+    m = members(out.read_bytes())
+    f = m["exported"]
+    assert (f.mode & 0o7777, f.uid, f.gid, f.size) == (0o640, 7, 8, 2)
+    assert "etc/group" not in m and "etc/passwd" in m and "bin/busybox" in m
+    assert m["fifo"].isfifo()
+    assert not any(".wh." in n for n in m)
+    # running: the same through the API, stream read to the end
+    d.docker("run", "-d", "--name", "ex2", "busybox", "sh", "-c", "echo r > /r; exec sleep 300")
+    data = d.request("GET", "/containers/ex2/export").data
+    assert "r" in members(data) and "bin/busybox" in members(data)
+    d.docker("rm", "-f", "ex1", "ex2")
+    assert d.request("GET", "/containers/nosuch/export").status == 404
+
+
+def test_commit_bad_input_leaves_nothing(d):
+    d.docker("run", "--name", "bad1", "busybox", "sh", "-c", "echo x > /x")
+    before = n_images(d)
+    p = d.docker("commit", "nosuchcontainer", "x:1", check=False)
+    assert p.returncode == 1 and "No such container: nosuchcontainer" in p.stderr
+    r = d.request("POST", "/commit?container=bad1&repo=Bad/Name")
+    assert r.status == 400 and "must be lowercase" in r.message, r.data
+    r = d.request("POST", "/commit?container=bad1&repo=ok&tag=bad:tag")
+    assert r.status == 400, r.data
+    p = d.docker("commit", "-c", "RUN echo no", "bad1", "x:2", check=False)
+    assert p.returncode == 1 and "run is not a valid change command" in p.stderr.lower()
+    r = d.request("POST", "/commit?container=bad1", body=b'{"Cmd": 5}',
+                  headers={"Content-Type": "application/json"})
+    assert r.status == 400 and "Cmd" in r.message, r.data
+    r = d.request("POST", "/commit?container=bad1", body=b'{}',
+                  headers={"Content-Type": "text/plain"})
+    assert r.status == 400, r.data
+    assert n_images(d) == before and tmp_leftovers(d) == []
+    d.docker("rm", "bad1")
+
+
+def test_commit_unchanged_container_is_empty_layer(d):
+    d.docker("create", "--name", "empty1", "busybox", "true")
+    new = d.docker("commit", "empty1").stdout.strip()
+    img = d.get_json("/images/%s/json" % new)
+    assert img["RootFS"]["Layers"] == d.get_json("/images/busybox/json")["RootFS"]["Layers"]
+    hist = d.get_json("/images/%s/history" % new)
+    assert hist[0]["Size"] == 0 and len(hist) == 2
+    d.docker("rm", "empty1")
+    d.docker("rmi", new)
+
+
+def test_system_df(d):
+    d.docker("run", "--name", "df1", "busybox", "sh", "-c", "head -c 100000 /dev/zero > /z")
+    df = d.get_json("/v1.41/system/df")
+    assert set(df) >= {"LayersSize", "Images", "Containers", "Volumes", "BuildCache"}
+    assert df["LayersSize"] > 0 and df["BuildCache"] == []
+    bb = [i for i in df["Images"] if "busybox:latest" in i["RepoTags"]][0]
+    assert bb["Containers"] >= 1 and bb["SharedSize"] >= 0
+    c = [c for c in df["Containers"] if c["Names"] == ["/df1"]][0]
+    assert c["SizeRw"] >= 100000 and c["SizeRootFs"] > c["SizeRw"]
+    only = d.get_json("/v1.45/system/df?type=image")
+    assert only["Containers"] is None and only["Images"]
+    assert d.request("GET", "/v1.45/system/df?type=bogus").status == 400
+    out = d.docker("system", "df").stdout
+    assert out.splitlines()[0].split()[:2] == ["TYPE", "TOTAL"] and "Images" in out
+    out = d.docker("system", "df", "-v").stdout
+    assert "busybox" in out and "df1" in out
+    d.docker("rm", "df1")
+
+
+def test_orphans_removed_at_start(tmp_path):
+    dm = Daemon(tmp_path)
+    dm.start()
+    try:
+        layers = dm.root / "image" / "layers"
+        (layers / ".tmp-commit-abc123" / "diff").mkdir(parents=True)
+        orphan = layers / ("ab" * 32)
+        (orphan / "diff").mkdir(parents=True)
+        (orphan / "layer.json").write_text(json.dumps(
+            {"chain_id": "sha256:" + "ab" * 32, "diff_id": "sha256:" + "ab" * 32, "size": 0}))
+        assert dm.stop() == 0
+        dm.start()
+        assert os.listdir(layers) == []
+    finally:
+        assert dm.stop() == 0
