@@ -13,6 +13,7 @@
 
 #include "engine/container_health.h"
 #include "engine/container_oom.h"
+#include "engine/container_mounts.h"
 #include "engine/container_priv.h"
 #include "runtime/container.h"
 #include "store/store.h"
@@ -122,6 +123,7 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	struct err e = ERR_INIT;
 	if (rootfs_unmount(cdir, &e) < 0)
 		log_warn("container %.12s: %s", c->id, e.msg);
+	container_volumes_release(eng, c->rec);
 	_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
 	container_netns_remove(netns);
 	fs_rm_rf(rdir, NULL);
@@ -244,6 +246,10 @@ int container_destroy(struct engine *eng, struct container *c, struct err *e)
 	cstore_drop_locked(s, c);
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
+	container_volumes_removed(
+	    eng, c->rec,
+	    c->rm_volumes ||
+		json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove")));
 	container_attach_release(eng, c);
 	container_event(eng, c->rec, "destroy", NULL);
 	return 0;

@@ -232,6 +232,7 @@ int engine_container_remove(struct engine *eng, const char *name, bool force, bo
 			r = err_set(e, ERR_INTERNAL, 0,
 				    "Could not kill running container %s, cannot remove", c->id);
 	}
+	c->rm_volumes = volumes;
 	if (r == 0 && !c->gone)
 		r = container_destroy(eng, c, e);
 	container_unlock_busy(eng, c);

@@ -24,6 +24,7 @@ struct container {
 	int last_exit;			  /* exit code of the last exit */
 	int64_t created;		  /* ns, for ordering */
 	bool stopping;			  /* stop/kill asked for this exit (no restart) */
+	bool rm_volumes;		  /* the removal takes its anonymous volumes (rm -v) */
 	struct container_attach *pending; /* attaches waiting for the start */
 	int64_t health_due;		  /* next probe (ns); 0: no health check */
 	uint64_t health_gen;		  /* exits at the start the schedule belongs to */

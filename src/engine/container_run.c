@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine/container_health.h"
+#include "engine/container_mounts.h"
 #include "engine/container_priv.h"
 #include "engine/ocispec.h"
 #include "runtime/cgroup.h"
@@ -144,15 +145,6 @@ static int write_bundle(struct engine *eng, struct container *c, const char *cdi
 		in.netns = netns;
 	}
 	gid_t *gids = NULL;
-	size_t i;
-	json_t *b;
-	/* dockerd creates a missing -v source directory */
-	json_array_foreach (json_object_get(hc, "Binds"), i, b) {
-		_cleanup_strv_ char **p = strv_split(json_string_value(b), ":");
-		if (p && p[0] && p[0][0] == '/' && !fs_exists(p[0]) &&
-		    fs_mkdir_p(p[0], 0755, e) < 0)
-			return -1;
-	}
 	if (rootfs_write_etc(c->rec, cdir, e) < 0 ||
 	    rootfs_make_workdir(merged, json_string_value(json_object_get(cfg, "WorkingDir")), e) <
 		0 ||
@@ -264,13 +256,15 @@ int container_start_locked(struct engine *eng, struct container *c, struct err *
 	fs_rm_rf(rdir, NULL);
 	if (fs_mkdir_p(rdir, 0700, e) < 0)
 		return -1;
-	if (rootfs_mount(eng, c->rec, cdir, e) < 0 || write_bundle(eng, c, cdir, rdir, e) < 0 ||
-	    start_monitor(eng, c, rdir, e) < 0) {
+	if (rootfs_mount(eng, c->rec, cdir, e) < 0 ||
+	    container_volumes_setup(eng, c->rec, cdir, e) < 0 ||
+	    write_bundle(eng, c, cdir, rdir, e) < 0 || start_monitor(eng, c, rdir, e) < 0) {
 		if (c->rec &&
 		    !*json_string_value(json_object_get(json_object_get(c->rec, "State"), "Error")))
 			json_object_set_new(json_object_get(c->rec, "State"), "Error",
 					    json_string(e->msg));
 		rootfs_unmount(cdir, NULL);
+		container_volumes_release(eng, c->rec);
 		_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
 		container_netns_remove(netns);
 		fs_rm_rf(rdir, NULL);

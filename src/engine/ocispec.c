@@ -183,69 +183,9 @@ static json_t *oci_mounts(const struct ocispec_input *in, const json_t *hc, stru
 		_cleanup_free_ char *dst = str_printf("/etc/%s", files[i]);
 		json_array_append_new(m, mount_of(dst, "bind", src, "rbind,rprivate"));
 	}
-	const char *k;
-	json_t *v;
-	json_object_foreach (json_object_get(hc, "Tmpfs"), k, v) {
-		const char *o = json_string_value(v);
-		_cleanup_free_ char *opts =
-		    str_printf("noexec,nosuid,nodev%s%s", o && *o ? "," : "", o ? o : "");
-		json_array_append_new(m, mount_of(k, "tmpfs", "tmpfs", opts));
-	}
-	size_t i;
-	json_array_foreach (json_object_get(hc, "Binds"), i, v) {
-		_cleanup_strv_ char **parts = strv_split(json_string_value(v), ":");
-		size_t n = strv_len(parts);
-		if (n < 2 || n > 3 || parts[0][0] != '/' || parts[1][0] != '/') {
-			json_decref(m);
-			err_invalid(e,
-				    "invalid bind %s: only /host/path:/container/path[:ro|rw] "
-				    "binds are supported",
-				    json_string_value(v));
-			return NULL;
-		}
-		bool ro = n == 3 && strstr(parts[2], "ro") != NULL;
-		json_array_append_new(m, mount_of(parts[1], "bind", parts[0],
-						  ro ? "rbind,rprivate,ro" : "rbind,rprivate"));
-	}
-	json_array_foreach (json_object_get(hc, "Mounts"), i, v) {
-		const char *type = json_string_value(json_object_get(v, "Type"));
-		const char *src = json_string_value(json_object_get(v, "Source"));
-		const char *dst = json_string_value(json_object_get(v, "Target"));
-		bool ro = json_is_true(json_object_get(v, "ReadOnly"));
-		if (!dst || dst[0] != '/') {
-			json_decref(m);
-			err_invalid(e, "invalid mount config: Target must be an absolute path");
-			return NULL;
-		}
-		if (str_eq(type, "bind") && src && src[0] == '/') {
-			const char *prop = json_string_value(
-			    json_object_get(json_object_get(v, "BindOptions"), "Propagation"));
-			_cleanup_free_ char *o = str_printf(
-			    "rbind,%s%s", prop && *prop ? prop : "rprivate", ro ? ",ro" : "");
-			json_array_append_new(m, mount_of(dst, "bind", src, o));
-		} else if (str_eq(type, "tmpfs")) {
-			const json_t *to = json_object_get(v, "TmpfsOptions");
-			json_int_t size = json_integer_value(json_object_get(to, "SizeBytes"));
-			json_int_t mode = json_integer_value(json_object_get(to, "Mode"));
-			_cleanup_free_ char *o =
-			    str_printf("nosuid,nodev,noexec%s", ro ? ",ro" : "");
-			if (size > 0) {
-				char *t = str_printf("%s,size=%lld", o, (long long)size);
-				free(o);
-				o = t;
-			}
-			if (mode > 0) {
-				char *t = str_printf("%s,mode=%llo", o, (unsigned long long)mode);
-				free(o);
-				o = t;
-			}
-			json_array_append_new(m, mount_of(dst, "tmpfs", "tmpfs", o));
-		} else {
-			json_decref(m);
-			err_invalid(e, "invalid mount config for type \"%s\": not supported yet",
-				    type ? type : "");
-			return NULL;
-		}
+	if (ocispec_user_mounts(in->rec, m, e) < 0) {
+		json_decref(m);
+		return NULL;
 	}
 	return m;
 }

@@ -24,6 +24,9 @@ struct ocispec_input {
 };
 
 json_t *ocispec_build(const struct ocispec_input *in, struct err *e);
+/* Appends the record's binds, volumes and tmpfs mounts to mounts (ocispec_mounts.c); a
+ * default mount at one of their destinations is dropped. */
+int ocispec_user_mounts(const json_t *rec, json_t *mounts, struct err *e);
 /* Docker's default capabilities adjusted by Privileged, CapAdd, CapDrop ("ALL" too). */
 int ocispec_caps(const json_t *hostconfig, char ***out, struct err *e);
 /* "net_admin" / "NET_ADMIN" / "CAP_NET_ADMIN" -> "CAP_NET_ADMIN" (malloc'd), NULL if unknown. */

@@ -39,6 +39,9 @@ char **volume_users(struct engine *eng, const char *name);
 int volume_use(struct engine *eng, const char *name, struct err *e);
 /* Drops a use; the last one unmounts. */
 void volume_unuse(struct engine *eng, const char *name);
+/* Copies the tree at src (the image's files at the mount path) into the volume directory dst
+ * when dst is empty (volume_copy.c). */
+int volume_copy_in(const char *src, const char *dst, struct err *e);
 /* Bytes under the volume's _data (-1 when it cannot be read). */
 long long volume_size(struct engine *eng, const char *name);
 

@@ -1,0 +1,82 @@
+/* engine/container_volumes: a container's volumes over its life: at start the bind sources
+ * dockerd creates, option volumes mounted and empty volumes filled from the image; after the
+ * exit the option mounts released; after the removal anonymous volumes removed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/container_mounts.h"
+#include "engine/container_priv.h"
+#include "engine/volume.h"
+#include "runtime/securejoin.h"
+#include "util/cleanup.h"
+#include "util/fs.h"
+#include "util/str.h"
+
+static bool is_type(const json_t *m, const char *type)
+{
+	return str_eq(json_string_value(json_object_get(m, "Type")), type);
+}
+
+/* The image's files at dest (resolved inside the root) into an empty volume. */
+static int fill_volume(const json_t *m, const char *merged, struct err *e)
+{
+	const char *dest = json_string_value(json_object_get(m, "Destination"));
+	const char *src = json_string_value(json_object_get(m, "Source"));
+	struct err le = ERR_INIT;
+	_cleanup_free_ char *real = securejoin_resolve(merged, dest, &le);
+	if (!real || !fs_is_dir(real))
+		return 0;
+	return volume_copy_in(real, src, e);
+}
+
+static int setup_one(struct engine *eng, const json_t *hc, const json_t *m, const char *merged,
+		     struct err *e)
+{
+	const char *src = json_string_value(json_object_get(m, "Source"));
+	const char *name = json_string_value(json_object_get(m, "Name"));
+	const char *dest = json_string_value(json_object_get(m, "Destination"));
+	if (is_type(m, "bind") && src && !fs_exists(src))
+		return fs_mkdir_p(src, 0755, e);
+	if (!is_type(m, "volume"))
+		return 0;
+	if (volume_use(eng, name, e) < 0)
+		return -1;
+	return container_mount_nocopy(hc, dest) ? 0 : fill_volume(m, merged, e);
+}
+
+int container_volumes_setup(struct engine *eng, const json_t *rec, const char *cdir, struct err *e)
+{
+	const json_t *hc = json_object_get(rec, "HostConfig");
+	_cleanup_free_ char *merged = str_printf("%s/merged", cdir);
+	size_t i;
+	json_t *m;
+	json_array_foreach (json_object_get(rec, "Mounts"), i, m) {
+		if (setup_one(eng, hc, m, merged, e) < 0) {
+			container_volumes_release(eng, rec);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void container_volumes_release(struct engine *eng, const json_t *rec)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach (json_object_get(rec, "Mounts"), i, m)
+		if (is_type(m, "volume"))
+			volume_unuse(eng, json_string_value(json_object_get(m, "Name")));
+}
+
+void container_volumes_removed(struct engine *eng, const json_t *rec, bool anonymous)
+{
+	size_t i;
+	json_t *m;
+	if (!anonymous)
+		return;
+	json_array_foreach (json_object_get(rec, "Mounts"), i, m) {
+		const char *name = json_string_value(json_object_get(m, "Name"));
+		if (is_type(m, "volume") && volume_is_anonymous(eng, name))
+			volume_remove(eng, name, true, NULL); /* kept while another uses it */
+	}
+}
