@@ -72,7 +72,8 @@ static int run(const struct daemon_opts *o, struct err *e)
 	sigset_t set;
 	block_signals(&set);
 	umask(022);
-	struct engine_config cfg = {o->root, o->run_dir, o->debug, o->bridge, o->bip};
+	struct engine_config cfg = {o->root,   o->run_dir, o->debug,
+				    o->bridge, o->bip,	   o->insecure_registries};
 	_cleanup_strv_ char **warnings = NULL;
 	struct engine *eng = engine_new(&cfg, &warnings, e);
 	if (!eng)

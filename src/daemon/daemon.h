@@ -11,6 +11,7 @@ struct daemon_opts {
 	char **hosts; /* "unix:///path", NULL-terminated */
 	char *root, *run_dir, *pidfile, *group, *config_file, *log_level;
 	char *bridge, *bip; /* default network's host bridge and its gateway/prefix */
+	char **insecure_registries;
 	bool debug;
 };
 

@@ -28,6 +28,8 @@ static const char usage_text[] =
     "  -l, --log-level LEVEL    debug, info, warn or error (default info)\n"
     "  -b, --bridge NAME        host bridge of the default network (default berth0)\n"
     "      --bip CIDR           its gateway address and prefix (default: a free subnet)\n"
+    "      --insecure-registry R  registry (host[:port] or CIDR) spoken to over plain\n"
+    "                           HTTP or unverified TLS (repeatable)\n"
     "  -v, --version            print the version\n";
 
 static void set_str(char **dst, const char *v)
@@ -55,6 +57,16 @@ static int apply_config(struct daemon_opts *o, const json_t *cfg, struct err *e)
 				set_str(dst, json_string_value(v));
 		} else if (!strcmp(key, "debug") && json_is_boolean(v)) {
 			o->debug = o->debug || json_is_true(v);
+		} else if (!strcmp(key, "insecure-registries") && json_is_array(v)) {
+			size_t i;
+			json_t *h;
+			json_array_foreach (v, i, h) {
+				if (!json_is_string(h))
+					return err_invalid(
+					    e, "%s: insecure-registries[%zu]: expected a string",
+					    o->config_file, i);
+				strv_push(&o->insecure_registries, json_string_value(h));
+			}
 		} else if (!strcmp(key, "hosts") && json_is_array(v)) {
 			size_t i;
 			json_t *h;
@@ -88,6 +100,7 @@ static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err 
 						 {"log-level", required_argument, NULL, 'l'},
 						 {"bridge", required_argument, NULL, 'b'},
 						 {"bip", required_argument, NULL, 'B'},
+						 {"insecure-registry", required_argument, NULL, 'I'},
 						 {"help", no_argument, NULL, 'h'},
 						 {"version", no_argument, NULL, 'v'},
 						 {NULL, 0, NULL, 0}};
@@ -125,6 +138,9 @@ static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err 
 			break;
 		case 'B':
 			set_str(&o->bip, optarg);
+			break;
+		case 'I':
+			strv_push(&o->insecure_registries, optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -186,5 +202,6 @@ void daemon_opts_release(struct daemon_opts *o)
 	free(o->log_level);
 	free(o->bridge);
 	free(o->bip);
+	strv_free(o->insecure_registries);
 	memset(o, 0, sizeof(*o));
 }

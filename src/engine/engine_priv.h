@@ -18,6 +18,7 @@ struct engine {
 	struct container_store *containers; /* container_store.c */
 	struct volume_store *volumes;	    /* volume.c */
 	char *bridge, *bip;		    /* default network: host bridge, --bip */
+	char **insecure_registries;	    /* --insecure-registry */
 	struct netctl *net;		    /* networks (netctl.c) */
 
 	pthread_mutex_t ev_mu;
