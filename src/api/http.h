@@ -87,6 +87,7 @@ void api_version(struct api_req *req);
 void api_info(struct api_req *req);
 void api_events(struct api_req *req);
 void api_debug_echo(struct api_req *req);
+void api_system_check(struct api_req *req);
 void api_images_list(struct api_req *req);
 void api_image_inspect(struct api_req *req);
 void api_image_history(struct api_req *req);

@@ -58,6 +58,9 @@ const struct api_route api_routes[] = {
     {"GET", "/volumes/{name}", api_volume_inspect, NULL},
     {"DELETE", "/volumes/{name}", api_volume_delete, NULL},
 
+    /* berth's own: the store's consistency (berth system check) */
+    {"GET", "/system/check", api_system_check, NULL},
+
     /* test-only (daemon --debug): a hijacked echo session */
     {"POST", "/_berth/echo", api_debug_echo, NULL},
 };

@@ -1,0 +1,12 @@
+/* engine/engine_check: `berth system check`: the store and the host state the daemon owns
+ * (mounts, cgroups, monitors, run directories) checked for consistency. */
+#ifndef BERTH_ENGINE_ENGINE_CHECK_H
+#define BERTH_ENGINE_ENGINE_CHECK_H
+
+#include "engine/engine.h"
+
+/* One line per problem found (an empty vector: consistent). Meant for a quiet daemon: a
+ * container starting or stopping meanwhile may show as a problem. */
+char **engine_check(struct engine *eng);
+
+#endif

@@ -1,0 +1,129 @@
+"""Shared by the reliability tests: the integration suite's Daemon helper, a busybox image made
+offline, the consistency check (GET /system/check, what `berth system check` prints), the
+host state a daemon owns (mounts, cgroups, monitor processes), and the scale knob."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "integration"))
+
+import helpers  # noqa: E402
+from test_daemon_common import DOCKER, Daemon  # noqa: E402
+
+FULL = os.environ.get("RELIABILITY", "short") == "full"
+
+
+def scale(short, full):
+    return full if FULL else short
+
+
+def figures(name, **kw):
+    """One line the closing note quotes: FIGURES: name key=value ..."""
+    print("\nFIGURES: %s %s" % (name, " ".join("%s=%s" % kv for kv in kw.items())))
+
+
+@pytest.fixture(scope="session")
+def rootfs_tar(tmp_path_factory):
+    tar = tmp_path_factory.mktemp("rootfs") / "rootfs.tar"
+    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
+                   capture_output=True, timeout=120)
+    return tar
+
+
+def import_busybox(d, tar, name="busybox:latest"):
+    d.docker("import", "-c", 'CMD ["sh"]', "-c",
+             "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+             str(tar), name)
+
+
+def check(d):
+    """The daemon's consistency check: the list of problems (empty when consistent)."""
+    return d.get_json("/system/check")["Problems"]
+
+
+def mounts_under(path):
+    with open("/proc/self/mountinfo") as f:
+        return [line.split()[4] for line in f if str(path) in line.split()[4]]
+
+
+def cgroups_of(ids):
+    """Cgroup directories left for any of the container IDs (v1 hierarchies or v2)."""
+    left = []
+    base = Path("/sys/fs/cgroup")
+    roots = [base] + [p for p in base.iterdir() if p.is_dir()]
+    for r in roots:
+        b = r / "berth"
+        if not b.is_dir():
+            continue
+        for i in ids:
+            if (b / i).exists():
+                left.append(str(b / i))
+    return left
+
+
+def monitors_of(d):
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = Path("/proc/%s/cmdline" % pid).read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if cmd and cmd[0].endswith(b"berth-monitor") and str(d.run).encode() in b" ".join(cmd):
+            out.append(int(pid))
+    return out
+
+
+def daemon_fds(d):
+    return len(os.listdir("/proc/%d/fd" % d.proc.pid))
+
+
+def daemon_rss_kb(d):
+    for line in Path("/proc/%d/status" % d.proc.pid).read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def wait_for(pred, timeout=30, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting for %s" % what)
+
+
+def all_ids(d):
+    return d.docker("ps", "-aq", "--no-trunc").stdout.split()
+
+
+def remove_all(d):
+    ids = all_ids(d)
+    if ids:
+        d.docker("rm", "-f", *ids, timeout=120)
+
+
+def finish(d, ids_seen):
+    """Removes every container, stops the daemon and asserts nothing of it is left."""
+    remove_all(d)
+    problems = check(d)
+    rc = d.stop()
+    assert rc == 0, d.log()[-3000:]
+    assert problems == [], problems
+    assert mounts_under(d.base) == []
+    assert cgroups_of(ids_seen) == []
+    assert monitors_of(d) == []
+
+
+def inspect(d, cid):
+    return json.loads(d.docker("inspect", cid).stdout)[0]

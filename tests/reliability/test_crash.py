@@ -1,0 +1,185 @@
+"""Crash safety: the daemon is killed with SIGKILL at random points while the docker CLI
+creates, starts, runs, stops, removes, imports, loads, commits and makes volumes; after each
+restart the store must be consistent (GET /system/check lists no problem), containers that
+were running still run, finished ones keep their exit codes. Then the same for kill -9 of a
+container's monitor."""
+
+import os
+import random
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import (DOCKER, Daemon, all_ids, cgroups_of, check, figures, import_busybox, inspect,
+                      monitors_of, remove_all, scale, finish, wait_for)
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
+
+KILLS = scale(40, 240)
+
+
+class Crasher:
+    def __init__(self, d, base, tar, rng):
+        self.d = d
+        self.base = base
+        self.tar = tar
+        self.rng = rng
+        self.ids = set()  # every container ID ever seen, for the cgroup leak check
+        self.running = set()  # confirmed running (sleep 600), must survive restarts
+        self.exited = {}  # confirmed exited: id -> exit code
+        self.n = 0
+
+    def docker(self, *args, **kw):
+        return self.d.docker(*args, **kw)
+
+    def some_container(self, running=None):
+        ids = all_ids(self.d)
+        if running is not None:
+            ids = [i for i in ids if (i in self.running) == running]
+        return self.rng.choice(ids) if ids else None
+
+    def prepare(self, op):
+        """The CLI command of op, after setting up what it needs (daemon healthy)."""
+        self.n += 1
+        n = self.n
+        if op == "create":
+            return ["create", "--name", "c%d" % n, "busybox", "true"]
+        if op == "start":
+            cid = self.docker("create", "busybox", "sh", "-c", "exit 5").stdout.strip()
+            self.ids.add(cid)
+            return ["start", cid]
+        if op == "run_rm":
+            return ["run", "--rm", "busybox", "sh", "-c", "echo hello"]
+        if op == "run_d":
+            return ["run", "-d", "busybox", "sleep", "600"]
+        if op == "stop":
+            cid = self.docker("run", "-d", "busybox", "sleep", "600").stdout.strip()
+            self.ids.add(cid)
+            return ["stop", "-t", "1", cid]
+        if op == "rm":
+            cid = self.some_container(running=False)
+            return ["rm", "-f", cid] if cid else ["create", "busybox"]
+        if op == "import":
+            return ["import", str(self.tar), "imp:%d" % n]
+        if op == "load":
+            self.docker("rmi", "-f", "saved:latest", check=False)
+            return ["load", "-i", str(self.base / "saved.tar")]
+        if op == "commit":
+            cid = self.docker("run", "-d", "busybox", "sh", "-c",
+                              "echo x > /file; sleep 600").stdout.strip()
+            self.ids.add(cid)
+            return ["commit", cid, "committed:%d" % n]
+        if op == "rmi":
+            imgs = [i for i in self.docker("images", "--format", "{{.Repository}}:{{.Tag}}")
+                    .stdout.split() if i.startswith(("imp:", "committed:"))]
+            return ["rmi", self.rng.choice(imgs)] if imgs else ["images"]
+        if op == "volume":
+            return ["volume", "create", "v%d" % n]
+        raise AssertionError(op)
+
+    def track(self):
+        """Containers whose state must survive: one running, one finished with code 3."""
+        cid = self.docker("run", "-d", "busybox", "sleep", "600").stdout.strip()
+        self.running.add(cid)
+        cid2 = self.docker("run", "-d", "busybox", "sh", "-c", "exit 3").stdout.strip()
+        wait_for(lambda: not inspect(self.d, cid2)["State"]["Running"], what="exit 3")
+        self.exited[cid2] = 3
+        self.ids.update((cid, cid2))
+
+    def verify(self):
+        """After a restart: what was running runs, what finished has its code."""
+        bad = []
+        for cid in list(self.running):
+            st = inspect(self.d, cid)["State"]
+            if not st["Running"] or not os.path.exists("/proc/%d" % st["Pid"]):
+                bad.append("container %s no longer runs: %s" % (cid[:12], st))
+        for cid, code in self.exited.items():
+            st = inspect(self.d, cid)["State"]
+            if st["Running"] or st["ExitCode"] != code:
+                bad.append("container %s: exit code %s, not %d" % (cid[:12], st, code))
+        return bad
+
+
+def ops_available(d):
+    ops = ["create", "start", "run_rm", "run_d", "stop", "rm", "import", "load", "rmi"]
+    if d.request("GET", "/volumes").status == 200:
+        ops.append("volume")
+    if d.request("POST", "/commit?container=none").status == 404:
+        ops.append("commit")  # the route exists: 404 is "No such container"
+    return ops
+
+
+def test_kill_daemon_at_random_points(tmp_path, rootfs_tar):
+    rng = random.Random(int(os.environ.get("SEED", time.time())))
+    d = Daemon(tmp_path).start()
+    import_busybox(d, rootfs_tar)
+    import_busybox(d, rootfs_tar, "saved:latest")
+    d.docker("save", "-o", str(tmp_path / "saved.tar"), "saved:latest")
+    cr = Crasher(d, tmp_path, rootfs_tar, rng)
+    ops = ops_available(d)
+    failures, survived, per_op = [], 0, {}
+    for i in range(KILLS):
+        if i % 20 == 0:
+            if i:
+                remove_all(d)
+                cr.running.clear()
+                cr.exited.clear()
+            cr.track()
+        op = rng.choice(ops)
+        argv = cr.prepare(op)
+        delay = rng.uniform(0, 0.3)
+        p = subprocess.Popen([DOCKER, *argv], env=d.env(), stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+        time.sleep(delay)
+        d.proc.send_signal(signal.SIGKILL)
+        d.proc.wait()
+        out, _ = p.communicate(timeout=60)
+        if p.returncode == 0 and op in ("run_d", "create") and out.strip():
+            cr.ids.add(out.strip())
+        d.start()
+        problems = check(d) + cr.verify()
+        cr.ids.update(all_ids(d))
+        per_op[op] = per_op.get(op, 0) + 1
+        if problems:
+            failures.append("kill %d during %s after %.3fs: %s" % (i, op, delay, problems))
+        else:
+            survived += 1
+    figures("crash-daemon", kill_points=KILLS, survived=survived, inconsistent=len(failures),
+            ops=",".join("%s:%d" % kv for kv in sorted(per_op.items())))
+    assert failures == [], "\n".join(failures[:20])
+    finish(d, cr.ids)
+
+
+def monitor_of(d, cid):
+    for pid in monitors_of(d):
+        cmd = open("/proc/%d/cmdline" % pid, "rb").read().split(b"\0")
+        if cid.encode() in cmd and b"run" in cmd:
+            return pid
+    return None
+
+
+def test_kill_monitor(tmp_path, rootfs_tar):
+    d = Daemon(tmp_path).start()
+    import_busybox(d, rootfs_tar)
+    ids = set()
+    rounds = scale(5, 20)
+    for _ in range(rounds):
+        cid = d.docker("run", "-d", "busybox", "sleep", "600").stdout.strip()
+        ids.add(cid)
+        pid = inspect(d, cid)["State"]["Pid"]
+        mon = wait_for(lambda: monitor_of(d, cid), what="the monitor")
+        os.kill(mon, signal.SIGKILL)
+        st = wait_for(lambda: (lambda s: None if s["Running"] else s)(inspect(d, cid)["State"]),
+                      what="the container to be marked exited")
+        assert st["ExitCode"] == 137, st
+        wait_for(lambda: not os.path.exists("/proc/%d" % pid), what="the container's process")
+        assert check(d) == []
+        assert cgroups_of([cid]) == []
+        # it starts again, and a stop after that finds a working monitor
+        d.docker("start", cid)
+        d.docker("stop", "-t", "1", cid)
+        assert check(d) == []
+    figures("crash-monitor", kills=rounds, inconsistent=0)
+    finish(d, ids)
