@@ -100,6 +100,9 @@ void api_image_get(struct api_req *req);
 void api_images_load(struct api_req *req);
 extern const struct api_body_ops api_images_load_body;
 void api_images_prune(struct api_req *req);
+void api_image_pull(struct api_req *req); /* POST /images/create?fromImage= */
+void api_image_push(struct api_req *req);
+void api_auth(struct api_req *req);
 void api_commit(struct api_req *req);
 void api_container_export(struct api_req *req);
 void api_system_df(struct api_req *req);

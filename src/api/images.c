@@ -106,6 +106,8 @@ static int create_begin(struct api_req *req, struct err *e)
 static int create_data(struct api_req *req, const char *buf, size_t len, struct err *e)
 {
 	struct create_state *st = req->state;
+	if (st->imp && engine_image_import_url(st->imp))
+		return 0; /* the archive comes from the URL: a body is ignored, as dockerd does */
 	if (st->imp && !st->stopped && engine_image_import_write(st->imp, buf, len) < 0)
 		st->stopped = true;
 	return 0;
@@ -127,9 +129,11 @@ void api_images_create(struct api_req *req)
 {
 	struct create_state *st = req->state;
 	if (st->pull) {
-		api_reply_message(req, 501,
-				  "pulling images is not supported yet: import or load "
-				  "the image instead");
+		api_image_pull(req);
+		return;
+	}
+	if (engine_image_import_url(st->imp)) {
+		api_images_import_url(req, TAKE_PTR(st->imp));
 		return;
 	}
 	struct err e = ERR_INIT;

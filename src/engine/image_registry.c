@@ -1,0 +1,194 @@
+/* engine/image_registry: pull, push and login as the API asks for them: references parsed as
+ * dockerd's postImagesCreate and postImagesPush do, credentials from X-Registry-Auth, the
+ * daemon's insecure registries, and the pull/push events. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/engine_priv.h"
+#include "engine/image_registry.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/str.h"
+
+/* LogImageEvent: the image's labels plus the name. */
+static void registry_event(struct engine *eng, const struct image *img, const char *id,
+			   const char *name, const char *action)
+{
+	json_t *attrs = json_object();
+	const char *k;
+	json_t *v;
+	json_object_foreach (json_object_get(image_container_config(img), "Labels"), k, v) {
+		if (json_is_string(v))
+			json_object_set(attrs, k, v);
+	}
+	json_object_set_new(attrs, "name", json_string(name));
+	engine_event_publish(eng, "image", action, id, attrs);
+}
+
+static int check_platform(const char *p, struct err *e)
+{
+	if (!p || !*p || !strcmp(p, "linux"))
+		return 0;
+	_cleanup_free_ char *host = str_printf("linux/%s", image_host_arch());
+	if (str_has_prefix(p, host) && (!p[strlen(host)] || p[strlen(host)] == '/'))
+		return 0;
+	return err_invalid(e,
+			   "\"%s\": unknown operating system or architecture: operating "
+			   "system is not supported",
+			   p);
+}
+
+/* fromImage (a trailing ':' of `pull -a` dropped) with tag, which may be a digest. */
+static int pull_ref(const char *image, const char *tag, struct image_ref *ref, struct err *e)
+{
+	_cleanup_free_ char *name = str_dup(image ? image : "");
+	size_t n = strlen(name);
+	if (n && name[n - 1] == ':')
+		name[n - 1] = '\0';
+	if (image_ref_parse(name, ref, e) < 0)
+		return -1;
+	if (tag && *tag) {
+		int r = 0;
+		if (image_digest_validate(tag, NULL) == 0) {
+			free(ref->tag);
+			free(ref->digest);
+			ref->tag = NULL;
+			ref->digest = str_dup(tag);
+		} else {
+			r = image_ref_set_tag(ref, tag, e);
+		}
+		if (r < 0) {
+			image_ref_release(ref);
+			return -1;
+		}
+	}
+	if (ref->digest) { /* a digest names the content: a tag beside it says nothing more */
+		free(ref->tag);
+		ref->tag = NULL;
+	}
+	image_ref_default_tag(ref);
+	return 0;
+}
+
+struct engine_pull {
+	struct engine *eng;
+	struct image_ref ref;
+	struct registry_auth auth;
+	struct image_pull *pull;
+};
+
+struct engine_pull *engine_image_pull_start(struct engine *eng, const struct engine_pull_opts *o,
+					    struct err *e)
+{
+	struct engine_pull *ep = xcalloc(1, sizeof(*ep));
+	ep->eng = eng;
+	if (pull_ref(o->image, o->tag, &ep->ref, e) < 0) {
+		free(ep);
+		return NULL;
+	}
+	struct image_dist_opts d = {&ep->ref, &ep->auth, eng->insecure_registries, o->progress,
+				    o->arg};
+	if (check_platform(o->platform, e) < 0 || registry_auth_decode(o->auth, &ep->auth, e) < 0 ||
+	    !(ep->pull = image_pull_start(eng->images, &d, e))) {
+		engine_image_pull_free(ep);
+		return NULL;
+	}
+	return ep;
+}
+
+struct image *engine_image_pull_run(struct engine_pull *ep, struct err *e)
+{
+	struct image *img = image_pull_run(ep->pull, e);
+	if (img) {
+		_cleanup_free_ char *fam = image_ref_familiar(&ep->ref);
+		_cleanup_free_ char *name = image_ref_familiar_name(&ep->ref);
+		registry_event(ep->eng, img, fam, name, "pull");
+	}
+	return img;
+}
+
+void engine_image_pull_cancel(struct engine_pull *ep)
+{
+	image_pull_cancel(ep->pull);
+}
+
+void engine_image_pull_free(struct engine_pull *ep)
+{
+	if (!ep)
+		return;
+	image_pull_free(ep->pull);
+	registry_auth_release(&ep->auth);
+	image_ref_release(&ep->ref);
+	free(ep);
+}
+
+struct engine_push {
+	struct engine *eng;
+	struct image_ref ref;
+	struct registry_auth auth;
+	struct image_push *push;
+};
+
+struct engine_push *engine_image_push_start(struct engine *eng, const struct engine_push_opts *o,
+					    struct err *e)
+{
+	struct engine_push *ep = xcalloc(1, sizeof(*ep));
+	ep->eng = eng;
+	if (image_ref_parse(o->name ? o->name : "", &ep->ref, e) < 0) {
+		free(ep);
+		return NULL;
+	}
+	int r = 0;
+	if (ep->ref.digest)
+		r = err_invalid(e, "cannot push a digest reference");
+	else if (o->tag && *o->tag)
+		r = image_ref_set_tag(&ep->ref, o->tag, e);
+	if (r < 0 || registry_auth_decode(o->auth, &ep->auth, e) < 0) {
+		engine_image_push_free(ep);
+		return NULL;
+	}
+	struct image_dist_opts d = {&ep->ref, &ep->auth, eng->insecure_registries, o->progress,
+				    o->arg};
+	ep->push = image_push_new(eng->images, &d);
+	return ep;
+}
+
+int engine_image_push_run(struct engine_push *ep, struct err *e)
+{
+	_cleanup_strv_ char **pushed = NULL;
+	int rc = image_push_run(ep->push, &pushed, e);
+	for (char **p = pushed; p && *p; p++) {
+		struct image *img = image_store_get(ep->eng->images, *p, NULL);
+		_cleanup_free_ char *fam = image_ref_familiarize(*p);
+		if (img)
+			registry_event(ep->eng, img, img->id, fam ? fam : *p, "push");
+		image_put(img);
+	}
+	return rc;
+}
+
+void engine_image_push_cancel(struct engine_push *ep)
+{
+	image_push_cancel(ep->push);
+}
+
+void engine_image_push_free(struct engine_push *ep)
+{
+	if (!ep)
+		return;
+	image_push_free(ep->push);
+	registry_auth_release(&ep->auth);
+	image_ref_release(&ep->ref);
+	free(ep);
+}
+
+int engine_registry_login(struct engine *eng, const json_t *body, bool *denied, struct err *e)
+{
+	struct registry_auth a;
+	*denied = false;
+	if (registry_auth_from_json(body, &a, e) < 0)
+		return -1;
+	int rc = registry_login(&a, eng->insecure_registries, denied, e);
+	registry_auth_release(&a);
+	return rc;
+}
