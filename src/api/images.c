@@ -129,7 +129,9 @@ void api_images_create(struct api_req *req)
 {
 	struct create_state *st = req->state;
 	if (st->pull) {
-		api_image_pull(req);
+		api_reply_message(req, 501,
+				  "pulling images is not supported yet: import or load "
+				  "the image instead");
 		return;
 	}
 	if (engine_image_import_url(st->imp)) {

@@ -13,5 +13,7 @@ json_t *api_image_inspect_json(struct api_req *req, const struct image *img);
 json_t *api_image_summary_json(struct api_req *req, const struct image *img, json_t *tags,
 			       json_t *digests);
 json_t *api_image_history_json(struct api_req *req, struct image *img);
+/* POST /images/create?fromSrc=URL: fetches and imports with a progress stream; imp stolen. */
+void api_images_import_url(struct api_req *req, struct engine_import *imp);
 
 #endif

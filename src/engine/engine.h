@@ -112,6 +112,11 @@ int engine_image_import_write(struct engine_import *imp, const void *data, size_
 /* Registers the image, tags it, emits tag and import events. Held image. */
 struct image *engine_image_import_finish(struct engine_import *imp, struct err *e);
 void engine_image_import_free(struct engine_import *imp);
+/* fromSrc=URL: the URL (http:// added when it has no scheme), else NULL; fetch streams it into
+ * the import (progress as image_fetch reports it), then engine_image_import_finish. */
+const char *engine_image_import_url(const struct engine_import *imp);
+int engine_image_import_fetch(struct engine_import *imp, image_fetch_progress_fn *progress,
+			      void *arg, struct err *e);
 
 /* POST /commit: the container's changes as a new image (container paused meanwhile when
  * pause), its Config from config (a body, may be NULL) or the container's, changes applied.

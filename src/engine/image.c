@@ -133,6 +133,7 @@ struct engine_import {
 	struct image_ref ref;
 	bool tagged;
 	struct image_tarsplit *ts; /* so that save rebuilds the exact tar (same diff ID) */
+	char *url;		   /* fromSrc=URL: fetched by engine_image_import_fetch */
 };
 
 static int parse_platform(const char *p, const char **os, const char **arch, struct err *e)
@@ -162,13 +163,16 @@ static int import_setup(struct engine_import *ei, const struct engine_import_opt
 			return -1;
 		ei->tagged = true;
 	}
-	if (strcmp(o->src ? o->src : "-", "-") != 0)
-		return err_invalid(e, "import from a URL is not supported: send the archive as the "
-				      "request body (fromSrc=-)");
+	const char *src = o->src ? o->src : "-";
+	if (!*src)
+		return err_invalid(e, "import: fromSrc is required (\"-\" or a URL)");
+	if (strcmp(src, "-") != 0)
+		ei->url = image_fetch_url(src);
 	if (parse_platform(o->platform, &os, &arch, e) < 0)
 		return -1;
 	_cleanup_free_ char *comment =
-	    o->message && *o->message ? str_dup(o->message) : str_dup("Imported from -");
+	    o->message && *o->message ? str_dup(o->message)
+				      : str_printf("Imported from %s", ei->url ? ei->url : "-");
 	struct image_import_opts io = {comment, o->changes, BERTH_VERSION, os, arch};
 	ei->imp = image_import_start(ei->eng->images, &io, e);
 	return ei->imp ? 0 : -1;
@@ -191,6 +195,38 @@ int engine_image_import_write(struct engine_import *ei, const void *data, size_t
 {
 	image_tarsplit_feed(ei->ts, data, len);
 	return image_import_write(ei->imp, data, len);
+}
+
+const char *engine_image_import_url(const struct engine_import *ei)
+{
+	return ei->url;
+}
+
+struct fetch_ctx {
+	struct engine_import *ei;
+	image_fetch_progress_fn *progress;
+	void *arg;
+};
+
+static int fetch_sink(void *arg, const void *data, size_t len)
+{
+	struct fetch_ctx *f = arg;
+	return engine_image_import_write(f->ei, data, len);
+}
+
+static void fetch_progress(void *arg, int64_t current, int64_t total)
+{
+	struct fetch_ctx *f = arg;
+	if (f->progress)
+		f->progress(f->arg, current, total);
+}
+
+int engine_image_import_fetch(struct engine_import *ei, image_fetch_progress_fn *progress,
+			      void *arg, struct err *e)
+{
+	struct fetch_ctx f = {ei, progress, arg};
+	/* 1: the extraction stopped; its error comes from engine_image_import_finish */
+	return image_fetch(ei->url, fetch_sink, fetch_progress, &f, e) < 0 ? -1 : 0;
 }
 
 /* The recorded split goes with the layer (kept only when it hashes to the diff ID). */
@@ -229,5 +265,6 @@ void engine_image_import_free(struct engine_import *ei)
 	image_import_free(ei->imp);
 	image_tarsplit_free(ei->ts);
 	image_ref_release(&ei->ref);
+	free(ei->url);
 	free(ei);
 }

@@ -99,6 +99,16 @@ struct image *image_import_finish(struct image_import *imp, struct err *e);
 /* Aborts an unfinished import (removing its temporary layer) and frees it. */
 void image_import_free(struct image_import *imp);
 
+/* docker import URL: src without a scheme gets http:// (malloc'd); image_fetch streams the
+ * body to sink (a sink returning -1 stops it: 1 is returned, the sink has the error) and
+ * reports progress every 512 KiB and at the end (total 0 when the server sent no length).
+ * ERR_INVALID for another scheme or an HTTP error status. */
+typedef int image_fetch_sink_fn(void *arg, const void *data, size_t len);
+typedef void image_fetch_progress_fn(void *arg, int64_t current, int64_t total);
+char *image_fetch_url(const char *src);
+int image_fetch(const char *url, image_fetch_sink_fn *sink, image_fetch_progress_fn *progress,
+		void *arg, struct err *e);
+
 /* Commit (docker commit): a directory, a container's overlay upper layer, becomes a new layer
  * (overlay whiteouts and opaque directories pass through as .wh. entries of its tar) on top of
  * the parent image's layers, with a child config and history entry as dockerd's. Atomic: the
