@@ -9,63 +9,26 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "cli/docgen.h"
+#include "cli/progress.h"
 #include "util/cleanup.h"
 #include "util/str.h"
 
-struct command {
-	const char *name;
-	cli_cmd_fn fn;
-	const char *about;
-};
+void (*cli_spec_hook)(const struct cli_cmd_spec *spec);
 
-static const struct command COMMANDS[] = {
-    {"run", cmd_run, "Create and run a new container from an image"},
-    {"exec", cmd_exec, "Execute a command in a running container"},
-    {"ps", cmd_ps, "List containers"},
-    {"images", cmd_images, "List images"},
-    {"import", cmd_import, "Import the contents from a tarball to create a filesystem image"},
-    {"info", cmd_info, "Display system-wide information"},
-    {"version", cmd_version, "Show the berth version information"},
-    {"create", cmd_create, "Create a new container"},
-    {"start", cmd_start, "Start one or more stopped containers"},
-    {"stop", cmd_stop, "Stop one or more running containers"},
-    {"restart", cmd_restart, "Restart one or more containers"},
-    {"kill", cmd_kill, "Kill one or more running containers"},
-    {"rm", cmd_rm, "Remove one or more containers"},
-    {"pause", cmd_pause, "Pause all processes within one or more containers"},
-    {"unpause", cmd_unpause, "Unpause all processes within one or more containers"},
-    {"rename", cmd_rename, "Rename a container"},
-    {"wait", cmd_wait, "Block until one or more containers stop, then print their exit codes"},
-    {"logs", cmd_logs, "Fetch the logs of a container"},
-    {"inspect", cmd_inspect, "Return low-level information on berth objects"},
-    {"top", cmd_top, "Display the running processes of a container"},
-    {"port", cmd_port, "List port mappings or a specific mapping for the container"},
-    {"stats", cmd_stats, "Display a live stream of container(s) resource usage statistics"},
-    {"events", cmd_events, "Get real time events from the server"},
-    {"container", cmd_container, "Manage containers"},
-    {"image", cmd_image, "Manage images"},
-    {"system", cmd_system, "Manage berth"},
-    {"attach", cmd_attach,
-     "Attach local standard input, output, and error streams to a running "
-     "container"},
-    {"diff", cmd_diff, "Inspect changes to files or directories on a container's filesystem"},
-    {"update", cmd_update, "Update configuration of one or more containers"},
-    {"cp", cmd_cp, "Copy files between a container and a tar stream"},
-    {"rmi", cmd_rmi, "Remove one or more images"},
-    {"tag", cmd_tag, "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"},
-    {"history", cmd_history, "Show the history of an image"},
-    {"save", cmd_save, "Save one or more images to a tar archive (streamed to STDOUT by default)"},
-    {"load", cmd_load, "Load an image from a tar archive or STDIN"},
-};
-
-static void usage(FILE *f)
+void cli_usage(FILE *f)
 {
 	fprintf(f, "\nUsage:  berth [OPTIONS] COMMAND\n\n"
 		   "A container engine: Docker-compatible daemon, CLI and OCI runtime\n\n"
-		   "Commands:\n");
-	for (size_t i = 0; i < ARRAY_SIZE(COMMANDS); i++)
-		fprintf(f, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].about);
-	fprintf(f, "  %-10s %s\n  %-10s %s\n", "daemon",
+		   "Management Commands:\n");
+	for (const struct cli_command *c = CLI_COMMANDS; c->name; c++)
+		if (c->subs)
+			fprintf(f, "  %-11s %s\n", c->name, c->about);
+	fprintf(f, "\nCommands:\n");
+	for (const struct cli_command *c = CLI_COMMANDS; c->name; c++)
+		if (!c->subs && !c->alias)
+			fprintf(f, "  %-11s %s\n", c->name, c->about);
+	fprintf(f, "  %-11s %s\n  %-11s %s\n", "daemon",
 		"Run the daemon (berthd) in the foreground", "runtime",
 		"The OCI runtime (berth-runc, runc's command line)");
 	fprintf(f,
@@ -75,26 +38,27 @@ static void usage(FILE *f)
 		")\n"
 		"  -h, --help          Print usage\n"
 		"  -v, --version       Print version information and quit\n"
-		"\nRun 'berth COMMAND --help' for more information on a command.\n");
-}
-
-static const struct command *find(const char *name)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(COMMANDS); i++)
-		if (!strcmp(COMMANDS[i].name, name))
-			return &COMMANDS[i];
-	return NULL;
+		"\nRun 'berth COMMAND --help' (or 'berth help COMMAND') for more information on a "
+		"command.\n");
 }
 
 int cli_report(const struct err *e, int status)
 {
-	fprintf(stderr, "%s%s\n", status >= 125 ? "berth: " : "", e->msg);
+	bool color = progress_color(stderr);
+	fprintf(stderr, "%s%s%s%s\n", color ? "\033[31m" : "", status >= 125 ? "berth: " : "",
+		e->msg, color ? "\033[0m" : "");
 	return status;
 }
 
 int cli_parse(const struct cli_cmd_spec *spec, int argc, char **argv, char ***pos, int *status)
 {
 	struct err e = ERR_INIT;
+	if (cli_spec_hook) {
+		cli_spec_hook(spec);
+		*pos = NULL;
+		*status = 0;
+		return -1;
+	}
 	int r = cli_opts_parse(spec, argc, argv, pos, &e);
 	if (r == 0)
 		return 0;
@@ -139,7 +103,9 @@ struct cli_http *cli_api(struct cli *c, struct err *e)
 {
 	if (c->ready)
 		return &c->http;
-	if (c->is_default && !socket_listens(c->sock) && cli_daemon_start(c->sock, e) < 0)
+	/* BERTH_NO_AUTOSTART: completion scripts ask for names, they must not start a daemon */
+	if (c->is_default && !getenv("BERTH_NO_AUTOSTART") && !socket_listens(c->sock) &&
+	    cli_daemon_start(c->sock, e) < 0)
 		return NULL;
 	if (cli_http_init(&c->http, c->sock, e) < 0)
 		return NULL;
@@ -165,18 +131,45 @@ int cli_do(struct cli *c, const char *method, const char *path, struct err *e)
 	return h ? cli_http_do(h, method, path, NULL, NULL, e) : -1;
 }
 
-static int help(struct cli *c, int argc, char **argv)
+/* `berth help [GROUP] [COMMAND]`: the command's --help text (the man page's source too). */
+int cmd_help(struct cli *c, int argc, char **argv)
 {
-	const struct command *cmd = argc > 1 ? find(argv[1]) : NULL;
-	if (argc > 1 && !cmd) {
-		fprintf(stderr, "berth: unknown help topic: %s\n", argv[1]);
+	bool man = false;
+	const struct cli_opt opts[] = {
+	    {0, "man", OPT_BOOL, &man, "Print the manual page berth(1) (roff) made from this help"},
+	    {0}};
+	const struct cli_cmd_spec spec = {
+	    "help", "[COMMAND [SUBCOMMAND]]", "Help about any command", 0, 2, false, opts};
+	_cleanup_free_ char **pos = NULL;
+	int st;
+	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
+		return st;
+	if (man)
+		return cli_doc_man(stdout);
+	char *topic = pos[0], *subtopic = topic ? pos[1] : NULL;
+	const struct cli_command *cmd = topic ? cli_command_find(CLI_COMMANDS, topic) : NULL;
+	if (topic && !cmd) {
+		fprintf(stderr, "berth: unknown help topic: %s\nSee 'berth --help'.\n", topic);
 		return 1;
 	}
 	if (!cmd) {
-		usage(stdout);
+		cli_usage(stdout);
 		return 0;
 	}
-	char *args[] = {argv[1], "--help", NULL};
+	if (cmd->subs && subtopic) {
+		const struct cli_command *sub = cli_command_find(cmd->subs, subtopic);
+		if (!sub) {
+			fprintf(stderr, "berth: unknown help topic: %s %s\n", topic, subtopic);
+			return 1;
+		}
+		char *args[] = {subtopic, "--help", NULL};
+		return sub->fn(c, 2, args);
+	}
+	if (cmd->subs) {
+		cli_group_usage(cmd, stdout);
+		return 0;
+	}
+	char *args[] = {topic, "--help", NULL};
 	return cmd->fn(c, 2, args);
 }
 
@@ -193,7 +186,7 @@ int cli_main(int argc, char **argv)
 		else if (str_has_prefix(a, "--host="))
 			host = a + 7;
 		else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			usage(stdout);
+			cli_usage(stdout);
 			return 0;
 		} else if (!strcmp(a, "-v") || !strcmp(a, "--version")) {
 			printf("berth version " BERTH_CLI_VERSION "\n");
@@ -206,7 +199,7 @@ int cli_main(int argc, char **argv)
 		}
 	}
 	if (i >= argc) {
-		usage(stdout);
+		cli_usage(stdout);
 		return 0;
 	}
 	if (!host)
@@ -216,14 +209,14 @@ int cli_main(int argc, char **argv)
 	if (set_host(&c, host, &e) < 0)
 		return cli_report(&e, 1);
 	int rc;
-	const struct command *cmd = find(argv[i]);
-	if (!strcmp(argv[i], "help"))
-		rc = help(&c, argc - i, argv + i);
+	const struct cli_command *cmd = cli_command_find(CLI_COMMANDS, argv[i]);
+	if (cmd && cmd->subs)
+		rc = cli_group_main(cmd, &c, argc - i, argv + i);
 	else if (cmd)
 		rc = cmd->fn(&c, argc - i, argv + i);
 	else {
-		fprintf(stderr, "berth: '%s' is not a berth command.\n", argv[i]);
-		usage(stderr);
+		fprintf(stderr, "berth: '%s' is not a berth command.\nSee 'berth --help'\n",
+			argv[i]);
 		rc = 1;
 	}
 	if (c.ready)

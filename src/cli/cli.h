@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "cli/http.h"
 #include "cli/opts.h"
@@ -35,8 +36,22 @@ int cli_do(struct cli *c, const char *method, const char *path, struct err *e);
 /* --since/--until values: seconds, a duration before now (10m, 1h30m) or an RFC 3339
  * date, as the decimal seconds the API takes (malloc'd). */
 char *cli_time_arg(const char *v);
+/* --filter k=v ... as the API's {"k":{"v":true}}, percent-encoded; NULL when none. */
+char *cli_filters_query(char **filters);
+/* Makes one row of a list (fields the templates read) from one item of an API list. */
+typedef json_t *(*cli_row_fn)(json_t *item, bool trunc);
+json_t *cli_identity_row(json_t *item, bool trunc);
+/* Rows through --format (NULL: def; "table ..." gets headers, a JSON object of titles);
+ * the exit status (1 on a template error). */
+int cli_print_rows(json_t *list, cli_row_fn row, bool trunc, const char *format, const char *def,
+		   const char *headers);
+/* "Total reclaimed space: 1.2MB" from a prune reply's SpaceReclaimed; returns 0. */
+int cli_print_reclaimed(const json_t *reply);
 /* docker's prune prompt: true when the user answers y. */
 bool cli_confirm(const char *warning);
+
+/* Pulls ref with its progress on out (the daemon's /images/create?fromImage=...). */
+int cli_pull_image(struct cli *c, const char *ref, FILE *out, bool quiet, struct err *e);
 
 /* Prints e (prefix "berth: " for run/create as docker does) and returns status. */
 int cli_report(const struct err *e, int status);
@@ -57,22 +72,49 @@ int cli_run_attached(struct cli *c, const char *id, bool tty, bool in, const cha
 
 typedef int (*cli_cmd_fn)(struct cli *c, int argc, char **argv);
 
+/* A command, or a management group (fn NULL, subs its commands). Aliases (docker's
+ * "list", "remove") dispatch and complete but are not listed in help. */
+struct cli_command {
+	const char *name;
+	cli_cmd_fn fn;
+	const char *about;
+	const struct cli_command *subs;
+	bool alias;
+};
+
+/* The top-level table (cli/commands.c), ended by a NULL name. */
+extern const struct cli_command CLI_COMMANDS[];
+const struct cli_command *cli_command_find(const struct cli_command *table, const char *name);
+void cli_group_usage(const struct cli_command *group, FILE *f);
+/* `berth <group> <command> ...` (argv[0] is the group's name). */
+int cli_group_main(const struct cli_command *group, struct cli *c, int argc, char **argv);
+/* `berth --help`: the top-level usage. */
+void cli_usage(FILE *f);
+
+/* Set while the docs are generated (cli/docgen.c): cli_parse hands each command's spec
+ * here and returns without running the command. */
+extern void (*cli_spec_hook)(const struct cli_cmd_spec *spec);
+
 /* Commands (argv[0] is the command's own name). */
 int cmd_version(struct cli *c, int argc, char **argv);
 int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_events(struct cli *c, int argc, char **argv);
-int cmd_system(struct cli *c, int argc, char **argv);
+int cmd_system_df(struct cli *c, int argc, char **argv);
+int cmd_system_prune(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_ps(struct cli *c, int argc, char **argv);
 int cmd_images(struct cli *c, int argc, char **argv);
-int cmd_image(struct cli *c, int argc, char **argv);
-int cmd_container(struct cli *c, int argc, char **argv);
+int cmd_image_prune(struct cli *c, int argc, char **argv);
 int cmd_rmi(struct cli *c, int argc, char **argv);
 int cmd_tag(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_save(struct cli *c, int argc, char **argv);
 int cmd_load(struct cli *c, int argc, char **argv);
 int cmd_history(struct cli *c, int argc, char **argv);
+int cmd_pull(struct cli *c, int argc, char **argv);
+int cmd_push(struct cli *c, int argc, char **argv);
+int cmd_login(struct cli *c, int argc, char **argv);
+int cmd_logout(struct cli *c, int argc, char **argv);
 int cmd_create(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_start(struct cli *c, int argc, char **argv);
@@ -81,17 +123,36 @@ int cmd_stop(struct cli *c, int argc, char **argv);
 int cmd_restart(struct cli *c, int argc, char **argv);
 int cmd_kill(struct cli *c, int argc, char **argv);
 int cmd_rm(struct cli *c, int argc, char **argv);
+int cmd_container_prune(struct cli *c, int argc, char **argv);
 int cmd_pause(struct cli *c, int argc, char **argv);
 int cmd_unpause(struct cli *c, int argc, char **argv);
 int cmd_rename(struct cli *c, int argc, char **argv);
 int cmd_wait(struct cli *c, int argc, char **argv);
 int cmd_logs(struct cli *c, int argc, char **argv);
 int cmd_inspect(struct cli *c, int argc, char **argv);
+int cmd_container_inspect(struct cli *c, int argc, char **argv);
+int cmd_image_inspect(struct cli *c, int argc, char **argv);
+int cmd_volume_inspect(struct cli *c, int argc, char **argv);
+int cmd_network_inspect(struct cli *c, int argc, char **argv);
 int cmd_top(struct cli *c, int argc, char **argv);
 int cmd_port(struct cli *c, int argc, char **argv);
 int cmd_attach(struct cli *c, int argc, char **argv);
 int cmd_diff(struct cli *c, int argc, char **argv);
 int cmd_update(struct cli *c, int argc, char **argv);
 int cmd_cp(struct cli *c, int argc, char **argv);
+int cmd_commit(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
+int cmd_volume_create(struct cli *c, int argc, char **argv);
+int cmd_volume_ls(struct cli *c, int argc, char **argv);
+int cmd_volume_rm(struct cli *c, int argc, char **argv);
+int cmd_volume_prune(struct cli *c, int argc, char **argv);
+int cmd_network_create(struct cli *c, int argc, char **argv);
+int cmd_network_ls(struct cli *c, int argc, char **argv);
+int cmd_network_rm(struct cli *c, int argc, char **argv);
+int cmd_network_connect(struct cli *c, int argc, char **argv);
+int cmd_network_disconnect(struct cli *c, int argc, char **argv);
+int cmd_network_prune(struct cli *c, int argc, char **argv);
+int cmd_help(struct cli *c, int argc, char **argv);
+int cmd_completion(struct cli *c, int argc, char **argv);
 
 #endif

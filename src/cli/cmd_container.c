@@ -1,5 +1,5 @@
 /* cli/cmd_container: container commands that act on names one by one (stop, restart, kill,
- * rm, pause, unpause, wait), rename, top, port, and the `berth container ...` group. */
+ * rm, pause, unpause, wait), rename, top, port. */
 #include <stdio.h>
 #include <string.h>
 
@@ -279,48 +279,4 @@ int cmd_port(struct cli *c, int argc, char **argv)
 	json_object_foreach (ports, k, b)
 		print_bindings(k, b);
 	return 0;
-}
-
-/* `berth container <cmd>`: the same commands under docker's management group. */
-int cmd_container(struct cli *c, int argc, char **argv)
-{
-	static const struct {
-		const char *name;
-		cli_cmd_fn fn;
-	} sub[] = {
-	    {"ls", cmd_ps},	      {"list", cmd_ps},		{"ps", cmd_ps},
-	    {"run", cmd_run},	      {"create", cmd_create},	{"start", cmd_start},
-	    {"stop", cmd_stop},	      {"restart", cmd_restart}, {"kill", cmd_kill},
-	    {"rm", cmd_rm},	      {"remove", cmd_rm},	{"pause", cmd_pause},
-	    {"unpause", cmd_unpause}, {"rename", cmd_rename},	{"wait", cmd_wait},
-	    {"logs", cmd_logs},	      {"inspect", cmd_inspect}, {"top", cmd_top},
-	    {"port", cmd_port},	      {"attach", cmd_attach},	{"diff", cmd_diff},
-	    {"update", cmd_update},   {"cp", cmd_cp},		{"exec", cmd_exec},
-	    {"stats", cmd_stats},
-	};
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("\nUsage:  berth container COMMAND\n\nManage containers\n\nCommands:\n");
-		for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-			printf("  %s\n", sub[i].name);
-		return argc < 2 ? 1 : 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-		if (!strcmp(sub[i].name, argv[1])) {
-			if (sub[i].fn == cmd_inspect) {
-				/* typed: only containers */
-				char **args = xcalloc((size_t)argc + 2, sizeof(*args));
-				args[0] = "inspect";
-				args[1] = "--type=container";
-				memcpy(args + 2, argv + 2, (size_t)(argc - 2) * sizeof(*args));
-				int rc = cmd_inspect(c, argc, args);
-				free(args);
-				return rc;
-			}
-			return sub[i].fn(c, argc - 1, argv + 1);
-		}
-	fprintf(stderr,
-		"berth: 'container %s' is not a berth command.\nSee 'berth container "
-		"--help'\n",
-		argv[1]);
-	return 1;
 }

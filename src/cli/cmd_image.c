@@ -3,84 +3,58 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/format.h"
+#include "cli/progress.h"
 #include "cli/stream.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
 
-/* JSON messages (one per line): "stream" text and "status" lines printed, errors kept. */
-struct msgs {
-	char *buf;
-	size_t len;
-	char err[1024];
-	bool quiet_status;
+/* An upload from fd, its byte count drawn on stderr when that is a terminal. */
+struct upload {
+	int fd;
+	uint64_t sent, total;
+	const char *label;
+	struct progress bar;
 };
 
-static void msg_line(struct msgs *m, const char *line, size_t n)
+static long upload_source(char *buf, size_t n, void *ud)
 {
-	_cleanup_json_ json_t *j = json_loadb(line, n, 0, NULL);
-	if (!j)
-		return;
-	const char *err = json_string_value(json_object_get(j, "error"));
-	const char *stream = json_string_value(json_object_get(j, "stream"));
-	const char *status = json_string_value(json_object_get(j, "status"));
-	const char *id = json_string_value(json_object_get(j, "id"));
-	if (err) {
-		snprintf(m->err, sizeof(m->err), "%s", err);
-	} else if (stream) {
-		fputs(stream, stdout);
-	} else if (status && !(m->quiet_status && json_object_get(j, "progressDetail"))) {
-		printf("%s%s%s\n", id ? id : "", id ? ": " : "", status);
-	}
+	struct upload *u = ud;
+	ssize_t r = read(u->fd, buf, n);
+	if (r < 0)
+		return -1;
+	u->sent += (uint64_t)r;
+	progress_bytes(&u->bar, u->label, u->sent, u->total, r == 0);
+	return (long)r;
 }
 
-static int msgs_sink(const char *buf, size_t n, void *ud)
-{
-	struct msgs *m = ud;
-	if (!buf)
-		return 0;
-	m->buf = xrealloc(m->buf, m->len + n + 1);
-	memcpy(m->buf + m->len, buf, n);
-	m->len += n;
-	char *nl;
-	size_t off = 0;
-	while ((nl = memchr(m->buf + off, '\n', m->len - off))) {
-		msg_line(m, m->buf + off, (size_t)(nl - m->buf - off));
-		off = (size_t)(nl - m->buf) + 1;
-	}
-	memmove(m->buf, m->buf + off, m->len - off);
-	m->len -= off;
-	fflush(stdout);
-	return 0;
-}
-
-static long fd_source(char *buf, size_t n, void *ud)
-{
-	ssize_t r = read(*(int *)ud, buf, n);
-	return r < 0 ? -1 : (long)r;
-}
-
-/* method path with body from fd (or none), messages printed; exit status. */
+/* method path with a body from fd (or none), the reply's JSON messages shown as docker shows
+ * them (progress, status lines, errors); exit status. */
 static int stream_msgs(struct cli *c, const char *method, const char *path, int fd,
-		       const char *ctype)
+		       const char *ctype, const char *label)
 {
 	struct err e = ERR_INIT;
-	struct msgs m = {.quiet_status = true};
+	struct progress pr;
+	struct upload up = {.fd = fd, .label = label};
+	struct stat stt;
+	if (fd >= 0 && fstat(fd, &stt) == 0 && S_ISREG(stt.st_mode))
+		up.total = (uint64_t)stt.st_size;
+	progress_init(&up.bar, stderr, false);
+	progress_init(&pr, stdout, false);
 	struct cli_http *h = cli_api(c, &e);
-	int rc = h ? cli_http_stream(h, method, path, ctype, fd >= 0 ? fd_source : NULL, &fd,
-				     msgs_sink, &m, NULL, &e)
+	int rc = h ? cli_http_stream(h, method, path, ctype, fd >= 0 ? upload_source : NULL, &up,
+				     progress_feed, &pr, NULL, &e)
 		   : -1;
-	if (m.len)
-		msg_line(&m, m.buf, m.len);
-	free(m.buf);
+	progress_finish(&pr);
 	if (rc < 0)
 		return cli_report(&e, 1);
-	if (m.err[0]) {
-		fprintf(stderr, "%s\n", m.err);
+	if (pr.err[0]) {
+		fprintf(stderr, "%s\n", pr.err);
 		return 1;
 	}
 	return 0;
@@ -131,7 +105,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		fprintf(f, "&changes=%s", m);
 	}
 	fclose(f);
-	int rc = stream_msgs(c, "POST", q, fd, "application/x-tar");
+	int rc = stream_msgs(c, "POST", q, fd, "application/x-tar", "Importing");
 	free(q);
 	return rc;
 }
@@ -160,12 +134,23 @@ int cmd_load(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	return stream_msgs(c, "POST", quiet || !isatty(1) ? "/images/load?quiet=1" : "/images/load",
-			   fd, "application/x-tar");
+			   fd, "application/x-tar", "Loading");
 }
 
-static int fd_sink(const char *buf, size_t n, void *ud)
+struct download {
+	int fd;
+	uint64_t got;
+	struct progress bar;
+};
+
+static int save_sink(const char *buf, size_t n, void *ud)
 {
-	return buf ? write_all(*(int *)ud, buf, n) : 0;
+	struct download *d = ud;
+	if (!buf)
+		return 0;
+	d->got += n;
+	progress_bytes(&d->bar, "Saving", d->got, 0, false);
+	return write_all(d->fd, buf, n);
 }
 
 int cmd_save(struct cli *c, int argc, char **argv)
@@ -209,7 +194,11 @@ int cmd_save(struct cli *c, int argc, char **argv)
 	fclose(f);
 	struct err e = ERR_INIT;
 	struct cli_http *h = cli_api(c, &e);
-	int rc = h ? cli_http_stream(h, "GET", q, NULL, NULL, NULL, fd_sink, &fd, NULL, &e) : -1;
+	struct download d = {.fd = fd};
+	progress_init(&d.bar, stderr, false);
+	int rc = h ? cli_http_stream(h, "GET", q, NULL, NULL, NULL, save_sink, &d, NULL, &e) : -1;
+	if (rc == 0)
+		progress_bytes(&d.bar, "Saved", d.got, 0, true);
 	free(q);
 	if (rc < 0) {
 		if (tmp)

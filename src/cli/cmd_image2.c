@@ -1,4 +1,4 @@
-/* cli/cmd_image2: image history, image prune and the `berth image ...` group. */
+/* cli/cmd_image2: image history and image prune. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -88,7 +88,7 @@ bool cli_confirm(const char *warning)
 	return buf[0] == 'y' || buf[0] == 'Y';
 }
 
-static int image_prune(struct cli *c, int argc, char **argv)
+int cmd_image_prune(struct cli *c, int argc, char **argv)
 {
 	bool all = false, force = false;
 	_cleanup_strv_ char **filters = NULL;
@@ -138,45 +138,13 @@ static int image_prune(struct cli *c, int argc, char **argv)
 	}
 	if (json_array_size(del))
 		printf("\n");
-	_cleanup_free_ char *sz =
-	    fmt_size((double)json_integer_value(json_object_get(r, "SpaceReclaimed")));
-	printf("Total reclaimed space: %s\n", sz);
-	return 0;
+	return cli_print_reclaimed(r);
 }
 
-/* `berth image <cmd>` */
-int cmd_image(struct cli *c, int argc, char **argv)
+int cli_print_reclaimed(const json_t *reply)
 {
-	static const struct {
-		const char *name;
-		cli_cmd_fn fn;
-	} sub[] = {
-	    {"ls", cmd_images},	      {"list", cmd_images},   {"rm", cmd_rmi},
-	    {"remove", cmd_rmi},      {"tag", cmd_tag},	      {"history", cmd_history},
-	    {"save", cmd_save},	      {"load", cmd_load},     {"import", cmd_import},
-	    {"inspect", cmd_inspect}, {"prune", image_prune},
-	};
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		printf("\nUsage:  berth image COMMAND\n\nManage images\n\nCommands:\n");
-		for (size_t i = 0; i < ARRAY_SIZE(sub); i++)
-			printf("  %s\n", sub[i].name);
-		return argc < 2 ? 1 : 0;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(sub); i++) {
-		if (strcmp(sub[i].name, argv[1]))
-			continue;
-		if (sub[i].fn == cmd_inspect) {
-			char **args = xcalloc((size_t)argc + 2, sizeof(*args));
-			args[0] = "inspect";
-			args[1] = "--type=image";
-			memcpy(args + 2, argv + 2, (size_t)(argc - 2) * sizeof(*args));
-			int rc = cmd_inspect(c, argc, args);
-			free(args);
-			return rc;
-		}
-		return sub[i].fn(c, argc - 1, argv + 1);
-	}
-	fprintf(stderr, "berth: 'image %s' is not a berth command.\nSee 'berth image --help'\n",
-		argv[1]);
-	return 1;
+	_cleanup_free_ char *sz =
+	    fmt_size((double)json_integer_value(json_object_get(reply, "SpaceReclaimed")));
+	printf("Total reclaimed space: %s\n", sz);
+	return 0;
 }

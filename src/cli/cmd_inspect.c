@@ -1,4 +1,4 @@
-/* cli/cmd_inspect: inspect (containers and images, -f templates) and logs. */
+/* cli/cmd_inspect: inspect (containers, images, volumes, networks; -f templates) and logs. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,49 +11,70 @@
 #include "util/json.h"
 #include "util/str.h"
 
-/* One object by name: container first unless typed; *found false on 404 everywhere. */
+/* What inspect looks in, in docker's order when no --type is given. */
+static const struct {
+	const char *type, *prefix, *suffix;
+} KINDS[] = {
+    {"container", "/containers/", "/json"},
+    {"image", "/images/", "/json"},
+    {"volume", "/volumes/", ""},
+    {"network", "/networks/", ""},
+};
+
+/* One object by name: each kind in turn unless typed; not found anywhere is 404. */
 static int inspect_one(struct cli *c, const char *name, const char *type, bool size, json_t **out,
 		       struct err *e)
 {
 	_cleanup_free_ char *id = cli_http_escape(name);
 	*out = NULL;
-	if (!type || !strcmp(type, "container")) {
-		_cleanup_free_ char *p =
-		    str_printf("/containers/%s/json%s", id, size ? "?size=1" : "");
-		if (cli_get(c, p, out, e) == 0 || e->kind != ERR_NOT_FOUND)
-			return *out ? 0 : -1;
-		if (type)
-			return err_notfound(e, "Error: No such container: %s", name);
-	}
-	if (!type || !strcmp(type, "image")) {
+	for (size_t i = 0; i < ARRAY_SIZE(KINDS); i++) {
+		if (type && strcmp(type, KINDS[i].type))
+			continue;
 		err_clear(e);
-		_cleanup_free_ char *p = str_printf("/images/%s/json", id);
+		_cleanup_free_ char *p =
+		    str_printf("%s%s%s%s", KINDS[i].prefix, id, KINDS[i].suffix,
+			       i == 0 && size ? "?size=1" : "");
 		if (cli_get(c, p, out, e) == 0 || e->kind != ERR_NOT_FOUND)
 			return *out ? 0 : -1;
 		if (type)
-			return err_notfound(e, "Error: No such image: %s", name);
+			return err_notfound(e, "Error: No such %s: %s", KINDS[i].type, name);
 	}
-	if (type && strcmp(type, "container") && strcmp(type, "image"))
+	if (type)
 		return err_invalid(e, "\"%s\" is not a valid value for --type", type);
 	return err_notfound(e, "Error: No such object: %s", name);
 }
 
-int cmd_inspect(struct cli *c, int argc, char **argv)
+/* `inspect`, or `<group> inspect` when typed (only that kind, no --type flag). */
+static int inspect_main(struct cli *c, int argc, char **argv, const char *group)
 {
-	const char *format = NULL, *type = NULL;
+	const char *format = NULL, *type = group;
 	bool size = false;
-	const struct cli_opt opts[] = {
+	const struct cli_opt all_opts[] = {
 	    {'f', "format", OPT_STR, &format, "string\tFormat output using a Go template"},
 	    {'s', "size", OPT_BOOL, &size, "Display total file sizes if the type is container"},
 	    {0, "type", OPT_STR, &type, "string\tOnly inspect objects of the given type"},
 	    {0}};
-	const struct cli_cmd_spec spec = {"inspect",
-					  "[OPTIONS] NAME|ID [NAME|ID...]",
-					  "Return low-level information on berth objects",
+	/* typed: no --type; --size only for containers */
+	const struct cli_opt typed_opts[] = {all_opts[0], {0}};
+	const struct cli_opt ctr_opts[] = {all_opts[0], all_opts[1], {0}};
+	_cleanup_free_ char *name = group ? str_printf("%s inspect", group) : str_dup("inspect");
+	_cleanup_free_ char *usage = group ? str_printf("[OPTIONS] %s [%s...]", group, group)
+					   : str_dup("[OPTIONS] NAME|ID [NAME|ID...]");
+	for (char *u = usage; group && *u; u++)
+		if (*u >= 'a' && *u <= 'z')
+			*u = (char)(*u - 'a' + 'A');
+	_cleanup_free_ char *about =
+	    group ? str_printf("Display detailed information on one or more %ss", group)
+		  : str_dup("Return low-level information on berth objects");
+	const struct cli_cmd_spec spec = {name,
+					  usage,
+					  about,
 					  1,
 					  -1,
 					  false,
-					  opts};
+					  !group			? all_opts
+					  : !strcmp(group, "container") ? ctr_opts
+									: typed_opts};
 	_cleanup_free_ char **pos = NULL;
 	int st, rc = 0;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
@@ -173,4 +194,29 @@ int cmd_logs(struct cli *c, int argc, char **argv)
 	if (cli_http_stream(&c->http, "GET", path, NULL, NULL, NULL, logs_sink, &d, NULL, &e) < 0)
 		return cli_report(&e, 1);
 	return 0;
+}
+
+int cmd_inspect(struct cli *c, int argc, char **argv)
+{
+	return inspect_main(c, argc, argv, NULL);
+}
+
+int cmd_container_inspect(struct cli *c, int argc, char **argv)
+{
+	return inspect_main(c, argc, argv, "container");
+}
+
+int cmd_image_inspect(struct cli *c, int argc, char **argv)
+{
+	return inspect_main(c, argc, argv, "image");
+}
+
+int cmd_volume_inspect(struct cli *c, int argc, char **argv)
+{
+	return inspect_main(c, argc, argv, "volume");
+}
+
+int cmd_network_inspect(struct cli *c, int argc, char **argv)
+{
+	return inspect_main(c, argc, argv, "network");
 }

@@ -149,7 +149,7 @@ int cmd_stats(struct cli *c, int argc, char **argv)
 	}
 }
 
-static int system_df(struct cli *c, int argc, char **argv)
+int cmd_system_df(struct cli *c, int argc, char **argv)
 {
 	const char *format = NULL;
 	bool verbose = false;
@@ -220,7 +220,32 @@ static int system_df(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-static int system_prune(struct cli *c, int argc, char **argv)
+/* One more prune of system prune: the names it deleted under title; a daemon without the
+ * endpoint (404) has nothing of that kind to prune. */
+static int prune_list(struct cli *c, const char *path, const char *key, const char *title,
+		      double *reclaimed)
+{
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *r = NULL;
+	if (cli_post(c, path, NULL, &r, &e) < 0) {
+		if (e.kind == ERR_NOT_FOUND)
+			return 0;
+		cli_report(&e, 1);
+		return -1;
+	}
+	json_t *del = json_object_get(r, key);
+	if (json_array_size(del))
+		printf("%s\n", title);
+	size_t i;
+	json_t *it;
+	json_array_foreach (del, i, it)
+		printf("%s\n", json_string_value(it));
+	if (reclaimed)
+		*reclaimed = num(r, "SpaceReclaimed");
+	return 0;
+}
+
+int cmd_system_prune(struct cli *c, int argc, char **argv)
 {
 	bool all = false, force = false, vols = false;
 	const struct cli_opt opts[] = {
@@ -234,9 +259,15 @@ static int system_prune(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	if (!force && !cli_confirm("WARNING! This will remove:\n  - all stopped containers\n  - "
-				   "all dangling images"))
+	if (!force && !cli_confirm(vols ? "WARNING! This will remove:\n  - all stopped containers\n"
+					  "  - all networks not used by at least one container\n"
+					  "  - all anonymous volumes not used by at least one "
+					  "container\n  - all dangling images"
+					: "WARNING! This will remove:\n  - all stopped containers\n"
+					  "  - all networks not used by at least one container\n"
+					  "  - all dangling images"))
 		return 0;
+	double vr = 0;
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *cr = NULL, *ir = NULL;
 	if (cli_post(c, "/containers/prune", NULL, &cr, &e) < 0)
@@ -247,6 +278,10 @@ static int system_prune(struct cli *c, int argc, char **argv)
 		printf("Deleted Containers:\n");
 	json_array_foreach (json_object_get(cr, "ContainersDeleted"), i, it)
 		printf("%s\n", json_string_value(it));
+	if (prune_list(c, "/networks/prune", "NetworksDeleted", "Deleted Networks:", NULL) < 0 ||
+	    (vols &&
+	     prune_list(c, "/volumes/prune", "VolumesDeleted", "Deleted Volumes:", &vr) < 0))
+		return 1;
 	_cleanup_free_ char *f = cli_http_escape(all ? "{\"dangling\":{\"false\":true}}"
 						     : "{\"dangling\":{\"true\":true}}");
 	_cleanup_free_ char *ip = str_printf("/images/prune?filters=%s", f);
@@ -257,22 +292,8 @@ static int system_prune(struct cli *c, int argc, char **argv)
 		const char *u = json_string_value(json_object_get(it, "Untagged"));
 		printf("%s: %s\n", d ? "deleted" : "untagged", d ? d : u ? u : "");
 	}
-	_cleanup_free_ char *sz = fmt_size(num(cr, "SpaceReclaimed") + num(ir, "SpaceReclaimed"));
+	_cleanup_free_ char *sz =
+	    fmt_size(num(cr, "SpaceReclaimed") + num(ir, "SpaceReclaimed") + vr);
 	printf("\nTotal reclaimed space: %s\n", sz);
 	return 0;
-}
-
-int cmd_system(struct cli *c, int argc, char **argv)
-{
-	if (argc >= 2 && !strcmp(argv[1], "df"))
-		return system_df(c, argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "prune"))
-		return system_prune(c, argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "info"))
-		return cmd_info(c, argc - 1, argv + 1);
-	if (argc >= 2 && !strcmp(argv[1], "events"))
-		return cmd_events(c, argc - 1, argv + 1);
-	printf("\nUsage:  berth system COMMAND\n\nManage berth\n\nCommands:\n  df\n  events\n  "
-	       "info\n  prune\n");
-	return argc < 2 || (strcmp(argv[1], "--help") && strcmp(argv[1], "-h")) ? 1 : 0;
 }

@@ -134,7 +134,7 @@ static int send_source(int fd, struct xfer *x, struct err *e)
 	}
 }
 
-static int send_request(int fd, struct xfer *x, struct err *e)
+static int send_request(int fd, const char *extra, struct xfer *x, struct err *e)
 {
 	size_t blen = x->body ? strlen(x->body) : 0;
 	_cleanup_free_ char *len = x->body
@@ -146,8 +146,8 @@ static int send_request(int fd, struct xfer *x, struct err *e)
 		: str_dup("");
 	_cleanup_free_ char *head = str_printf("%s /v" CLI_API_VERSION "%s HTTP/1.1\r\n"
 					       "Host: localhost\r\nUser-Agent: berth-cli\r\n"
-					       "Connection: close\r\n%s%s\r\n",
-					       x->method, x->path, ct, len);
+					       "Connection: close\r\n%s%s%s\r\n",
+					       x->method, x->path, ct, len, extra ? extra : "");
 	if (http_send_all(fd, head, strlen(head)) < 0)
 		return err_sys(e, "sending %s %s", x->method, x->path);
 	if (x->body && blen && http_send_all(fd, x->body, blen) < 0)
@@ -168,7 +168,7 @@ static int exchange(struct cli_http *h, struct xfer *x, struct cli_resp *r, stru
 	struct http_head hd;
 	struct buf b = {0};
 	http_rd_init(rd, fd);
-	int rc = send_request(fd, x, e);
+	int rc = send_request(fd, h->headers, x, e);
 	if (rc == 0)
 		rc = http_read_head(rd, &hd, e);
 	if (rc == 0) {

@@ -14,6 +14,7 @@
 struct cli_http {
 	char *sock; /* socket path */
 	int fd;	    /* the current request's socket (-1 between requests), for cli_http_abort */
+	const char *headers; /* extra request header lines ("Name: value\r\n"...), or NULL */
 };
 
 struct cli_resp {

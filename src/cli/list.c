@@ -12,7 +12,7 @@
 #include "util/str.h"
 
 /* --filter k=v ... as the API's {"k":{"v":true}}, percent-encoded; NULL when none. */
-static char *filters_query(char **f)
+char *cli_filters_query(char **f)
 {
 	if (!f || !*f)
 		return NULL;
@@ -132,8 +132,8 @@ static const char *PS_HEADERS =
     "\"Status\":\"STATUS\",\"Size\":\"SIZE\",\"Names\":\"NAMES\",\"Labels\":\"LABELS\","
     "\"Networks\":\"NETWORKS\",\"Mounts\":\"MOUNTS\"}";
 
-static int print_rows(json_t *list, json_t *(*row)(json_t *, bool), bool trunc, const char *format,
-		      const char *def, const char *headers)
+int cli_print_rows(json_t *list, cli_row_fn row, bool trunc, const char *format, const char *def,
+		   const char *headers)
 {
 	struct err e = ERR_INIT;
 	struct fmt_out o;
@@ -180,7 +180,7 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	_cleanup_free_ char *fq = filters_query(filters);
+	_cleanup_free_ char *fq = cli_filters_query(filters);
 	_cleanup_free_ char *path = str_printf(
 	    "/containers/json?%s%s%s%s%s%s%s", all ? "all=1&" : "", size ? "size=1&" : "",
 	    latest ? "limit=1&" : "", last && !latest ? "limit=" : "", last && !latest ? last : "",
@@ -195,7 +195,7 @@ int cmd_ps(struct cli *c, int argc, char **argv)
 				 "{{.Status}}\t{{.Ports}}\t{{.Names}}";
 	if (quiet)
 		format = "{{.ID}}";
-	return print_rows(list, container_row, !notrunc, format, def, PS_HEADERS);
+	return cli_print_rows(list, container_row, !notrunc, format, def, PS_HEADERS);
 }
 
 static char *short_image_id(const char *id, bool trunc)
@@ -240,7 +240,7 @@ static const char *IMG_HEADERS =
     "\"CREATED\",\"CreatedAt\":\"CREATED AT\",\"Size\":\"SIZE\",\"Digest\":\"DIGEST\","
     "\"Containers\":\"CONTAINERS\"}";
 
-static json_t *identity_row(json_t *r, bool trunc)
+json_t *cli_identity_row(json_t *r, bool trunc)
 {
 	return json_incref(r);
 }
@@ -267,7 +267,7 @@ int cmd_images(struct cli *c, int argc, char **argv)
 		return st;
 	if (pos[0])
 		strv_push_take(&filters, str_printf("reference=%s", pos[0]));
-	_cleanup_free_ char *fq = filters_query(filters);
+	_cleanup_free_ char *fq = cli_filters_query(filters);
 	_cleanup_free_ char *path = str_printf("/images/json?%s%s%s", all ? "all=1" : "",
 					       fq ? "&filters=" : "", fq ? fq : "");
 	struct err e = ERR_INIT;
@@ -289,7 +289,7 @@ int cmd_images(struct cli *c, int argc, char **argv)
 	}
 	if (quiet)
 		format = "{{.ID}}";
-	return print_rows(rows, identity_row, !notrunc, format,
-			  "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
-			  IMG_HEADERS);
+	return cli_print_rows(
+	    rows, cli_identity_row, !notrunc, format,
+	    "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}", IMG_HEADERS);
 }

@@ -151,10 +151,12 @@ void cli_opts_usage(const struct cli_cmd_spec *s, FILE *f)
 	for (const struct cli_opt *o = s->opts; o->sh || o->lng; o++) {
 		const char *help = o->help ? o->help : "";
 		const char *tab = strchr(help, '\t');
-		_cleanup_free_ char *left = str_printf(
-		    "%s%c%s%s%s%s%.*s", o->sh ? "-" : "  ", o->sh ? o->sh : ' ',
-		    o->sh && o->lng ? ", " : (o->lng ? "  " : ""), o->lng ? "--" : "",
-		    o->lng ? o->lng : "", tab ? " " : "", tab ? (int)(tab - help) : 0, help);
+		char sh[8] = "    ";
+		if (o->sh)
+			snprintf(sh, sizeof(sh), "-%c%s", o->sh, o->lng ? ", " : "");
+		_cleanup_free_ char *left =
+		    str_printf("%s%s%s%s%.*s", sh, o->lng ? "--" : "", o->lng ? o->lng : "",
+			       tab ? " " : "", tab ? (int)(tab - help) : 0, help);
 		fprintf(f, "  %-26s %s\n", left, tab ? tab + 1 : help);
 	}
 }

@@ -160,9 +160,7 @@ static int create(struct cli *c, struct run_opts *r, char *id, size_t idlen, str
 		fprintf(stderr, "Unable to find image '%s%s' locally\n", r->image,
 			tagged ? "" : ":latest");
 		struct err pe = ERR_INIT;
-		_cleanup_free_ char *ei = cli_http_escape(r->image);
-		_cleanup_free_ char *pp = str_printf("/images/create?fromImage=%s", ei);
-		if (cli_post(c, pp, NULL, NULL, &pe) < 0) {
+		if (cli_pull_image(c, r->image, stderr, false, &pe) < 0) {
 			/* offline is the normal case: say how to get the image */
 			return err_set(e, pe.kind, 0,
 				       "%s\nberth: make it with `berth import ROOTFS.tar %s` or "

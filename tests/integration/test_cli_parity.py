@@ -356,8 +356,22 @@ def test_berth_help_and_bad_input(d):
     p = bt("ps", "-h")
     assert p.returncode == 0 and "Usage:  berth ps" in p.stdout
     p = bt("nosuchcommand")
-    assert p.returncode == 1 and "'nosuchcommand' is not a berth command" in p.stderr
-    assert "Usage:  berth [OPTIONS] COMMAND" in p.stderr
+    assert p.returncode == 1 and p.stderr == ("berth: 'nosuchcommand' is not a berth command.\n"
+                                              "See 'berth --help'\n")
+    p = bt("volume", "frob")
+    assert p.returncode == 1 and "'volume frob' is not a berth command" in p.stderr
+    p = bt("help", "volume", "create")
+    assert p.returncode == 0 and "Usage:  berth volume create [OPTIONS] [VOLUME]" in p.stdout
+    assert "--label list" in p.stdout
+    p = bt("help", "nosuch")
+    assert p.returncode == 1 and "unknown help topic: nosuch" in p.stderr
+    p = bt("-H", "unix:///nonexistent/berth.sock", "ps")
+    assert p.returncode == 1 and p.stderr == ("Cannot connect to the berth daemon at "
+                                              "unix:///nonexistent/berth.sock. Is the berth "
+                                              "daemon running?\n")
+    p = bt("-H", "unix:///nonexistent/berth.sock", "run", "busybox", "true")
+    assert p.returncode == 125 and p.stderr.startswith("berth: Cannot connect")
+    assert len(p.stderr.splitlines()) == 1
     p = bt("run")
     assert p.returncode == 1 and '"berth run" requires at least 1 argument.' in p.stderr
     p = bt("ps", "--bogus")
