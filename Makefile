@@ -7,6 +7,7 @@
 #   make check           install deps, build, run every test (unit + integration)
 #   make unit            unit tests only (TAP)
 #   make fmt / fmt-check clang-format (Linux style, 100 columns)
+#   make man             build/berth.1 (man page), build/berth.bash and build/_berth (completion)
 #   make bench           benchmarks, side by side with runc/dockerd when installed
 
 CC ?= cc
@@ -55,7 +56,7 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:%.c=$(O)/%)
 
 .SECONDARY:
-.PHONY: all clean check unit integration fmt fmt-check bench install deps fuzz
+.PHONY: all clean check unit integration fmt fmt-check bench install deps fuzz man
 all: $(O)/berth $(O)/berth-runc $(O)/berth-monitor $(O)/berthd $(HELPER_BINS)
 
 $(O)/%.o: %.c
@@ -86,6 +87,16 @@ ifeq ($(SANITIZE),)
 endif
 $(O)/berth-runc: $(RUNC_MAIN_OBJ) $(RT_OBJS)
 	$(CC) $(LDFLAGS) $(RUNC_STATIC) -o $@ $^ $(RT_LIBS)
+
+# The man page and the bash/zsh completions, made by the CLI from its command table and
+# flag specs (the text `berth help CMD` prints), so they cannot drift from it.
+man: $(O)/berth.1 $(O)/berth.bash $(O)/_berth
+$(O)/berth.1: $(O)/berth
+	$< help --man > $@
+$(O)/berth.bash: $(O)/berth
+	$< completion bash > $@
+$(O)/_berth: $(O)/berth
+	$< completion zsh > $@
 
 # The per-container monitor is a role of the same lean binary (argv[0] selects it). A hard
 # link, not a symlink: tools that resolve the path (readlink -f) still call it by its name.
@@ -141,11 +152,14 @@ fuzz: $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
 bench: all
 	bench/run --berth $(abspath $(O))/berth-runc
 
-install: all
+install: all man
 	install -D -m 0755 $(O)/berth $(DESTDIR)$(PREFIX)/bin/berth
 	install -D -m 0755 $(O)/berthd $(DESTDIR)$(PREFIX)/bin/berthd
 	install -D -m 0755 $(O)/berth-runc $(DESTDIR)$(PREFIX)/bin/berth-runc
 	ln -f $(DESTDIR)$(PREFIX)/bin/berth-runc $(DESTDIR)$(PREFIX)/bin/berth-monitor
+	install -D -m 0644 $(O)/berth.1 $(DESTDIR)$(PREFIX)/share/man/man1/berth.1
+	install -D -m 0644 $(O)/berth.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/berth
+	install -D -m 0644 $(O)/_berth $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_berth
 
 clean:
 	rm -rf $(O)
