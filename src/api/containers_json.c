@@ -47,7 +47,8 @@ static json_t *network_settings(const json_t *rec)
 json_t *api_container_inspect_json(struct api_req *req, json_t *rec)
 {
 	json_object_del(rec, "_NetworkingConfig");
-	json_object_set_new(rec, "NetworkSettings", network_settings(rec));
+	if (!json_is_object(json_object_get(rec, "NetworkSettings")))
+		json_object_set_new(rec, "NetworkSettings", network_settings(rec));
 	if (!json_object_get(rec, "Mounts") || json_is_null(json_object_get(rec, "Mounts")))
 		json_object_set_new(rec, "Mounts", json_array());
 	if (api_query_bool(req, "size")) {

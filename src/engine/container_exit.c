@@ -124,8 +124,7 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	if (rootfs_unmount(cdir, &e) < 0)
 		log_warn("container %.12s: %s", c->id, e.msg);
 	container_volumes_release(eng, c->rec);
-	_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
-	container_netns_remove(netns);
+	container_net_stop(eng, c, rdir);
 	fs_rm_rf(rdir, NULL);
 	pthread_mutex_lock(&s->mu);
 	json_object_set(c->rec, "State", st);
@@ -239,8 +238,7 @@ int container_destroy(struct engine *eng, struct container *c, struct err *e)
 	struct err le = ERR_INIT;
 	if (fs_rm_rf(tmp, &le) < 0)
 		log_warn("container %.12s: %s", c->id, le.msg);
-	_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
-	container_netns_remove(netns);
+	container_net_stop(eng, c, rdir);
 	fs_rm_rf(rdir, NULL);
 	pthread_mutex_lock(&s->mu);
 	cstore_drop_locked(s, c);
@@ -268,8 +266,7 @@ void container_recover(struct engine *eng, struct container *c)
 	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
 	if (!container_running(c)) {
 		rootfs_unmount(cdir, NULL);
-		_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
-		container_netns_remove(netns);
+		container_net_stop(eng, c, rdir);
 		fs_rm_rf(rdir, NULL);
 		return;
 	}
@@ -278,6 +275,7 @@ void container_recover(struct engine *eng, struct container *c)
 	int pid = 0;
 	if (s && str_to_int(s, &pid, "pid", NULL) == 0 && pid > 0 && is_monitor(pid))
 		c->monitor = pid;
+	container_net_restore(eng, c, rdir);
 	container_watch(eng, c); /* a monitor already gone is handled at once */
 	container_health_start(eng, c);
 }

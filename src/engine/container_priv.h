@@ -103,6 +103,16 @@ int container_sock_connect(const char *dir, const char *name, struct err *e);
 /* The private network namespace (container_netns.c): a bind-mounted nsfs file at path. */
 int container_netns_create(const char *path, struct err *e);
 void container_netns_remove(const char *path);
+/* A container's networks (netctl_container.c): NetworkSettings checked and recorded at
+ * create; at start the namespace to join (*netns, NULL: the host's) with its endpoints,
+ * ports and DNS, then its /etc files; released at exit; restored after a daemon restart. */
+int container_net_check(struct engine *eng, json_t *rec, struct err *e);
+int container_net_start(struct engine *eng, struct container *c, const char *rdir, char **netns,
+			struct err *e);
+int container_net_write_etc(struct engine *eng, struct container *c, const char *cdir,
+			    struct err *e);
+void container_net_stop(struct engine *eng, struct container *c, const char *rdir);
+void container_net_restore(struct engine *eng, struct container *c, const char *rdir);
 
 /* The rootfs (rootfs.c): overlay of the image layers + upper/work under dir. */
 int rootfs_mount(struct engine *eng, const json_t *rec, const char *dir, struct err *e);

@@ -137,15 +137,13 @@ static int write_bundle(struct engine *eng, struct container *c, const char *cdi
 	_cleanup_free_ char *merged = str_printf("%s/merged", cdir);
 	const json_t *cfg = json_object_get(c->rec, "Config");
 	const json_t *hc = json_object_get(c->rec, "HostConfig");
-	_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
+	_cleanup_free_ char *netns = NULL;
 	struct ocispec_input in = {.rec = c->rec, .rootfs = merged, .cdir = cdir};
-	if (!str_eq(json_string_value(json_object_get(hc, "NetworkMode")), "host")) {
-		if (container_netns_create(netns, e) < 0)
-			return -1;
-		in.netns = netns;
-	}
+	if (container_net_start(eng, c, rdir, &netns, e) < 0)
+		return -1;
+	in.netns = netns;
 	gid_t *gids = NULL;
-	if (rootfs_write_etc(c->rec, cdir, e) < 0 ||
+	if (rootfs_write_etc(c->rec, cdir, e) < 0 || container_net_write_etc(eng, c, cdir, e) < 0 ||
 	    rootfs_make_workdir(merged, json_string_value(json_object_get(cfg, "WorkingDir")), e) <
 		0 ||
 	    ocispec_user(merged, json_string_value(json_object_get(cfg, "User")),
@@ -265,8 +263,7 @@ int container_start_locked(struct engine *eng, struct container *c, struct err *
 					    json_string(e->msg));
 		rootfs_unmount(cdir, NULL);
 		container_volumes_release(eng, c->rec);
-		_cleanup_free_ char *netns = str_printf("%s/netns", rdir);
-		container_netns_remove(netns);
+		container_net_stop(eng, c, rdir);
 		fs_rm_rf(rdir, NULL);
 		container_save(eng, c, NULL);
 		container_attach_release(eng, c);

@@ -1,6 +1,7 @@
 /* engine: the daemon object's lifecycle: directories, root lock, daemon ID, stores. */
 #include "engine/engine_priv.h"
 #include "engine/container_priv.h"
+#include "engine/netctl.h"
 #include "engine/volume.h"
 
 #include <errno.h>
@@ -69,10 +70,11 @@ struct engine *engine_new(const struct engine_config *cfg, char ***warnings, str
 	}
 	_cleanup_free_ char *voldir = str_printf("%s/volumes", eng->root);
 	eng->volumes = volume_store_open(voldir, &warn, e);
-	if (!eng->volumes || !container_store_open(eng, &warn, e)) {
+	if (!eng->volumes || netctl_open(eng, e) < 0 || !container_store_open(eng, &warn, e)) {
 		engine_free(eng);
 		return NULL;
 	}
+	netctl_sync(eng); /* the table and bridges for the containers recovered live */
 	if (warnings)
 		*warnings = TAKE_PTR(warn);
 	return eng;
@@ -92,6 +94,7 @@ void engine_free(struct engine *eng)
 	if (!eng)
 		return;
 	container_store_free(eng->containers);
+	netctl_close(eng);
 	image_store_free(eng->images);
 	volume_store_free(eng->volumes);
 	events_release(eng);

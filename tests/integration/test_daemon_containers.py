@@ -467,10 +467,13 @@ def test_restart_policy(d):
 
 
 def test_private_network_namespace(d):
-    p = d.docker("run", "--rm", "busybox", "sh", "-c",
+    p = d.docker("run", "--rm", "--network", "none", "busybox", "sh", "-c",
                  "ip -o link | cut -d' ' -f2; nc -l -p 80 >/dev/null & sleep 0.2; "
                  "echo x | nc 127.0.0.1 80 && echo lo-ok")
     assert p.stdout.split() == ["lo:", "lo-ok"]
+    # the default network: lo and eth0 (a veth on the daemon's bridge)
+    p = d.docker("run", "--rm", "busybox", "sh", "-c", "ip -o link | cut -d' ' -f2")
+    assert p.stdout.split()[0] == "lo:" and p.stdout.split()[1].startswith("eth0@")
     p = d.docker("run", "--rm", "--network", "host", "busybox", "cat", "/proc/net/dev")
     assert len(p.stdout.splitlines()) > 3  # the host's interfaces
     assert_clean(d)

@@ -1,0 +1,269 @@
+/* engine/netctl_api: networks as the Engine API sees them: list, inspect (with the
+ * containers on it), create (bridge driver: subnet checked against the others, bridge made
+ * at once), remove (403 for predefined or used ones), prune. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/container_priv.h"
+#include "engine/netctl.h"
+#include "engine/network.h"
+#include "net/nl.h"
+#include "store/store.h"
+#include "store/time.h"
+#include "util/cleanup.h"
+#include "util/id.h"
+#include "util/json.h"
+#include "util/log.h"
+#include "util/str.h"
+
+static json_t *public_copy(struct netctl *nc, struct netw *n, bool containers)
+{
+	json_t *r = json_deep_copy(n->rec);
+	json_object_del(r, "_Alloc");
+	json_object_del(r, "_Bridge");
+	json_t *cs = json_object();
+	for (size_t i = 0; containers && i < nc->natts; i++) {
+		struct att *a = nc->atts[i];
+		if (a->net != n)
+			continue;
+		char ip[16], mac[18];
+		_cleanup_free_ char *v4 = str_printf("%s/%d", ipam_fmt(a->ip, ip), n->subnet.len);
+		json_object_set_new(cs, a->cid,
+				    json_pack("{s:s, s:s, s:s, s:s, s:s}", "Name", a->cname,
+					      "EndpointID", a->epid, "MacAddress",
+					      ipam_fmt_mac(a->mac, mac), "IPv4Address", v4,
+					      "IPv6Address", ""));
+	}
+	json_object_set_new(r, "Containers", cs);
+	return r;
+}
+
+json_t *engine_network_list(struct engine *eng)
+{
+	struct netctl *nc = eng->net;
+	json_t *out = json_array();
+	pthread_mutex_lock(&nc->mu);
+	for (size_t i = 0; i < nc->n; i++)
+		json_array_append_new(out, public_copy(nc, nc->nets[i], true));
+	pthread_mutex_unlock(&nc->mu);
+	return out;
+}
+
+json_t *engine_network_inspect(struct engine *eng, const char *name, struct err *e)
+{
+	struct netctl *nc = eng->net;
+	pthread_mutex_lock(&nc->mu);
+	struct netw *n = netctl_find_locked(nc, name, e);
+	json_t *r = n ? public_copy(nc, n, true) : NULL;
+	pthread_mutex_unlock(&nc->mu);
+	return r;
+}
+
+static void net_event(struct engine *eng, const char *action, struct netw *n, const char *cid)
+{
+	json_t *attrs = json_pack("{s:s, s:s}", "name", n->name, "type",
+				  n->driver == NET_HOST	  ? "host"
+				  : n->driver == NET_NULL ? "null"
+							  : "bridge");
+	if (cid)
+		json_object_set_new(attrs, "container", json_string(cid));
+	engine_event_publish(eng, "network", action, n->id, attrs);
+}
+
+/* IPAM.Config[0] of a create body into n's subnet, range and gateway. */
+static int parse_ipam(struct netctl *nc, const json_t *body, struct netw *n, struct err *e)
+{
+	json_t *cfgs = json_object_get(json_object_get(body, "IPAM"), "Config");
+	json_t *c = json_array_get(cfgs, 0);
+	const char *sub = json_string_value(json_object_get(c, "Subnet"));
+	const char *rng = json_string_value(json_object_get(c, "IPRange"));
+	const char *gw = json_string_value(json_object_get(c, "Gateway"));
+	struct ipam_subnet *used;
+	size_t nu;
+	netctl_used_subnets(nc, NULL, &used, &nu, !sub || !*sub);
+	int r = 0;
+	if (sub && *sub) {
+		r = ipam_parse_cidr(sub, &n->subnet, NULL, e);
+		for (size_t i = 0; r == 0 && i < nu; i++)
+			if (ipam_overlaps(n->subnet, used[i]))
+				r = err_set(e, ERR_FORBIDDEN, 0,
+					    "Pool overlaps with other one on this address space");
+	} else if (!gw && !rng) {
+		r = ipam_pick_subnet(used, nu, &n->subnet, e);
+	} else {
+		r = err_invalid(e, "a gateway or an ip-range needs a subnet");
+	}
+	free(used);
+	if (r < 0)
+		return -1;
+	n->range = n->subnet;
+	n->gw = n->subnet.addr + 1;
+	if (rng && *rng &&
+	    (ipam_parse_cidr(rng, &n->range, NULL, e) < 0 || !ipam_overlaps(n->range, n->subnet) ||
+	     n->range.len < n->subnet.len))
+		return e->kind ? -1 : err_invalid(e, "no matching subnet for range %s", rng);
+	if (gw && *gw && (ipam_parse_ip(gw, &n->gw) < 0 || !ipam_contains(n->subnet, n->gw)))
+		return err_invalid(e, "no matching subnet for gateway %s", gw);
+	if (json_array_size(cfgs) > 1)
+		return err_invalid(e, "only one IPv4 IPAM configuration is supported");
+	return 0;
+}
+
+static int check_create(struct netctl *nc, const json_t *body, const char **name, struct err *e)
+{
+	if (!json_is_object(body))
+		return err_invalid(e, "invalid JSON body: expected an object");
+	*name = json_string_value(json_object_get(body, "Name"));
+	const char *drv = json_string_value(json_object_get(body, "Driver"));
+	if (!*name || !**name)
+		return err_invalid(e, "network name is required");
+	if (!id_valid_name(*name))
+		return err_invalid(e, "invalid network name \"%s\"", *name);
+	if (netctl_find_locked(nc, *name, NULL) &&
+	    str_eq(netctl_find_locked(nc, *name, NULL)->name, *name))
+		return err_conflict(e, "network with name %s already exists", *name);
+	if (drv && (!strcmp(drv, "host") || !strcmp(drv, "null")))
+		return err_set(e, ERR_FORBIDDEN, 0,
+			       "only one instance of \"%s\" network is allowed", drv);
+	if (drv && *drv && strcmp(drv, "bridge"))
+		return err_notfound(e, "plugin \"%s\" not found", drv);
+	if (json_is_true(json_object_get(body, "EnableIPv6")))
+		return err_invalid(e, "IPv6 networks are not supported");
+	return 0;
+}
+
+static json_t *new_record(const json_t *body, const char *id, const char *name, const char *bridge)
+{
+	char now[STORE_TIME_MAX];
+	store_time_format(store_time_now(), now);
+	json_t *opts = json_object_get(body, "Options");
+	json_t *labels = json_object_get(body, "Labels");
+	json_t *ipamopts = json_object_get(json_object_get(body, "IPAM"), "Options");
+	return json_pack(
+	    "{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:O, s:[]}, s:b, s:b, s:b, s:{s:s}, s:b, "
+	    "s:O, s:O, s:s}",
+	    "Name", name, "Id", id, "Created", now, "Scope", "local", "Driver", "bridge",
+	    "EnableIPv6", 0, "IPAM", "Driver", "default", "Options",
+	    json_is_object(ipamopts) ? ipamopts : json_object(), "Config", "Internal",
+	    json_is_true(json_object_get(body, "Internal")), "Attachable",
+	    json_is_true(json_object_get(body, "Attachable")), "Ingress", 0, "ConfigFrom",
+	    "Network", "", "ConfigOnly", 0, "Options", json_is_object(opts) ? opts : json_object(),
+	    "Labels", json_is_object(labels) ? labels : json_object(), "_Bridge", bridge);
+}
+
+static void drop_locked(struct netctl *nc, struct netw *n)
+{
+	for (size_t i = 0; i < nc->n; i++) {
+		if (nc->nets[i] != n)
+			continue;
+		nc->nets[i] = nc->nets[--nc->n];
+		break;
+	}
+	json_decref(n->rec);
+	free(n);
+}
+
+json_t *engine_network_create(struct engine *eng, const json_t *body, struct err *e)
+{
+	struct netctl *nc = eng->net;
+	const char *name = NULL;
+	char id[ID_HEX_LEN + 1];
+	struct netw tmp = {0};
+	pthread_mutex_lock(&nc->mu);
+	if (check_create(nc, body, &name, e) < 0 || parse_ipam(nc, body, &tmp, e) < 0 ||
+	    id_generate(id, e) < 0) {
+		pthread_mutex_unlock(&nc->mu);
+		return NULL;
+	}
+	const char *brname = json_string_value(
+	    json_object_get(json_object_get(body, "Options"), "com.docker.network.bridge.name"));
+	_cleanup_free_ char *bridge =
+	    brname && *brname ? str_dup(brname) : str_printf("br-%.12s", id);
+	if (strlen(bridge) > 15) {
+		pthread_mutex_unlock(&nc->mu);
+		err_invalid(e, "bridge name %s is longer than 15 characters", bridge);
+		return NULL;
+	}
+	json_t *rec = new_record(body, id, name, bridge);
+	char gw[16];
+	_cleanup_free_ char *sub = ipam_fmt_cidr(tmp.subnet);
+	json_t *cfg = json_pack("{s:s, s:s}", "Subnet", sub, "Gateway", ipam_fmt(tmp.gw, gw));
+	if (tmp.range.len != tmp.subnet.len || tmp.range.addr != tmp.subnet.addr) {
+		_cleanup_free_ char *rng = ipam_fmt_cidr(tmp.range);
+		json_object_set_new(cfg, "IPRange", json_string(rng));
+	}
+	json_array_append_new(json_object_get(json_object_get(rec, "IPAM"), "Config"), cfg);
+	struct netw *n = netctl_add_locked(nc, rec);
+	if (netctl_bridge_ensure_locked(nc, n, e) < 0 || netctl_save_locked(nc, n, e) < 0) {
+		struct nl *l = nl_open(NULL);
+		if (l && !brname)
+			nl_link_del(l, n->bridge, NULL);
+		nl_close(l);
+		drop_locked(nc, n);
+		netctl_apply_locked(nc, NULL);
+		pthread_mutex_unlock(&nc->mu);
+		return NULL;
+	}
+	net_event(eng, "create", n, NULL);
+	pthread_mutex_unlock(&nc->mu);
+	return json_pack("{s:s, s:s}", "Id", id, "Warning", "");
+}
+
+static int remove_locked(struct engine *eng, struct netw *n, struct err *e)
+{
+	struct netctl *nc = eng->net;
+	if (n->is_default || n->driver != NET_BRIDGE)
+		return err_set(e, ERR_FORBIDDEN, 0,
+			       "%s is a pre-defined network and cannot be removed", n->name);
+	for (size_t i = 0; i < nc->natts; i++)
+		if (nc->atts[i]->net == n)
+			return err_set(e, ERR_FORBIDDEN, 0,
+				       "error while removing network: network %s id %s has active "
+				       "endpoints",
+				       n->name, n->id);
+	_cleanup_free_ char *path = str_printf("%s/%s.json", nc->dir, n->id);
+	if (store_remove_file(path, e) < 0)
+		return -1;
+	struct nl *l = nl_open(NULL);
+	if (l)
+		nl_link_del(l, n->bridge, NULL);
+	nl_close(l);
+	net_event(eng, "destroy", n, NULL);
+	drop_locked(nc, n);
+	struct err e2 = ERR_INIT;
+	if (netctl_apply_locked(nc, &e2) < 0)
+		log_warn("%s", e2.msg);
+	return 0;
+}
+
+int engine_network_remove(struct engine *eng, const char *name, struct err *e)
+{
+	struct netctl *nc = eng->net;
+	pthread_mutex_lock(&nc->mu);
+	struct netw *n = netctl_find_locked(nc, name, e);
+	int r = n ? remove_locked(eng, n, e) : -1;
+	pthread_mutex_unlock(&nc->mu);
+	return r;
+}
+
+json_t *engine_network_prune(struct engine *eng, int (*keep)(const json_t *net, void *arg),
+			     void *arg, struct err *e)
+{
+	struct netctl *nc = eng->net;
+	json_t *out = json_array();
+	pthread_mutex_lock(&nc->mu);
+	for (size_t i = 0; i < nc->n;) {
+		struct netw *n = nc->nets[i];
+		bool used = n->is_default || n->driver != NET_BRIDGE;
+		for (size_t j = 0; j < nc->natts && !used; j++)
+			used = nc->atts[j]->net == n;
+		_cleanup_free_ char *name = str_dup(n->name);
+		if (used || (keep && keep(n->rec, arg)) || remove_locked(eng, n, NULL) < 0) {
+			i++;
+			continue;
+		}
+		json_array_append_new(out, json_string(name));
+	}
+	pthread_mutex_unlock(&nc->mu);
+	return out;
+}
