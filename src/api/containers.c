@@ -48,6 +48,12 @@ void api_container_inspect(struct api_req *req)
 		api_reply_error(req, &e);
 		return;
 	}
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe (rec, tmp, k, v)
+		if (*k == '_' && strcmp(k, "_NetworkingConfig")) /* the engine's bookkeeping */
+			json_object_del(rec, k);
 	api_reply_json(req, 200, api_container_inspect_json(req, rec));
 }
 
@@ -91,8 +97,9 @@ void api_containers_list(struct api_req *req)
 			past_before = str_eq(id, before);
 			continue;
 		}
-		if (!all &&
-		    !json_is_true(json_object_get(json_object_get(rec, "State"), "Running")))
+		const json_t *st = json_object_get(rec, "State");
+		if (!all && !json_is_true(json_object_get(st, "Running")) &&
+		    !json_is_true(json_object_get(st, "Restarting")))
 			continue;
 		if (!api_container_filter_match(req, f, rec))
 			continue;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "engine/container.h"
 #include "engine/engine.h"
 #include "store/store.h"
 #include "util/cleanup.h"
@@ -91,6 +92,7 @@ static int run(const struct daemon_opts *o, struct err *e)
 	}
 	log_info("berth daemon %s ready (root %s, pid %d)", BERTH_VERSION, engine_root(eng),
 		 (int)getpid());
+	engine_container_autostart(eng);
 	wait_for_stop(&set);
 	engine_shutdown(eng);
 	api_server_stop(srv);

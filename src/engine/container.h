@@ -44,6 +44,9 @@ void engine_container_counts(struct engine *eng, int counts[4]);
 int engine_container_image_users(struct engine *eng, const char *image_id);
 
 int engine_container_start(struct engine *eng, const char *name, struct err *e);
+/* At daemon start: stopped containers whose restart policy wants them running are started
+ * (always; unless-stopped unless stopped by hand; on-failure after a failure). */
+void engine_container_autostart(struct engine *eng);
 /* timeout < 0: the container's StopTimeout or 10 s; signal NULL: its StopSignal or TERM. */
 int engine_container_stop(struct engine *eng, const char *name, int timeout, const char *signal,
 			  struct err *e);

@@ -6,6 +6,7 @@
 
 #include "engine/container_config.h"
 #include "engine/container_health.h"
+#include "engine/container_restart.h"
 #include "engine/ocispec.h"
 #include "util/cleanup.h"
 #include "util/str.h"
@@ -331,7 +332,7 @@ json_t *container_hostconfig_parse(const json_t *body, bool cgroup2, struct err 
 	    check_strings(hc, "Binds", "HostConfig", e) < 0 ||
 	    check_strings(hc, "CapAdd", "HostConfig", e) < 0 ||
 	    check_strings(hc, "CapDrop", "HostConfig", e) < 0 || host_limits(hc, e) < 0 ||
-	    ocispec_security_check(hc, e) < 0) {
+	    container_restart_policy_check(hc, e) < 0 || ocispec_security_check(hc, e) < 0) {
 		json_decref(hc);
 		return NULL;
 	}

@@ -15,6 +15,7 @@
 #include "engine/container_oom.h"
 #include "engine/container_mounts.h"
 #include "engine/container_priv.h"
+#include "engine/container_restart.h"
 #include "runtime/container.h"
 #include "store/store.h"
 #include "store/time.h"
@@ -65,51 +66,6 @@ static void read_exit(struct engine *eng, const char *id, const char *rdir, json
 	json_object_set_new(st, "Error", json_string(err ? err : ""));
 }
 
-/* The restart policy: -1 for no restart, else the back-off in µs (100 ms doubling with each
- * restart in a row, at most a minute, as dockerd's restart manager). */
-static int64_t restart_delay(const struct container *c)
-{
-	const json_t *rp = json_object_get(json_object_get(c->rec, "HostConfig"), "RestartPolicy");
-	const char *name = json_string_value(json_object_get(rp, "Name"));
-	json_int_t max = json_integer_value(json_object_get(rp, "MaximumRetryCount"));
-	json_int_t count = json_integer_value(json_object_get(c->rec, "RestartCount"));
-	if (c->stopping || c->gone || !name)
-		return -1;
-	bool yes = !strcmp(name, "always") || !strcmp(name, "unless-stopped") ||
-		   (!strcmp(name, "on-failure") && c->last_exit != 0 && (max <= 0 || count < max));
-	if (!yes)
-		return -1;
-	int64_t d = 100000;
-	for (json_int_t i = 0; i < count && d < 60000000; i++)
-		d *= 2;
-	return d < 60000000 ? d : 60000000;
-}
-
-static void restart_after(struct engine *eng, struct container *c, int64_t delay_us)
-{
-	struct container_store *s = eng->containers;
-	pthread_mutex_lock(&s->mu);
-	json_object_set_new(json_object_get(c->rec, "State"), "Restarting", json_true());
-	json_object_set_new(json_object_get(c->rec, "State"), "Status", json_string("restarting"));
-	pthread_mutex_unlock(&s->mu);
-	usleep((useconds_t)delay_us);
-	container_lock_busy(eng, c);
-	pthread_mutex_lock(&s->mu);
-	bool go = !c->gone && !c->stopping && !s->closing && !container_running(c);
-	json_t *st = json_object_get(c->rec, "State");
-	json_object_set_new(st, "Restarting", json_false());
-	if (!container_running(c))
-		json_object_set_new(st, "Status", json_string("exited"));
-	json_int_t n = json_integer_value(json_object_get(c->rec, "RestartCount"));
-	if (go)
-		json_object_set_new(c->rec, "RestartCount", json_integer(n + 1));
-	pthread_mutex_unlock(&s->mu);
-	struct err e = ERR_INIT;
-	if (go && container_start_locked(eng, c, &e) < 0)
-		log_warn("restart %.12s: %s", c->id, e.msg);
-	container_unlock_busy(eng, c);
-}
-
 /* The container's process is gone: record it, clean up, tell everyone (oom first, unless
  * the watch published it when it happened). */
 static void handle_exit(struct engine *eng, struct container *c, bool oom_published)
@@ -145,10 +101,10 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	    json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));
 	if (autorm && !c->gone)
 		container_destroy(eng, c, NULL);
-	int64_t delay = autorm ? -1 : restart_delay(c);
+	int64_t delay = autorm ? -1 : container_restart_delay(c);
 	container_unlock_busy(eng, c);
 	if (delay >= 0)
-		restart_after(eng, c, delay);
+		container_restart_after(eng, c, delay);
 }
 
 /* An OOM kill while running: State.OOMKilled and the event, as dockerd on containerd's. */

@@ -137,6 +137,10 @@ char *container_status_text(const json_t *state, int64_t now)
 		return str_dup("Removal In Progress");
 	if (status && !strcmp(status, "dead"))
 		return str_dup("Dead");
+	if (json_is_true(json_object_get(state, "Restarting"))) {
+		container_human_duration(now - finished, d, sizeof(d));
+		return str_printf("Restarting (%lld) %s ago", code, d);
+	}
 	if (json_is_true(json_object_get(state, "Running"))) {
 		container_human_duration(now - started, d, sizeof(d));
 		bool paused = json_is_true(json_object_get(state, "Paused"));

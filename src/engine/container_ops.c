@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/container_priv.h"
+#include "engine/container_restart.h"
 #include "runtime/container.h"
 #include "store/time.h"
 #include "util/cleanup.h"
@@ -50,6 +51,18 @@ static void thaw_locked(struct engine *eng, struct container *c)
 	}
 }
 
+/* A stop by hand: no restart for this exit, none for unless-stopped after a daemon restart
+ * either (saved); a pending restart's wait ends. Busy held. */
+static void container_stop_by_hand(struct engine *eng, struct container *c)
+{
+	pthread_mutex_lock(&eng->containers->mu);
+	c->stopping = true;
+	container_restart_mark_locked(c, true);
+	pthread_cond_broadcast(&eng->containers->cond);
+	pthread_mutex_unlock(&eng->containers->mu);
+	container_save(eng, c, NULL);
+}
+
 /* Waits until exits passes seq; deadline 0 = forever. true when it did. */
 static bool wait_exit(struct engine *eng, struct container *c, uint64_t seq, int64_t deadline)
 {
@@ -84,12 +97,12 @@ static int stop_container(struct engine *eng, struct container *c, int timeout, 
 	if (!container_running(c)) {
 		/* a stop ends a restart policy's pending restart */
 		if (json_is_true(json_object_get(json_object_get(c->rec, "State"), "Restarting")))
-			c->stopping = true;
+			container_stop_by_hand(eng, c);
 		container_unlock_busy(eng, c);
 		return err_set(e, ERR_NOT_MODIFIED, 0, "container already stopped");
 	}
 	uint64_t seq = c->exits;
-	c->stopping = true;
+	container_stop_by_hand(eng, c);
 	struct err ke = ERR_INIT;
 	if (signal_locked(eng, c, sig, &ke) < 0)
 		log_warn("stop %.12s: %s", c->id, ke.msg);
@@ -153,6 +166,9 @@ int engine_container_kill(struct engine *eng, const char *name, const char *sign
 	} else {
 		if (sig == SIGKILL)
 			c->stopping = true;
+		pthread_mutex_lock(&eng->containers->mu);
+		container_restart_mark_locked(c, true); /* moby: any kill is a stop by hand */
+		pthread_mutex_unlock(&eng->containers->mu);
 		r = signal_locked(eng, c, sig, e);
 		if (r == 0 && sig == SIGKILL)
 			thaw_locked(eng, c);

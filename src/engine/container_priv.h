@@ -29,6 +29,7 @@ struct container {
 	int64_t health_due;		  /* next probe (ns); 0: no health check */
 	uint64_t health_gen;		  /* exits at the start the schedule belongs to */
 	bool health_probing;		  /* a probe is in flight */
+	int64_t restart_backoff;	  /* µs: the restart manager's current delay */
 };
 
 struct container_store {

@@ -15,6 +15,7 @@
 #include "engine/container_health.h"
 #include "engine/container_mounts.h"
 #include "engine/container_priv.h"
+#include "engine/container_restart.h"
 #include "engine/ocispec.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
@@ -281,6 +282,11 @@ int engine_container_start(struct engine *eng, const char *name, struct err *e)
 	if (!c)
 		return -1;
 	container_lock_busy(eng, c);
+	if (!c->gone && !container_running(c)) {
+		pthread_mutex_lock(&eng->containers->mu);
+		container_restart_mark_locked(c, false);
+		pthread_mutex_unlock(&eng->containers->mu);
+	}
 	int r = c->gone ? err_notfound(e, "No such container: %s", name)
 			: container_start_locked(eng, c, e);
 	bool autorm =
