@@ -1,6 +1,7 @@
 /* api/routes: the Engine API route table. Fixed names come before the greedy image-name
  * patterns; unknown paths or methods are 404 "page not found" (server.c). */
 #include "api/http.h"
+#include "api/networks.h"
 #include "util/cleanup.h"
 
 const struct api_route api_routes[] = {
@@ -59,6 +60,14 @@ const struct api_route api_routes[] = {
     {"POST", "/volumes/prune", api_volumes_prune, NULL},
     {"GET", "/volumes/{name}", api_volume_inspect, NULL},
     {"DELETE", "/volumes/{name}", api_volume_delete, NULL},
+
+    {"GET", "/networks", api_networks_list, NULL},
+    {"POST", "/networks/create", api_network_create, NULL},
+    {"POST", "/networks/prune", api_networks_prune, NULL},
+    {"GET", "/networks/{id}", api_network_inspect, NULL},
+    {"DELETE", "/networks/{id}", api_network_delete, NULL},
+    {"POST", "/networks/{id}/connect", api_network_connect, NULL},
+    {"POST", "/networks/{id}/disconnect", api_network_disconnect, NULL},
 
     /* berth's own: the store's consistency (berth system check) */
     {"GET", "/system/check", api_system_check, NULL},

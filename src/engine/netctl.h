@@ -123,4 +123,10 @@ void netctl_upstream(const json_t *rec, uint32_t up[3]);
 
 /* netctl_container.c: an endpoint in inspect shape from an EndpointConfig (may be NULL). */
 json_t *netctl_endpoint_new(const char *netid, const json_t *cfg);
+/* An EndpointConfig against n: --ip and aliases only on user networks. */
+int netctl_endpoint_check(struct netw *n, const json_t *cfg, struct err *e);
+/* The embedded DNS listener in the namespace nsfd of rec's container (mu held). */
+void netctl_dns_listen_locked(struct netctl *nc, const json_t *rec, int nsfd);
+/* netctl_api.c: a network event (create, destroy, connect, disconnect). */
+void netctl_event_locked(struct engine *eng, const char *action, struct netw *n, const char *cid);
 #endif

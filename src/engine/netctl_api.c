@@ -59,7 +59,7 @@ json_t *engine_network_inspect(struct engine *eng, const char *name, struct err 
 	return r;
 }
 
-static void net_event(struct engine *eng, const char *action, struct netw *n, const char *cid)
+void netctl_event_locked(struct engine *eng, const char *action, struct netw *n, const char *cid)
 {
 	json_t *attrs = json_pack("{s:s, s:s}", "name", n->name, "type",
 				  n->driver == NET_HOST	  ? "host"
@@ -204,7 +204,7 @@ json_t *engine_network_create(struct engine *eng, const json_t *body, struct err
 		pthread_mutex_unlock(&nc->mu);
 		return NULL;
 	}
-	net_event(eng, "create", n, NULL);
+	netctl_event_locked(eng, "create", n, NULL);
 	pthread_mutex_unlock(&nc->mu);
 	return json_pack("{s:s, s:s}", "Id", id, "Warning", "");
 }
@@ -228,7 +228,7 @@ static int remove_locked(struct engine *eng, struct netw *n, struct err *e)
 	if (l)
 		nl_link_del(l, n->bridge, NULL);
 	nl_close(l);
-	net_event(eng, "destroy", n, NULL);
+	netctl_event_locked(eng, "destroy", n, NULL);
 	drop_locked(nc, n);
 	struct err e2 = ERR_INIT;
 	if (netctl_apply_locked(nc, &e2) < 0)

@@ -51,7 +51,7 @@ static json_t *settings_new(void)
 }
 
 /* An endpoint's configuration against its network (mu held). */
-static int check_endpoint(struct netw *n, const json_t *cfg, struct err *e)
+int netctl_endpoint_check(struct netw *n, const json_t *cfg, struct err *e)
 {
 	const char *ip =
 	    json_string_value(json_object_get(json_object_get(cfg, "IPAMConfig"), "IPv4Address"));
@@ -82,7 +82,7 @@ static int add_networks_locked(struct netctl *nc, json_t *nets, const json_t *re
 		cfg = json_object_get(epcfg, n->name);
 	if (!cfg && raw)
 		cfg = json_object_get(epcfg, raw);
-	if (check_endpoint(n, cfg, e) < 0)
+	if (netctl_endpoint_check(n, cfg, e) < 0)
 		return -1;
 	json_object_set_new(nets, n->name, netctl_endpoint_new(n->id, cfg));
 	const char *k;
@@ -100,7 +100,7 @@ static int add_networks_locked(struct netctl *nc, json_t *nets, const json_t *re
 					   "Container cannot be connected to network endpoints: "
 					   "%s, %s",
 					   n->name, o->name);
-		if (check_endpoint(o, v, e) < 0)
+		if (netctl_endpoint_check(o, v, e) < 0)
 			return -1;
 		json_object_set_new(nets, o->name, netctl_endpoint_new(o->id, v));
 	}
@@ -243,7 +243,7 @@ static void *dns_socket_thread(void *p)
 	return NULL;
 }
 
-static void dns_listen_locked(struct netctl *nc, const json_t *rec, int nsfd)
+void netctl_dns_listen_locked(struct netctl *nc, const json_t *rec, int nsfd)
 {
 	struct dns_job j = {nsfd, -1};
 	pthread_t t;
@@ -302,7 +302,7 @@ int container_net_start(struct engine *eng, struct container *c, const char *rdi
 	pthread_mutex_lock(&nc->mu);
 	int r = attach_all_locked(nc, c, nsfd, rdir, e);
 	if (r > 0)
-		dns_listen_locked(nc, c->rec, nsfd);
+		netctl_dns_listen_locked(nc, c->rec, nsfd);
 	if (r < 0) {
 		if (netctl_ports_release_locked(nc, c->id))
 			netctl_apply_locked(nc, NULL);
@@ -410,6 +410,6 @@ void container_net_restore(struct engine *eng, struct container *c, const char *
 	if (ip)
 		netctl_ports_restore_locked(nc, c->id, json_object_get(ns, "Ports"), ip);
 	if (user)
-		dns_listen_locked(nc, c->rec, nsfd);
+		netctl_dns_listen_locked(nc, c->rec, nsfd);
 	pthread_mutex_unlock(&nc->mu);
 }

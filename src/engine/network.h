@@ -23,7 +23,5 @@ int engine_network_connect(struct engine *eng, const char *net, const char *cont
 			   const json_t *endpoint, struct err *e);
 int engine_network_disconnect(struct engine *eng, const char *net, const char *container,
 			      bool force, struct err *e);
-/* docker port: the container's NetworkSettings.Ports. */
-json_t *engine_container_ports(struct engine *eng, const char *container, struct err *e);
 
 #endif
