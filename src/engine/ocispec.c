@@ -378,7 +378,7 @@ json_t *ocispec_build(const struct ocispec_input *in, struct err *e)
 				 "hostname", host ? host : "", "mounts", mounts, "linux", lx);
 	if (dom && *dom)
 		json_object_set_new(spec, "domainname", json_string(dom));
-	if (ocispec_security_apply(spec, hc, e) < 0) {
+	if (ocispec_security_apply(spec, hc, e) < 0 || ocispec_init_apply(spec, hc, e) < 0) {
 		json_decref(spec);
 		return NULL;
 	}

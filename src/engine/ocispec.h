@@ -38,6 +38,10 @@ json_t *ocispec_resources(const json_t *hostconfig, bool swap_ok);
  * (seccomp profile from the bounding set, noNewPrivileges). */
 int ocispec_security_check(const json_t *hostconfig, struct err *e);
 int ocispec_security_apply(json_t *spec, const json_t *hostconfig, struct err *e);
+/* HostConfig.Init (ocispec_init.c): the command runs under docker-init (tini), bind-mounted
+ * at /sbin/docker-init; the binary found (malloc'd) or NULL. */
+int ocispec_init_apply(json_t *spec, const json_t *hostconfig, struct err *e);
+char *ocispec_init_path(void);
 /* Resolves Config.User ("name|uid[:group|gid]", "" = root) through rootfs's /etc/passwd and
  * /etc/group, plus HostConfig.GroupAdd. *gids malloc'd. */
 int ocispec_user(const char *rootfs, const char *user, const json_t *group_add, uid_t *uid,

@@ -1,0 +1,106 @@
+"""What the container's process gets from run flags, checked where the kernel shows it:
+--init (docker-init as pid 1, zombies reaped), --stop-signal/--stop-timeout, --cpu-shares,
+--cpuset-cpus, -m/--memory-swap (cgroup files, also after `docker update`)."""
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+import helpers
+from test_daemon_common import Daemon
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory):
+    base = tmp_path_factory.mktemp("berthd-proc")
+    tar = base / "rootfs.tar"
+    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
+                   capture_output=True, timeout=120)
+    dm = Daemon(base)
+    dm.start("-D")
+    dm.docker("import", "-c", 'CMD ["sh"]', "-c",
+              "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+              str(tar), "busybox:latest")
+    tar.unlink()
+    yield dm
+    left = dm.docker("ps", "-aq").stdout.split()
+    if left:
+        dm.docker("rm", "-f", *left, check=False)
+    rc = dm.stop()
+    assert rc == 0, dm.log()
+    with open("/proc/self/mountinfo") as f:
+        assert str(base) not in f.read()
+
+
+def cgroup_file(controller, cid, name):
+    """The container's cgroup file on a v1/hybrid host, or None on a v2 host."""
+    p = Path("/sys/fs/cgroup") / controller / "berth" / cid / name
+    return p if p.exists() else None
+
+
+def test_init_is_pid_1_and_reaps(d):
+    p = d.docker("run", "--rm", "--init", "busybox", "sh", "-c",
+                 "cat /proc/1/cmdline | tr '\\0' ' '; echo; "
+                 # an orphan whose parent exits: init must reap it
+                 "sh -c 'sleep 0.2 & exit 0'; sleep 0.6; ps -o stat,comm | grep -c '^Z' || true")
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith("/sbin/docker-init -- sh -c ")
+    assert lines[-1] == "0"
+    p = d.docker("run", "--rm", "--init", "busybox", "sh", "-c", "exit 6", check=False)
+    assert p.returncode == 6
+    j = d.docker("create", "--init", "busybox", "true").stdout.strip()
+    assert d.get_json("/containers/%s/json" % j)["HostConfig"]["Init"] is True
+    d.docker("rm", j)
+
+
+def test_stop_signal_and_timeout(d):
+    d.docker("run", "-d", "--name", "sig", "--stop-signal", "USR1", "busybox", "sh", "-c",
+             "trap 'echo got usr1; exit 5' USR1; while :; do sleep 0.1; done")
+    time.sleep(0.3)
+    d.docker("stop", "sig")
+    assert d.docker("logs", "sig").stdout == "got usr1\n"
+    assert d.get_json("/containers/sig/json")["State"]["ExitCode"] == 5
+    d.docker("run", "-d", "--name", "deaf", "--stop-timeout", "1", "busybox", "sh", "-c",
+             "trap '' TERM; while :; do sleep 0.1; done")
+    time.sleep(0.3)
+    t0 = time.time()
+    d.docker("stop", "deaf")
+    took = time.time() - t0
+    assert 0.9 <= took < 8
+    j = d.get_json("/containers/deaf/json")
+    assert j["State"]["ExitCode"] == 137 and j["Config"]["StopTimeout"] == 1
+    d.docker("rm", "sig", "deaf")
+
+
+def test_cpu_and_memory_limits(d):
+    cid = d.docker("run", "-d", "--cpu-shares", "512", "--cpuset-cpus", "0", "-m", "32m",
+                   "--memory-swap", "64m", "busybox", "sleep", "100").stdout.strip()
+    try:
+        hc = d.get_json("/containers/%s/json" % cid)["HostConfig"]
+        assert (hc["CpuShares"], hc["CpusetCpus"], hc["Memory"], hc["MemorySwap"]) == \
+            (512, "0", 32 << 20, 64 << 20)
+        p = d.docker("exec", cid, "grep", "Cpus_allowed_list", "/proc/self/status")
+        assert p.stdout.split()[-1] == "0"
+        if cgroup_file("cpu", cid, "cpu.shares"):
+            assert cgroup_file("cpu", cid, "cpu.shares").read_text().strip() == "512"
+            assert cgroup_file("cpuset", cid, "cpuset.cpus").read_text().strip() == "0"
+            assert int(cgroup_file("memory", cid, "memory.limit_in_bytes").read_text()) == 32 << 20
+            sw = cgroup_file("memory", cid, "memory.memsw.limit_in_bytes")
+            if sw:
+                assert int(sw.read_text()) == 64 << 20
+            d.docker("update", "--cpu-shares", "256", "--memory-swap", "128m", cid)
+            assert cgroup_file("cpu", cid, "cpu.shares").read_text().strip() == "256"
+            if sw:
+                assert int(sw.read_text()) == 128 << 20
+    finally:
+        d.docker("rm", "-f", cid)
+    p = d.docker("run", "--rm", "--memory-swap", "10m", "busybox", "true", check=False)
+    assert p.returncode == 125 and "always set the Memory limit" in p.stderr
+    p = d.docker("run", "--rm", "-m", "20m", "--memory-swap", "10m", "busybox", "true",
+                 check=False)
+    assert p.returncode == 125 and "memoryswap limit should be larger" in p.stderr
