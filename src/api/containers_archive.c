@@ -80,9 +80,13 @@ void api_container_archive_put(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	const char *path = archive_path(req, &e);
-	if (!path ||
-	    engine_container_archive_put(req->eng, api_param(req, "id"), path,
-					 req->body ? req->body : "", req->body_len, &e) < 0) {
+	unsigned flags =
+	    (api_query_bool(req, "noOverwriteDirNonDir") ? ARCHIVE_PUT_NO_OVERWRITE_DIR_NONDIR
+							 : 0) |
+	    (api_query_bool(req, "copyUIDGID") ? ARCHIVE_PUT_COPY_UIDGID : 0);
+	if (!path || engine_container_archive_put(req->eng, api_param(req, "id"), path,
+						  req->body ? req->body : "", req->body_len, flags,
+						  &e) < 0) {
 		api_reply_error(req, &e);
 		return;
 	}

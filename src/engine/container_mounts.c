@@ -246,6 +246,9 @@ static int add_volumes_from(struct engine *eng, json_t *out, const char *spec, s
 		rw = !strcmp(colon + 1, "rw");
 	}
 	struct container *c = container_get(eng, id, e);
+	/* 400, not 404: a 404 from create makes the CLI pull the image */
+	if (!c && e && e->kind == ERR_NOT_FOUND)
+		e->kind = ERR_INVALID;
 	if (!c)
 		return -1;
 	pthread_mutex_lock(&eng->containers->mu);
@@ -276,8 +279,9 @@ static int add_own(json_t *out, json_t *from, json_t *m, struct err *e)
 	size_t at, fat;
 	if (find_dest(out, dst, &at)) {
 		if (!find_dest(from, dst, &fat)) {
+			err_invalid(e, "Duplicate mount point: %s", dst);
 			json_decref(m);
-			return err_invalid(e, "Duplicate mount point: %s", dst);
+			return -1;
 		}
 		json_array_set_new(out, at, m);
 		json_array_remove(from, fat); /* a second one at dst is a duplicate */

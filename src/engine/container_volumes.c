@@ -65,7 +65,8 @@ void container_volumes_release(struct engine *eng, const json_t *rec)
 	json_t *m;
 	json_array_foreach (json_object_get(rec, "Mounts"), i, m)
 		if (is_type(m, "volume"))
-			volume_unuse(eng, json_string_value(json_object_get(m, "Name")));
+			volume_unuse(eng, json_string_value(json_object_get(m, "Name")),
+				     json_string_value(json_object_get(rec, "Id")));
 }
 
 void container_volumes_removed(struct engine *eng, const json_t *rec, bool anonymous)

@@ -37,8 +37,9 @@ char **volume_names(struct engine *eng);
 char **volume_users(struct engine *eng, const char *name);
 /* Mounts a volume with type/device/o options at its first user (counted); no-op otherwise. */
 int volume_use(struct engine *eng, const char *name, struct err *e);
-/* Drops a use; the last one unmounts. */
-void volume_unuse(struct engine *eng, const char *name);
+/* Drops a use of container id (which is no user any more, whatever its state says); the
+ * last one unmounts. */
+void volume_unuse(struct engine *eng, const char *name, const char *id);
 /* Copies the tree at src (the image's files at the mount path) into the volume directory dst
  * when dst is empty (volume_copy.c). */
 int volume_copy_in(const char *src, const char *dst, struct err *e);

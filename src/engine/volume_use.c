@@ -40,15 +40,14 @@ static bool rec_mounts_volume(const json_t *rec, const char *name)
 }
 
 /* Users among the containers; running_only counts only running ones (except skip). */
-static char **users_of(struct engine *eng, const char *name, bool running_only,
-		       const struct container *skip)
+static char **users_of(struct engine *eng, const char *name, bool running_only, const char *skip)
 {
 	struct container_store *s = eng->containers;
 	char **out = NULL;
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < s->n; i++) {
 		struct container *c = s->v[i];
-		if (c == skip || (running_only && !container_running(c)))
+		if ((skip && !strcmp(c->id, skip)) || (running_only && !container_running(c)))
 			continue;
 		if (rec_mounts_volume(c->rec, name))
 			strv_push(&out, c->id);
@@ -154,11 +153,11 @@ int volume_use(struct engine *eng, const char *name, struct err *e)
 	return r;
 }
 
-void volume_unuse(struct engine *eng, const char *name)
+void volume_unuse(struct engine *eng, const char *name, const char *id)
 {
 	struct volume_store *vs = eng->volumes;
 	/* after a daemon restart the count starts at 0: running users are asked instead */
-	_cleanup_strv_ char **running = users_of(eng, name, true, NULL);
+	_cleanup_strv_ char **running = users_of(eng, name, true, id);
 	pthread_mutex_lock(&vs->mu);
 	json_t *rec = json_object_get(vs->recs, name);
 	json_int_t n = json_integer_value(json_object_get(vs->uses, name));
