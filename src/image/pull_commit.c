@@ -88,12 +88,14 @@ static struct image *download_and_commit(struct image_pull *p, struct err *e)
 {
 	pthread_mutex_lock(&p->s->mu);
 	mark_present_locked(p);
+	bool have_image = store_find_locked(p->s, p->id) != NULL;
 	pthread_mutex_unlock(&p->s->mu);
 	bool any = false;
 	for (size_t i = 0; i < p->n; i++) {
 		struct pull_layer *l = &p->layers[i];
-		pull_emit(p, progress_layer(l->short_id,
-					    l->present ? "Already exists" : "Pulling fs layer"));
+		if (!have_image) /* dockerd says nothing of the layers of an image it has */
+			pull_emit(p, progress_layer(l->short_id, l->present ? "Already exists"
+									    : "Pulling fs layer"));
 		any = any || !l->present;
 	}
 	if (any) {
@@ -120,6 +122,11 @@ struct image *image_pull_run(struct image_pull *p, struct err *e)
 	_cleanup_free_ char *from = str_printf("Pulling from %s", p->ref.path);
 	pull_emit(p, json_pack("{s:s, s:s}", "status", from, "id", p->tag_or_digest));
 	struct image *img = download_and_commit(p, e);
+	if (p->tmp) { /* gone before the client hears how it ended */
+		fs_rm_rf(p->tmp, NULL);
+		free(p->tmp);
+		p->tmp = NULL;
+	}
 	if (!img)
 		return NULL;
 	_cleanup_free_ char *repo = str_printf("%s/%s", p->ref.domain, p->ref.path);

@@ -84,6 +84,8 @@ char *registry_blob_get_buf(struct registry *r, const char *digest, size_t max, 
 	struct buf_sink b = {.max = max};
 	if (registry_blob_get(r, digest, buf_write, NULL, &b, e) < 0) {
 		free(b.data);
+		if (str_has_prefix(e->msg, "filesystem layer verification failed"))
+			err_invalid(e, "image config verification failed for digest %s", digest);
 		return NULL;
 	}
 	*len = b.len;
