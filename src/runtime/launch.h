@@ -25,7 +25,8 @@ struct launch {
 	bool start_now;	  /* init: don't wait for start (run creates and starts in one go) */
 	int preserve_fds; /* fds 3..3+n-1 stay open in the container */
 
-	int *mount_fds; /* stage 1 (user namespace): bind sources opened early */
+	int *mount_fds;	 /* stage 1 (user namespace): bind sources opened early */
+	bool netns_late; /* direct init: its new network namespace comes as SYNC_NETNS */
 	/* Creates and configures cg (called once, before cg is joined); may be NULL. Late
 	 * joins call it after forking, so the mkdirs overlap the child's own setup. */
 	int (*cgroup_prepare)(void *arg, struct err *e);
@@ -36,6 +37,19 @@ struct launch {
 	int console; /* pty master when proc->terminal, else -1 */
 	int sync_fd; /* exec: still open; EOF means the exec succeeded */
 };
+
+/* A new network namespace made concurrently (launch_netns.c); finish waits for it and
+ * returns its fd (or -1 with e set). */
+struct launch_netns {
+	pid_t pid;
+	void *stack;
+	int fd, errnum;
+	const char *what;
+};
+int launch_netns_start(struct launch_netns *m, struct err *e);
+int launch_netns_finish(struct launch_netns *m, struct err *e);
+/* Brings lo up in the current network namespace. */
+int launch_loopback_up(struct err *e);
 
 /* Whether the init joins its cgroup late, while it prepares its root (see launch.c). */
 bool launch_late_cgroup(const struct launch *l);

@@ -122,6 +122,8 @@ static int new_namespaces(struct launch *l, int fd, struct err *e)
 			flags |= spec_ns_clone_flag((enum ns_type)t);
 	if (flags && unshare(flags) < 0)
 		return err_sys(e, "create namespaces");
+	if ((flags & CLONE_NEWNET) && launch_loopback_up(e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -183,14 +185,41 @@ static int setup_identity(struct launch *l, struct err *e)
 
 struct cgroup_wait {
 	int fd;
-	bool made;
+	bool made, netns_done;
 };
+
+/* rootfs_opts.netns_ready: SYNC_NETNS (direct launch), the first message the parent
+ * sends; joined before sysfs is mounted, as sysfs shows the mounter's namespace. */
+static int wait_netns(void *arg, struct err *e)
+{
+	struct cgroup_wait *w = arg;
+	if (w->netns_done)
+		return 0;
+	w->netns_done = true;
+	struct sync_msg m;
+	int nfd = -1;
+	if (sync_recv(w->fd, &m, &nfd, e) < 0)
+		return -1;
+	if (m.type == SYNC_ERROR)
+		return err_set(e, m.value ? (enum err_kind)m.value : ERR_INTERNAL, 0, "%s", m.text);
+	int r = 0;
+	if (m.type != SYNC_NETNS || nfd < 0)
+		r = err_set(e, ERR_INTERNAL, 0, "sync: expected the network namespace, got %u",
+			    m.type);
+	else if (setns(nfd, CLONE_NEWNET) < 0)
+		r = err_sys(e, "join the new network namespace");
+	if (nfd >= 0)
+		close(nfd);
+	return r;
+}
 
 /* rootfs_opts.cgroup_ready: SYNC_CGROUP_MADE, usually queued by the time it's needed. */
 static int wait_cgroup_made(void *arg, struct err *e)
 {
 	struct cgroup_wait *w = arg;
 	struct sync_msg m;
+	if (wait_netns(w, e) < 0)
+		return -1;
 	if (w->made)
 		return 0;
 	w->made = true;
@@ -208,9 +237,12 @@ static int setup_rootfs(struct launch *l, int fd, struct err *e)
 	    .new_cgroupns = s->ns[NS_CGROUP].enabled && !s->ns[NS_CGROUP].path,
 	    .mount_fds = l->mount_fds,
 	};
-	struct cgroup_wait w = {.fd = fd, .made = !launch_late_cgroup(l)};
+	struct cgroup_wait w = {
+	    .fd = fd, .made = !launch_late_cgroup(l), .netns_done = !l->netns_late};
 	ro.cgroup_ready = wait_cgroup_made;
 	ro.cgroup_ready_arg = &w;
+	ro.netns_ready = wait_netns;
+	ro.netns_ready_arg = &w;
 	struct sync_msg m = {0};
 	if (rootfs_prepare(s, &ro, e) < 0)
 		return -1;
