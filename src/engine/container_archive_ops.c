@@ -329,10 +329,11 @@ int cp_do_put(struct cp_job *j, struct err *e)
 	if (chdir(clean) < 0)
 		return err_sys(e, "cp: enter %s", j->path);
 	struct statvfs vfs;
-	bool ro_root =
-	    json_is_true(json_object_get(json_object_get(j->rec, "HostConfig"), "ReadonlyRootfs"));
+	struct stat here, root;
+	/* on the root's file system or on a mount (volume, bind) of another */
+	bool on_root = stat(".", &here) == 0 && stat("/", &root) == 0 && here.st_dev == root.st_dev;
 	if (statvfs(".", &vfs) == 0 && (vfs.f_flag & ST_RDONLY))
-		return err_invalid(e, ro_root ? "container rootfs is marked read-only"
+		return err_invalid(e, on_root ? "container rootfs is marked read-only"
 					      : "mounted volume is marked read-only");
 	if (precheck(j, e) < 0)
 		return -1;
