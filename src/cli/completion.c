@@ -48,7 +48,9 @@ static const char BASH_HEAD[] =
     "\telse\n"
     "\t\tlocal IFS=$'\\n'\n"
     "\t\tCOMPREPLY=($(compgen -W \"$(_berth_objects \"$2\")\" -- \"$cur\"))\n"
-    "\tfi\n}\n"
+    "\tfi\n}\n";
+
+static const char BASH_FUNC[] =
     "_berth() {\n"
     "\tlocal cur=${COMP_WORDS[COMP_CWORD]} cmd= sub= i=1 _berth_host=\n"
     "\twhile ((i < COMP_CWORD)); do\n"
@@ -65,6 +67,7 @@ static const char BASH_HEAD[] =
 
 static int completion_bash(FILE *f, const struct doc *doc)
 {
+	fputs(BASH_HEAD, f);
 	fputs("_berth_groups='", f);
 	bool first = true;
 	for (const struct cli_command *c = CLI_COMMANDS; c->name; c++)
@@ -73,7 +76,7 @@ static int completion_bash(FILE *f, const struct doc *doc)
 			first = false;
 		}
 	fputs("'\n", f);
-	fputs(BASH_HEAD, f);
+	fputs(BASH_FUNC, f);
 	fputs("\t'') _berth_complete \"-H --host -h --help -v --version\" none\n"
 	      "\t\t[[ $cur == -* ]] || COMPREPLY=($(compgen -W \"",
 	      f);
@@ -151,7 +154,9 @@ static const char ZSH_HEAD[] =
     "\tnetwork) o=(${(f)\"$(_berth_q network ls --format '{{.Name}}')\"}) ;;\n"
     "\tfile) _files; return ;;\n"
     "\tesac\n"
-    "\t(( $#o )) && compadd -a o\n}\n"
+    "\t(( $#o )) && compadd -a o\n}\n";
+
+static const char ZSH_FUNC[] =
     "_berth() {\n"
     "\tlocal cmd= sub= _berth_host= i=2\n"
     "\tlocal -a items\n"
@@ -169,6 +174,7 @@ static const char ZSH_HEAD[] =
 
 static int completion_zsh(FILE *f, const struct doc *doc)
 {
+	fputs(ZSH_HEAD, f);
 	fputs("_berth_groups='", f);
 	bool first = true;
 	for (const struct cli_command *c = CLI_COMMANDS; c->name; c++)
@@ -177,7 +183,7 @@ static int completion_zsh(FILE *f, const struct doc *doc)
 			first = false;
 		}
 	fputs("'\n", f);
-	fputs(ZSH_HEAD, f);
+	fputs(ZSH_FUNC, f);
 	fputs("\t'') items=(", f);
 	for (const struct cli_command *c = CLI_COMMANDS; c->name; c++)
 		zsh_items(f, c->name, c->about);

@@ -1,0 +1,253 @@
+"""More CLI scenarios run by both clients (the real docker CLI and berth) against one berth
+daemon with the same assertions: volumes, commit/export, system df, pull/push/login through a
+local registry (docker-registry with htpasswd), and the berth-only help, completion and man
+page made from the command table."""
+
+import io
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tarfile
+import time
+
+import pytest
+
+from test_cli_parity import BERTH_CLI, Client, d  # noqa: F401 (d: the module's daemon)
+from test_daemon_common import TIMEOUT
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
+
+CLIENTS = ["docker", "berth"]
+
+
+@pytest.fixture(params=CLIENTS)
+def cli(request, d):  # noqa: F811
+    c = Client(d, request.param)
+    yield c
+    left = d.docker("ps", "-aq", check=False).stdout.split()
+    if left:
+        d.docker("rm", "-f", *left, check=False)
+    vols = d.docker("volume", "ls", "-q", check=False).stdout.split()
+    if vols:
+        d.docker("volume", "rm", "-f", *vols, check=False)
+    assert left == [] and vols == [], "%s left containers/volumes behind" % c.kind
+
+
+def test_volume_commands(cli):
+    v = "vol-%s" % cli.kind
+    assert cli.ok("volume", "create", "--label", "team=a", v).stdout == v + "\n"
+    assert v in cli.ok("volume", "ls", "-q").stdout.split()
+    ls = cli.ok("volume", "ls").stdout.splitlines()
+    assert ls[0].split() == ["DRIVER", "VOLUME", "NAME"]
+    assert any(line.split() == ["local", v] for line in ls[1:])
+    assert cli.ok("volume", "ls", "--filter", "label=team=a", "--format",
+                  "{{.Name}} {{.Driver}}").stdout == "%s local\n" % v
+    assert cli.ok("volume", "inspect", "-f", "{{.Name}} {{.Driver}} {{.Labels.team}}",
+                  v).stdout == "%s local a\n" % v
+    info = json.loads(cli.ok("volume", "inspect", v).stdout)
+    assert info[0]["Name"] == v and info[0]["Mountpoint"].startswith("/")
+    cli.ok("run", "--name", "w-" + v, "-v", "%s:/data" % v, "busybox", "sh", "-c",
+           "echo kept > /data/f")
+    assert cli.ok("run", "--rm", "-v", "%s:/data:ro" % v, "busybox", "cat",
+                  "/data/f").stdout == "kept\n"
+    p = cli("volume", "rm", v)
+    assert p.returncode == 1 and "in use" in p.stderr
+    cli.ok("rm", "w-" + v)
+    assert cli.ok("volume", "rm", v).stdout == v + "\n"
+    p = cli("volume", "inspect", v)
+    assert p.returncode == 1 and "no such volume" in p.stderr.lower()
+    anon = cli.ok("volume", "create").stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", anon)
+    # named by the daemon, yet not anonymous: only prune --all removes it
+    assert "Total reclaimed space:" in cli.ok("volume", "prune", "-f").stdout
+    assert anon in cli.ok("volume", "ls", "-q").stdout
+    p = cli.ok("volume", "prune", "-f", "--all")
+    assert p.stdout.startswith("Deleted Volumes:\n") and anon in p.stdout
+    assert "Total reclaimed space:" in p.stdout
+    assert cli.ok("volume", "ls", "-q").stdout == ""
+
+
+def test_commit_and_export(cli, tmp_path):
+    name = "cm-%s" % cli.kind
+    cli.ok("run", "--name", name, "busybox", "sh", "-c", "echo committed > /greeting")
+    img = "committed-%s:v1" % cli.kind
+    iid = cli.ok("commit", "-m", "a message", "-c", 'CMD ["cat", "/greeting"]', name,
+                 img).stdout.strip()
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", iid)
+    assert cli.ok("run", "--rm", img).stdout == "committed\n"
+    assert cli.ok("image", "inspect", "-f", "{{.Comment}}", img).stdout == "a message\n"
+    out = tmp_path / "fs.tar"
+    cli.ok("export", "-o", out, name)
+    with tarfile.open(out) as t:
+        assert t.extractfile("greeting").read() == b"committed\n"
+        assert "bin/sh" in t.getnames() or "./bin/sh" in t.getnames()
+    p = cli("export", "nosuch-" + name)
+    assert p.returncode == 1 and "No such container" in p.stderr
+    cli.ok("rm", name)
+    cli.ok("rmi", img)
+
+
+def test_system_df(cli):
+    lines = cli.ok("system", "df").stdout.splitlines()
+    assert lines[0].split() == ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"]
+    kinds = [line.split("  ")[0] for line in lines[1:]]
+    assert kinds[:3] == ["Images", "Containers", "Local Volumes"]
+    p = cli.ok("system", "df", "--format", "{{.Type}}={{.TotalCount}}")
+    assert re.search(r"^Images=[1-9]", p.stdout, re.M)
+
+
+def _free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    """docker-registry on a loopback port with one htpasswd user (alice/secret)."""
+    if not shutil.which("docker-registry") or not shutil.which("htpasswd"):
+        pytest.skip("docker-registry and htpasswd (apache2-utils) are needed")
+    base = tmp_path_factory.mktemp("registry")
+    subprocess.run(["htpasswd", "-Bbc", str(base / "htpasswd"), "alice", "secret"], check=True,
+                   capture_output=True)
+    port = _free_port()
+    (base / "config.yml").write_text(
+        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\n"
+        "http:\n  addr: 127.0.0.1:%d\nauth:\n  htpasswd:\n    realm: test\n    path: %s\n"
+        % (base / "data", port, base / "htpasswd"))
+    log = open(base / "log", "wb")
+    proc = subprocess.Popen(["docker-registry", "serve", str(base / "config.yml")],
+                            stdout=log, stderr=log)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield "127.0.0.1:%d" % port
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+def _login_and_push(cli, registry, cfg, ref):
+    cli.d.cfgdir = cfg  # the client's own config dir (credentials) for this test
+    p = cli("push", ref)
+    assert p.returncode == 1 and ref in p.stderr
+    cli.ok("tag", "busybox:latest", ref)
+    p = cli("login", "-u", "alice", "--password-stdin", registry, input="wrong\n")
+    assert p.returncode == 1
+    p = cli.ok("login", "-u", "alice", "--password-stdin", registry, input="secret\n")
+    assert "Login Succeeded" in p.stdout
+    assert registry in json.loads((cfg / "config.json").read_text())["auths"]
+    p = cli.ok("push", ref)
+    assert "t1: digest: sha256:" in p.stdout
+
+
+def test_login_push_logout(cli, registry, tmp_path):
+    ref = "%s/cli/%s:t1" % (registry, cli.kind)
+    try:
+        _login_and_push(cli, registry, tmp_path / "cfg", ref)
+        assert "Removing login credentials for %s" % registry in cli.ok("logout",
+                                                                        registry).stdout
+        assert registry not in (tmp_path / "cfg" / "config.json").read_text()
+        p = cli("push", ref)
+        assert p.returncode == 1
+        cli.ok("rmi", ref)
+    finally:
+        cli.d.cfgdir = cli.d.base / "docker-config"
+
+
+def test_pull(cli, registry, tmp_path):
+    ref = "%s/cli/pull-%s:t1" % (registry, cli.kind)
+    try:
+        _login_and_push(cli, registry, tmp_path / "cfg", ref)
+        cli.ok("rmi", ref)
+        p = cli("pull", ref)
+        if "not supported" in p.stderr:
+            pytest.skip("the daemon does not pull yet: " + p.stderr.strip())
+        assert p.returncode == 0, p.stderr
+        assert "Status: Downloaded newer image for %s" % ref in p.stdout
+        assert p.stdout.endswith(ref + "\n")
+        assert cli.ok("run", "--rm", ref, "echo", "pulled").stdout == "pulled\n"
+        assert cli.ok("pull", "-q", ref).stdout == ref + "\n"
+        cli.ok("rmi", ref)
+    finally:
+        cli.d.cfgdir = cli.d.base / "docker-config"
+
+
+def test_run_missing_image_says_how_to_get_it(cli):
+    p = cli("run", "--rm", "127.0.0.1:9/nosuch/image:v1", "true")
+    assert p.returncode == 125
+    assert "Unable to find image '127.0.0.1:9/nosuch/image:v1' locally" in p.stderr
+    if cli.kind == "berth":
+        assert "berth import" in p.stderr and "berth load" in p.stderr
+
+
+def berth(*args, **kw):
+    return subprocess.run([BERTH_CLI, *args], capture_output=True, text=True, timeout=TIMEOUT,
+                          **kw)
+
+
+def test_help_completion_and_man_from_one_table():
+    top = berth("--help").stdout
+    cmds = re.findall(r"^  ([a-z]+) ", top, re.M)
+    for c in ("container", "image", "volume", "network", "system", "run", "pull", "push",
+              "login", "commit", "export", "save", "load", "events", "version", "info"):
+        assert c in cmds
+    bash_script = berth("completion", "bash").stdout
+    zsh_script = berth("completion", "zsh").stdout
+    man = berth("help", "--man").stdout
+    assert zsh_script.startswith("#compdef berth")
+    for c in cmds:
+        if c in ("daemon", "runtime"):
+            continue
+        assert "'%s')" % c in bash_script and "'%s')" % c in zsh_script, c
+        if c not in ("help", "completion"):
+            assert '.SS "berth %s' % c in man, c
+    # every flag of `berth run --help` is in its completion and its man entry
+    run_help = berth("help", "run").stdout
+    flags = re.findall(r"^ +(?:-\w, )?--([a-z0-9-]+)", run_help, re.M)
+    assert len(flags) > 30
+    run_line = next(line for line in bash_script.splitlines() if line.startswith("\t'run')"))
+    for f in flags:
+        assert "--%s " % f in run_line, f
+        assert "\\-\\-%s" % f.replace("-", "\\-") in man, f
+    # the bash script completes groups, commands and flags
+    script = bash_script + """
+COMP_WORDS=(berth vol); COMP_CWORD=1; _berth; echo "1:${COMPREPLY[*]}"
+COMP_WORDS=(berth volume cr); COMP_CWORD=2; _berth; echo "2:${COMPREPLY[*]}"
+COMP_WORDS=(berth run --rest); COMP_CWORD=2; _berth; echo "3:${COMPREPLY[*]}"
+"""
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                         timeout=TIMEOUT).stdout
+    assert "1:volume\n" in out and "2:create\n" in out and "3:--restart\n" in out
+    if shutil.which("zsh"):
+        assert subprocess.run(["zsh", "-n"], input=zsh_script, text=True).returncode == 0
+    if shutil.which("man"):
+        p = subprocess.run(["man", "-l", "-"], input=man, capture_output=True, text=True,
+                           env=dict(os.environ, MANWIDTH="100"), timeout=TIMEOUT)
+        assert p.returncode == 0 and "berth volume create [OPTIONS] [VOLUME]" in p.stdout
+
+
+def test_completion_names_from_the_daemon(d):  # noqa: F811
+    env = d.env()
+    env.pop("BERTH_HOST", None)
+    d.docker("create", "--name", "compl-one", "busybox")
+    try:
+        script = subprocess.run([BERTH_CLI, "completion", "bash"], capture_output=True,
+                                text=True).stdout + """
+COMP_WORDS=(%s rm compl-); COMP_CWORD=2; _berth; echo "c:${COMPREPLY[*]}"
+COMP_WORDS=(%s run bus); COMP_CWORD=2; _berth; echo "i:${COMPREPLY[*]}"
+""" % (BERTH_CLI, BERTH_CLI)
+        out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env,
+                             timeout=TIMEOUT).stdout
+        assert "c:compl-one\n" in out and "i:busybox:latest\n" in out
+    finally:
+        d.docker("rm", "compl-one")
