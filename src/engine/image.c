@@ -184,6 +184,7 @@ struct engine_import *engine_image_import_start(struct engine *eng,
 	struct engine_import *ei = xcalloc(1, sizeof(*ei));
 	ei->eng = eng;
 	ei->ts = image_tarsplit_new();
+	image_tarsplit_trust_plain(ei->ts); /* the extraction hashes a plain tar already */
 	if (import_setup(ei, o, e) < 0) {
 		engine_image_import_free(ei);
 		return NULL;
@@ -236,7 +237,8 @@ static void import_keep_split(struct engine_import *ei, const struct image *img)
 	size_t len;
 	_cleanup_free_ char *split = image_tarsplit_finish(ei->ts, &len, digest);
 	if (split && img->layers == 1)
-		image_store_layer_set_split(ei->eng->images, img->chain_ids[0], digest, split, len,
+		image_store_layer_set_split(ei->eng->images, img->chain_ids[0],
+					    digest[0] ? digest : img->diff_ids[0], split, len,
 					    NULL);
 }
 

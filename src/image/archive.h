@@ -20,6 +20,9 @@ typedef int image_sink_fn(void *arg, const void *data, size_t len, struct err *e
  * stream, and so the diff ID, can be rebuilt later (Docker keeps tar-split data likewise). */
 struct image_tarsplit;
 struct image_tarsplit *image_tarsplit_new(void);
+/* The caller hashes a plain (uncompressed) stream itself (an extraction's diff ID covers
+ * the same bytes): then finish leaves digest "" for plain input, one sha256 pass fewer. */
+void image_tarsplit_trust_plain(struct image_tarsplit *t);
 void image_tarsplit_feed(struct image_tarsplit *t, const void *data, size_t len);
 /* The encoded split (malloc'd, *len bytes) and the sha256 of the uncompressed stream (the diff
  * ID; compressed input is decompressed on a thread of its own), or NULL when the stream can't

@@ -37,6 +37,7 @@ struct image_tarsplit {
 	bool bad, started;
 	struct image_sha256 hash;
 	bool hashing;
+	bool trust_plain; /* plain input is not hashed: the caller has its digest */
 	/* compressed input: a thread decompresses it (libarchive) and records the plain tar */
 	int zfd, zrfd;
 	pthread_t zthread;
@@ -402,14 +403,23 @@ static void inflate_start(struct image_tarsplit *t)
 	t->zrunning = true;
 }
 
+void image_tarsplit_trust_plain(struct image_tarsplit *t)
+{
+	t->trust_plain = true;
+}
+
 void image_tarsplit_feed(struct image_tarsplit *t, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	if (!t->started && len) {
 		t->started = true;
 		t->paxsize = -1;
-		if (compressed(p, len))
+		if (compressed(p, len)) {
 			inflate_start(t);
+		} else if (t->trust_plain && t->hashing) {
+			image_sha256_release(&t->hash);
+			t->hashing = false;
+		}
 	}
 	if (!t->zrunning) {
 		feed_plain(t, p, len);
@@ -432,6 +442,7 @@ char *image_tarsplit_finish(struct image_tarsplit *t, size_t *len,
 			    char digest[IMAGE_DIGEST_LEN + 1])
 {
 	inflate_stop(t);
+	digest[0] = '\0';
 	if (t->hashing) {
 		image_sha256_final(&t->hash, digest);
 		image_sha256_release(&t->hash);

@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import tarfile
+import threading
+import time
 
 import pytest
 
@@ -241,5 +243,71 @@ def test_orphans_removed_at_start(tmp_path):
         assert dm.stop() == 0
         dm.start()
         assert os.listdir(layers) == []
+    finally:
+        assert dm.stop() == 0
+
+
+def test_rmi_of_committed_chain(d):
+    d.docker("run", "--name", "ch1", "busybox", "sh", "-c", "echo 1 > /one")
+    mid = d.docker("commit", "ch1").stdout.strip()  # untagged parent
+    d.docker("run", "--name", "ch2", mid, "sh", "-c", "echo 2 > /two")
+    top = d.docker("commit", "ch2", "chain:top").stdout.strip()
+    d.docker("rm", "ch1", "ch2")
+    # a parent with children cannot go, even forced
+    for args in (["rmi", mid], ["rmi", "-f", mid]):
+        p = d.docker(*args, check=False)
+        assert p.returncode == 1 and "dependent child images" in p.stderr
+    # a container using the image: 409 without force
+    d.docker("create", "--name", "ch3", "chain:top")
+    p = d.docker("rmi", "chain:top", check=False)
+    assert p.returncode == 1 and "is using its referenced image" in p.stderr
+    d.docker("rm", "ch3")
+    # --no-prune keeps the untagged parent; a plain rmi of the child takes it along
+    out = d.docker("rmi", "--no-prune", "chain:top").stdout
+    assert "Untagged: chain:top" in out and "Deleted: " + top in out and mid not in out
+    assert mid in d.docker("images", "-aq", "--no-trunc").stdout
+    d.docker("tag", mid, "chain:mid")
+    d.docker("run", "--name", "ch4", "chain:mid", "true")
+    top2 = d.docker("commit", "ch4").stdout.strip()
+    d.docker("rm", "ch4")
+    d.docker("rmi", "chain:mid")  # untag only: the child keeps it
+    out = d.docker("rmi", top2).stdout
+    assert "Deleted: " + top2 in out and "Deleted: " + mid in out
+
+
+def test_killed_commit_leaves_no_half_image(tmp_path):
+    tar = tmp_path / "rootfs.tar"
+    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
+                   capture_output=True, timeout=120)
+    dm = Daemon(tmp_path / "d")
+    dm.start()
+    try:
+        dm.docker("import", "-c", 'CMD ["sh"]', "-c", PATH_ENV, str(tar), "busybox:latest")
+        dm.docker("run", "--name", "k1", "busybox", "sh", "-c",
+                  "head -c 50000000 /dev/urandom > /big")
+        before = set(dm.docker("images", "-aq", "--no-trunc").stdout.split())
+        def commit():
+            try:
+                dm.request("POST", "/commit?container=k1&repo=k")
+            except OSError:
+                pass  # the daemon was killed before it answered: the point of the test
+
+        t = threading.Thread(target=commit)
+        t.start()
+        time.sleep(0.05)
+        dm.proc.kill()
+        dm.proc.wait()
+        t.join()
+        dm.start()
+        after = set(dm.docker("images", "-aq", "--no-trunc").stdout.split())
+        assert tmp_leftovers(dm) == []
+        for new in after - before:  # finished before the kill: complete and runnable
+            out = dm.docker("run", "--rm", new, "sh", "-c", "wc -c < /big").stdout
+            assert out.strip() == "50000000"
+        used = set()
+        for img in after:
+            used |= set(dm.get_json("/images/%s/json" % img)["RootFS"]["Layers"])
+        assert len(dm.layer_dirs()) == len(used)
+        dm.docker("rm", "-f", "k1")
     finally:
         assert dm.stop() == 0
