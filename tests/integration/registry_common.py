@@ -126,7 +126,7 @@ class Proxy:
 
     TOKEN = "berth-test-token"
 
-    def __init__(self, upstream, tamper=False, slow=0.0, bearer=None):
+    def __init__(self, upstream, tamper=False, slow=0.0, bearer=None, host="127.0.0.1"):
         self.upstream = upstream
         self.tamper, self.slow, self.bearer = tamper, slow, bearer
         self.token_requests = []
@@ -144,14 +144,15 @@ class Proxy:
 
             do_HEAD = do_PUT = do_POST = do_PATCH = do_DELETE = do_GET
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
+        self.host = "127.0.0.1" if host in ("0.0.0.0", "") else host
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def addr(self):
-        return "127.0.0.1:%d" % self.port
+        return "%s:%d" % (self.host, self.port)
 
     def start(self):
         self.thread.start()
