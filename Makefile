@@ -152,6 +152,7 @@ fuzz: $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
 bench: all
 	bench/run --berth $(abspath $(O))/berth-runc
 	bench/images --berth $(abspath $(O))/berth
+	bench/registry --berth $(abspath $(O))/berth
 
 install: all man
 	install -D -m 0755 $(O)/berth $(DESTDIR)$(PREFIX)/bin/berth
