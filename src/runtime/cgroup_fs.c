@@ -369,6 +369,14 @@ static int destroy_leaves(struct cgroup *cg, bool only_created, struct err *e)
 	return err_errno(e, err, "remove cgroup %s", busy);
 }
 
+static bool is_leaf(const struct cgroup *cg, const char *p)
+{
+	for (size_t i = 0; i < cg->n_hiers; i++)
+		if (!strcmp(cg->hiers[i].path, p))
+			return true;
+	return false;
+}
+
 static int destroy(struct cgroup *cg, bool only_created, struct err *e)
 {
 	if (destroy_leaves(cg, only_created, e) < 0)
@@ -376,8 +384,8 @@ static int destroy(struct cgroup *cg, bool only_created, struct err *e)
 	/* Parents berth made go too, unless someone else uses them by now. */
 	size_t n = strv_len(cg->created);
 	while (n--)
-		if (rmdir(cg->created[n]) < 0 && errno != ENOENT && errno != EBUSY &&
-		    errno != ENOTEMPTY)
+		if (!is_leaf(cg, cg->created[n]) && rmdir(cg->created[n]) < 0 && errno != ENOENT &&
+		    errno != EBUSY && errno != ENOTEMPTY)
 			return err_sys(e, "remove cgroup %s", cg->created[n]);
 	return 0;
 }

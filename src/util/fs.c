@@ -137,6 +137,11 @@ int fs_write_string(const char *path, const char *s, struct err *e)
 
 int fs_mkdir_p(const char *path, mode_t mode, struct err *e)
 {
+	/* Usually only the last component is missing, or none: one mkdir, not one per level. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return err_sys(e, "mkdir %s", path);
 	_cleanup_free_ char *p = str_dup(path);
 	for (char *s = p + 1; *s; s++) {
 		if (*s != '/')
