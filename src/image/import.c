@@ -27,6 +27,10 @@ struct image_import {
 	int rfd, wfd;
 	pthread_t worker;
 	bool started, finished;
+	/* a plain tar is hashed here, by the writer, while the extraction thread writes files:
+	 * two cores share the work */
+	bool decided, skip_hash, hashing;
+	struct image_sha256 hash;
 	struct image_tar_result res;
 	struct err err;
 	int rc;
@@ -35,7 +39,7 @@ struct image_import {
 static void *import_worker(void *arg)
 {
 	struct image_import *imp = arg;
-	imp->rc = image_tar_extract(imp->rfd, imp->diff, &imp->res, &imp->err);
+	imp->rc = image_tar_extract_ex(imp->rfd, imp->diff, &imp->skip_hash, &imp->res, &imp->err);
 	/* A writer still sending after a failure gets EPIPE instead of blocking. */
 	close(TAKE_FD(imp->rfd));
 	return NULL;
@@ -87,9 +91,25 @@ struct image_import *image_import_start(struct image_store *s, const struct imag
 	return imp;
 }
 
+/* Before the first byte reaches the extraction: who hashes the stream. */
+static void import_decide_hash(struct image_import *imp, const void *data, size_t len)
+{
+	imp->decided = true;
+	if (len < 6 || image_tar_compressed(data, len)) /* compressed: the reader has the tar */
+		return;
+	if (image_sha256_init(&imp->hash, NULL) < 0)
+		return;
+	imp->hashing = true;
+	__atomic_store_n(&imp->skip_hash, true, __ATOMIC_RELEASE);
+}
+
 int image_import_write(struct image_import *imp, const void *data, size_t len)
 {
 	const char *p = data;
+	if (!imp->decided && len)
+		import_decide_hash(imp, data, len);
+	if (imp->hashing && imp->wfd >= 0)
+		image_sha256_update(&imp->hash, data, len);
 	while (len > 0 && imp->wfd >= 0) {
 		ssize_t n = write(imp->wfd, p, len);
 		if (n < 0 && errno == EINTR)
@@ -147,6 +167,11 @@ struct image *image_import_finish(struct image_import *imp, struct err *e)
 {
 	import_wait(imp);
 	imp->finished = true;
+	if (imp->hashing) {
+		imp->hashing = false;
+		image_sha256_final(&imp->hash, imp->res.diff_id);
+		image_sha256_release(&imp->hash);
+	}
 	if (imp->rc < 0) {
 		*e = imp->err;
 		/* gone before the client hears of the failure */
@@ -168,6 +193,8 @@ void image_import_free(struct image_import *imp)
 	if (!imp)
 		return;
 	import_wait(imp);
+	if (imp->hashing)
+		image_sha256_release(&imp->hash);
 	if (imp->rfd >= 0)
 		close(imp->rfd);
 	if (imp->tmp)

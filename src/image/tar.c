@@ -48,7 +48,10 @@ static la_ssize_t inner_read(struct archive *a, void *cls, const void **buf)
 		archive_set_error(a, archive_errno(x->outer), "%s", archive_error_string(x->outer));
 		return -1;
 	}
-	image_sha256_update(&x->hash, *buf, size);
+	if (x->hashing < 0)
+		x->hashing = !(x->skip_hash && __atomic_load_n(x->skip_hash, __ATOMIC_ACQUIRE));
+	if (x->hashing)
+		image_sha256_update(&x->hash, *buf, size);
 	return (la_ssize_t)size;
 }
 
@@ -152,10 +155,29 @@ static void *extract_thread(void *arg)
 	return NULL;
 }
 
+bool image_tar_compressed(const void *data, size_t n)
+{
+	static const unsigned char magic[][6] = {
+	    {0x1f, 0x8b}, {'B', 'Z', 'h'}, {0xfd, '7', 'z', 'X', 'Z', 0}, {0x28, 0xb5, 0x2f, 0xfd}};
+	static const size_t mlen[] = {2, 3, 6, 4};
+	for (size_t i = 0; i < ARRAY_SIZE(mlen); i++)
+		if (n >= mlen[i] && !memcmp(data, magic[i], mlen[i]))
+			return true;
+	return false;
+}
+
 int image_tar_extract(int fd, const char *dir, struct image_tar_result *res, struct err *e)
+{
+	return image_tar_extract_ex(fd, dir, NULL, res, e);
+}
+
+int image_tar_extract_ex(int fd, const char *dir, const bool *skip_hash,
+			 struct image_tar_result *res, struct err *e)
 {
 	memset(res, 0, sizeof(*res));
 	struct tar_ctx x = {.fd = fd, .dir = dir, .res = res, .e = e, .rc = -1};
+	x.skip_hash = skip_hash;
+	x.hashing = -1;
 	x.buf = xmalloc(READ_BLOCK);
 	if (image_sha256_init(&x.hash, e) < 0) {
 		free(x.buf);
@@ -167,7 +189,7 @@ int image_tar_extract(int fd, const char *dir, struct image_tar_result *res, str
 		err_errno(e, r, "start extraction thread");
 	else
 		pthread_join(t, NULL);
-	if (r == 0 && x.rc == 0)
+	if (r == 0 && x.rc == 0 && x.hashing != 0)
 		image_sha256_final(&x.hash, res->diff_id);
 	if (x.out)
 		archive_write_free(x.out);

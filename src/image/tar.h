@@ -3,6 +3,8 @@
 #ifndef BERTH_IMAGE_TAR_H
 #define BERTH_IMAGE_TAR_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "image/digest.h"
@@ -25,6 +27,13 @@ struct image_tar_result {
  * On error dir holds a partial tree: the caller removes it. fd is read to EOF either way
  * when possible, so that a writer on the other end of a pipe never blocks. */
 int image_tar_extract(int fd, const char *dir, struct image_tar_result *res, struct err *e);
+
+/* The same; when *skip_hash is true by the time the first bytes arrive, the stream is not
+ * hashed (res->diff_id stays empty): the caller hashes what it writes, on its own thread. */
+int image_tar_extract_ex(int fd, const char *dir, const bool *skip_hash,
+			 struct image_tar_result *res, struct err *e);
+/* gzip, bzip2, xz or zstd magic at the start of data. */
+bool image_tar_compressed(const void *data, size_t n);
 
 /* The name checks alone (for tests and callers): "./a//b/" -> "a/b"; "" for the root;
  * NULL with ERR_INVALID for absolute names or ".." components. malloc'd. */

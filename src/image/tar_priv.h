@@ -4,6 +4,7 @@
 #define BERTH_IMAGE_TAR_PRIV_H
 
 #include <archive.h>
+#include <stdbool.h>
 #include <archive_entry.h>
 
 #include "image/digest.h"
@@ -17,6 +18,8 @@ struct tar_ctx {
 	struct archive *in;    /* decompressed bytes -> tar entries */
 	struct archive *out;   /* entries -> files (cwd and root are the target) */
 	struct image_sha256 hash;
+	const bool *skip_hash; /* the caller hashes the stream (read at the first bytes) */
+	int hashing;	       /* -1 undecided, 0 no, 1 yes */
 	struct image_tar_result *res;
 	struct err *e;
 	int rc;
