@@ -72,9 +72,13 @@ static int add_networks_locked(struct netctl *nc, json_t *nets, const json_t *re
 			       const json_t *epcfg, struct err *e)
 {
 	const char *mode = mode_of(rec);
-	struct netw *n = netctl_find_locked(nc, mode, e);
-	if (!n)
-		return -1;
+	/* a missing network is dockerd's 404 at start, not at create (where the CLI would
+	 * take a 404 for a missing image and try to pull it) */
+	struct netw *n = netctl_find_locked(nc, mode, NULL);
+	if (!n) {
+		json_object_set_new(nets, mode, netctl_endpoint_new("", NULL));
+		return 0;
+	}
 	const char *raw =
 	    json_string_value(json_object_get(json_object_get(rec, "HostConfig"), "NetworkMode"));
 	const json_t *cfg = json_object_get(epcfg, mode);
@@ -90,9 +94,11 @@ static int add_networks_locked(struct netctl *nc, json_t *nets, const json_t *re
 	json_object_foreach ((json_t *)epcfg, k, v) {
 		if (str_eq(k, raw))
 			continue; /* the CLI names the mode's network as given ("default") */
-		struct netw *o = netctl_find_locked(nc, k, e);
-		if (!o)
-			return -1;
+		struct netw *o = netctl_find_locked(nc, k, NULL);
+		if (!o) {
+			json_object_set_new(nets, k, netctl_endpoint_new("", v));
+			continue;
+		}
 		if (o == n)
 			continue;
 		if (n->driver != NET_BRIDGE || o->driver != NET_BRIDGE)
@@ -112,13 +118,8 @@ int container_net_check(struct engine *eng, json_t *rec, struct err *e)
 	const char *mode = mode_of(rec);
 	json_t *ns = settings_new();
 	json_object_set_new(rec, "NetworkSettings", ns);
-	if (str_has_prefix(mode, "container:")) {
-		struct container *o = container_get(eng, mode + 10, e);
-		if (!o)
-			return -1;
-		container_put(eng, o);
-		return 0;
-	}
+	if (str_has_prefix(mode, "container:"))
+		return 0; /* the other container is looked up at start */
 	const json_t *epcfg =
 	    json_object_get(json_object_get(rec, "_NetworkingConfig"), "EndpointsConfig");
 	struct netctl *nc = eng->net;

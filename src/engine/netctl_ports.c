@@ -2,6 +2,8 @@
  * socket held by the daemon (so a port in use is refused, and nobody takes ours), then
  * DNATed to the container by berth's table, from outside, from the host and from 127.0.0.1. */
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <stdio.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -77,8 +79,8 @@ static struct cports *cports_new(struct netctl *nc, const char *cid)
 	return cp;
 }
 
-static int bind_one(struct cports *cp, const char *key, const json_t *b, uint32_t cip, json_t *list,
-		    struct err *e)
+static int bind_one(struct cports *cp, const char *cname, const char *key, const json_t *b,
+		    uint32_t cip, json_t *list, struct err *e)
 {
 	uint16_t cport, lo, hi, got = 0;
 	bool udp;
@@ -93,12 +95,17 @@ static int bind_one(struct cports *cp, const char *key, const json_t *b, uint32_
 		return err_invalid(e, "invalid IP address: %s", hip_s);
 	int fd = reserve(udp, hip, lo, hi, &got);
 	char hb[16];
-	if (fd < 0)
-		return err_sys(e,
-			       "driver failed programming external connectivity on endpoint: "
-			       "Error starting userland proxy: listen %s4 %s:%s: bind",
-			       udp ? "udp" : "tcp", ipam_fmt(hip, hb),
-			       hport && *hport ? hport : "0");
+	if (fd < 0) {
+		/* worded as dockerd's (Go's lower-case errno text) */
+		char why[128];
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		why[0] = (char)tolower((unsigned char)why[0]);
+		return err_set(e, ERR_INTERNAL, errno,
+			       "driver failed programming external connectivity on endpoint %s: "
+			       "Error starting userland proxy: listen %s4 %s:%s: bind: %s",
+			       cname, udp ? "udp" : "tcp", ipam_fmt(hip, hb),
+			       hport && *hport ? hport : "0", why);
+	}
 	cp->fds = xrealloc(cp->fds, (cp->nfds + 1) * sizeof(int));
 	cp->fds[cp->nfds++] = fd;
 	cp->p = xrealloc(cp->p, (cp->n + 1) * sizeof(*cp->p));
@@ -118,6 +125,8 @@ int netctl_ports_publish_locked(struct netctl *nc, const json_t *rec, uint32_t i
 	const json_t *exposed = json_object_get(json_object_get(rec, "Config"), "ExposedPorts");
 	bool all = json_is_true(json_object_get(hc, "PublishAllPorts"));
 	const char *cid = json_string_value(json_object_get(rec, "Id"));
+	const char *cname = json_string_value(json_object_get(rec, "Name"));
+	cname = cname ? cname + (*cname == '/') : "";
 	json_t *out = json_object();
 	struct cports *cp = cports_new(nc, cid);
 	const char *key;
@@ -132,7 +141,7 @@ int netctl_ports_publish_locked(struct netctl *nc, const json_t *rec, uint32_t i
 		json_t *b;
 		json_array_foreach (v, i, b)
 			if (r == 0)
-				r = bind_one(cp, key, b, ip, list, e);
+				r = bind_one(cp, cname, key, b, ip, list, e);
 		json_object_set_new(out, key, list);
 	}
 	json_object_foreach ((json_t *)exposed, key, v) {
@@ -140,7 +149,7 @@ int netctl_ports_publish_locked(struct netctl *nc, const json_t *rec, uint32_t i
 			continue;
 		json_t *list = json_array();
 		_cleanup_json_ json_t *any = json_pack("{s:s, s:s}", "HostIp", "", "HostPort", "");
-		r = bind_one(cp, key, any, ip, list, e);
+		r = bind_one(cp, cname, key, any, ip, list, e);
 		json_object_set_new(out, key, list);
 	}
 	if (r == 0 && cp->n)
@@ -186,7 +195,7 @@ void netctl_ports_restore_locked(struct netctl *nc, const char *cid, const json_
 		json_array_foreach (v, i, b) {
 			_cleanup_json_ json_t *list = json_array();
 			struct err e = ERR_INIT;
-			bind_one(cp, key, b, ip, list, &e);
+			bind_one(cp, "", key, b, ip, list, &e);
 		}
 	}
 }
