@@ -3,6 +3,7 @@
  * unknown fields ignored, null accepted; then the image config merged in (moby's merge). */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "engine/container_config.h"
 #include "engine/container_health.h"
@@ -156,12 +157,26 @@ static const char *type_word(char t)
 			  : "a string or an array";
 }
 
+/* Go's encoding/json: the exact key, else one that differs in case only (docker-py sends
+ * "CPURealtimePeriod" for CpuRealtimePeriod). */
+static json_t *get_fold(const json_t *src, const char *key)
+{
+	json_t *v = json_object_get(src, key);
+	const char *k;
+	if (v)
+		return v;
+	json_object_foreach ((json_t *)src, k, v)
+		if (!strcasecmp(k, key))
+			return v;
+	return NULL;
+}
+
 /* Copies the known fields of src (not null) into dst, checking their types. */
 static int copy_fields(json_t *dst, const json_t *src, const struct field *f, size_t n,
 		       const char *ctx, struct err *e)
 {
 	for (size_t i = 0; i < n; i++) {
-		json_t *v = json_object_get(src, f[i].key);
+		json_t *v = get_fold(src, f[i].key);
 		if (!v || json_is_null(v))
 			continue;
 		if (!type_ok(v, f[i].type))
