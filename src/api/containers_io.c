@@ -236,6 +236,17 @@ static bool tail_frame(void *arg, int stream, const char *data, size_t len)
 static void attach_session(void *arg, int sock, const char *extra, size_t extra_len)
 {
 	struct attach_sess *a = arg;
+	if (a->logs && !a->stream) {
+		/* "the logs so far" of a container started a moment ago: give a short-lived
+		 * process (docker-py's create, start, attach(logs)) a moment to finish, as
+		 * dockerd's slower path does; a long-running one costs 200 ms at most */
+		struct container_waiter *w =
+		    engine_container_wait_begin(a->eng, a->id, WAIT_NOT_RUNNING, NULL);
+		int code;
+		if (w)
+			engine_container_wait_end(w, store_time_now() + 200000000LL, &code);
+		engine_container_wait_free(w);
+	}
 	if (a->logs)
 		replay_logs(a, sock);
 	if (a->stream) {

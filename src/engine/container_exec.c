@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -42,8 +43,28 @@ static struct exec_inst *exec_find_locked(const char *id)
 	return NULL;
 }
 
-char *engine_exec_create(struct engine *eng, const char *name, const json_t *body, struct err *e)
+/* Go's encoding/json matches field names case-insensitively (docker-py sends "detachKeys"). */
+static json_t *exec_body_canonical(const json_t *body)
 {
+	static const char *const fields[] = {
+	    "AttachStdin", "AttachStdout", "AttachStderr", "DetachKeys", "Tty",		"Env",
+	    "Cmd",	   "Privileged",   "User",	   "WorkingDir", "ConsoleSize", NULL};
+	json_t *out = json_object(), *v;
+	const char *k;
+	json_object_foreach ((json_t *)body, k, v) {
+		const char *name = k;
+		for (const char *const *f = fields; *f; f++)
+			if (!strcasecmp(*f, k))
+				name = *f;
+		if (name == k || !json_object_get(out, name))
+			json_object_set(out, name, v);
+	}
+	return out;
+}
+
+char *engine_exec_create(struct engine *eng, const char *name, const json_t *raw, struct err *e)
+{
+	_cleanup_json_ json_t *body = exec_body_canonical(raw);
 	json_t *cmd = json_object_get(body, "Cmd");
 	if (json_is_string(cmd))
 		cmd = NULL;

@@ -2,7 +2,9 @@
 --init (docker-init as pid 1, zombies reaped), --stop-signal/--stop-timeout, --cpu-shares,
 --cpuset-cpus, -m/--memory-swap (cgroup files, also after `docker update`)."""
 
+import json
 import os
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -104,3 +106,36 @@ def test_cpu_and_memory_limits(d):
     p = d.docker("run", "--rm", "-m", "20m", "--memory-swap", "10m", "busybox", "true",
                  check=False)
     assert p.returncode == 125 and "memoryswap limit should be larger" in p.stderr
+
+
+def test_exec_body_keys_any_case_and_attach_logs_after_start(d):
+    cid = d.docker("run", "-d", "busybox", "sleep", "100").stdout.strip()
+    try:
+        # Go's JSON decoding ignores case: docker-py sends "detachKeys"
+        r = d.request("POST", "/containers/%s/exec" % cid,
+                      body=json.dumps({"cmd": ["true"], "detachKeys": "ctrl-x",
+                                       "attachstdout": True}),
+                      headers={"Content-Type": "application/json"})
+        assert r.status == 201, r.data
+        x = d.get_json("/exec/%s/json" % r.json()["Id"])
+        assert x["DetachKeys"] == "ctrl-x" and x["OpenStdout"] is True
+    finally:
+        d.docker("rm", "-f", cid)
+    # attach(logs, no stream) right after a start sees the short-lived process's output
+    for _ in range(5):
+        cid = d.docker("create", "busybox", "echo", "hello").stdout.strip()
+        d.docker("start", cid)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(10)
+        s.connect(str(d.sock))
+        s.sendall(b"POST /containers/%s/attach?logs=1&stream=0&stdout=1 HTTP/1.1\r\n"
+                  b"Host: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n" % cid.encode())
+        data = b""
+        while True:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        s.close()
+        assert data.endswith(b"\x01\0\0\0\0\0\0\x06hello\n"), data
+        d.docker("rm", "-f", cid)
