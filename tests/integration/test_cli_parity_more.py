@@ -251,3 +251,53 @@ COMP_WORDS=(%s run bus); COMP_CWORD=2; _berth; echo "i:${COMPREPLY[*]}"
         assert "c:compl-one\n" in out and "i:busybox:latest\n" in out
     finally:
         d.docker("rm", "compl-one")
+
+
+def _on_pty(argv, env, timeout=TIMEOUT):
+    """argv with stdout and stderr on a pseudo-terminal; (exit status, what it printed)."""
+    import pty
+    import select
+    master, slave = pty.openpty()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env)
+    os.close(slave)
+    out = b""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        r, _, _ = select.select([master], [], [], 0.5)
+        if r:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    return p.wait(timeout), out.decode(errors="replace")
+
+
+def test_progress_and_colours_only_on_a_terminal(d, tmp_path):  # noqa: F811
+    env = d.env()
+    env.pop("BERTH_HOST", None)
+    env.pop("NO_COLOR", None)
+    archive = tmp_path / "bb.tar"
+    rc, out = _on_pty([BERTH_CLI, "save", "-o", str(archive), "busybox"], env)
+    assert rc == 0 and "\033[2K\rSaved " in out and re.search(r"Saved \d+(\.\d+)?[kM]B\r?\n", out)
+    p = subprocess.run([BERTH_CLI, "save", "-o", str(archive), "busybox"], capture_output=True,
+                       text=True, env=env, timeout=TIMEOUT)
+    assert p.returncode == 0 and p.stdout == "" and p.stderr == ""
+    rc, out = _on_pty([BERTH_CLI, "load", "-i", str(archive)], env)
+    assert rc == 0 and "Loaded image: busybox:latest" in out
+    p = subprocess.run([BERTH_CLI, "load", "-i", str(archive)], capture_output=True, text=True,
+                       env=env, timeout=TIMEOUT)
+    assert p.stdout == "Loaded image: busybox:latest\n" and "\033" not in p.stdout + p.stderr
+    # errors: red on a terminal, plain otherwise and with NO_COLOR
+    rc, out = _on_pty([BERTH_CLI, "rm", "nosuch-colour"], env)
+    assert rc == 1 and "\033[31mError response from daemon: " in out
+    rc, out = _on_pty([BERTH_CLI, "rm", "nosuch-colour"], dict(env, NO_COLOR="1"))
+    assert rc == 1 and "\033" not in out and "Error response from daemon: " in out
+    p = subprocess.run([BERTH_CLI, "rm", "nosuch-colour"], capture_output=True, text=True,
+                       env=env, timeout=TIMEOUT)
+    assert p.returncode == 1 and p.stderr.startswith("Error response from daemon: No such")
