@@ -93,6 +93,8 @@ json_t *api_container_summary_json(struct api_req *req, const json_t *rec, int64
 	    json_object_get(st, "Status"), "Status", status, "HostConfig", "NetworkMode",
 	    json_string_value(json_object_get(json_object_get(rec, "HostConfig"), "NetworkMode")),
 	    "NetworkSettings", "Networks", network_name(rec), endpoint(), "Mounts");
+	if (json_is_array(json_object_get(rec, "Mounts")))
+		json_object_set_new(item, "Mounts", json_deep_copy(json_object_get(rec, "Mounts")));
 	if (api_query_bool(req, "size")) {
 		int64_t rw = 0, rootfs = 0;
 		engine_container_size(req->eng, json_string_value(json_object_get(rec, "Id")), &rw,
@@ -133,6 +135,22 @@ static bool str_any(const json_t *vals, const char *s)
 	json_array_foreach (vals, i, v)
 		if (str_eq(json_string_value(v), s))
 			return true;
+	return false;
+}
+
+/* moby's volume filter: a mount's volume name (a bind's source) or destination. */
+static bool volume_match(const json_t *vals, const json_t *mounts)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach (mounts, i, m) {
+		const char *name = json_string_value(json_object_get(m, "Name"));
+		if (!name || !*name)
+			name = json_string_value(json_object_get(m, "Source"));
+		if (str_any(vals, name) ||
+		    str_any(vals, json_string_value(json_object_get(m, "Destination"))))
+			return true;
+	}
 	return false;
 }
 
@@ -219,7 +237,8 @@ bool api_container_filter_match(struct api_req *req, const json_t *f, const json
 		return false;
 	if ((vals = api_filters_get(f, "network")) && !str_any(vals, network_name(rec)))
 		return false;
-	if ((vals = api_filters_get(f, "volume")) && json_array_size(vals))
-		return false; /* no volumes yet */
+	if ((vals = api_filters_get(f, "volume")) && json_array_size(vals) &&
+	    !volume_match(vals, json_object_get(rec, "Mounts")))
+		return false;
 	return true;
 }

@@ -75,6 +75,7 @@ struct engine *engine_new(const struct engine_config *cfg, char ***warnings, str
 		return NULL;
 	}
 	netctl_sync(eng); /* the table and bridges for the containers recovered live */
+	volume_store_recover(eng);
 	if (warnings)
 		*warnings = TAKE_PTR(warn);
 	return eng;

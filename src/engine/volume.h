@@ -14,6 +14,8 @@ struct volume_store;
 /* Loads every record under dir (leftovers of interrupted creations/removals removed). */
 struct volume_store *volume_store_open(const char *dir, char ***warnings, struct err *e);
 void volume_store_free(struct volume_store *vs);
+/* After the containers are loaded: option mounts no running container uses are taken off. */
+void volume_store_recover(struct engine *eng);
 
 /* Docker's local volume name rule: [a-zA-Z0-9][a-zA-Z0-9_.-]+. */
 bool volume_name_valid(const char *name);

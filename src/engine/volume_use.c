@@ -190,3 +190,16 @@ long long volume_size(struct engine *eng, const char *name)
 		return -1;
 	return du_total;
 }
+
+void volume_store_recover(struct engine *eng)
+{
+	_cleanup_strv_ char **names = volume_names(eng);
+	for (char **p = names; *p; p++) {
+		_cleanup_free_ char *path = volume_path(eng, *p);
+		_cleanup_strv_ char **running = users_of(eng, *p, true, NULL);
+		/* left mounted by a daemon that stopped while its users did */
+		if (!running && volume_mounted(path) && umount2(path, UMOUNT_NOFOLLOW) < 0 &&
+		    umount2(path, MNT_DETACH) < 0)
+			log_warn("volume %s: unmount %s: %s", *p, path, strerror(errno));
+	}
+}

@@ -100,6 +100,12 @@ def test_named_volume_persists(clean):
     assert v["Name"] == "keep" and v["Scope"] == "local" and v["Driver"] == "local"
     assert v["Mountpoint"] == m["Source"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", v["CreatedAt"])
+    for f in ("volume=keep", "volume=/data"):
+        assert d.docker("ps", "-aq", "--no-trunc", "-f", f).stdout.split() == [
+            d.docker("inspect", "-f", "{{.Id}}", "wr").stdout.strip()]
+    assert d.docker("ps", "-aq", "-f", "volume=other").stdout == ""
+    listed = json.loads(d.docker("ps", "-a", "--format", "{{json .Mounts}}").stdout)
+    assert listed == "keep"
     # in use by a stopped container: 409 naming it; rm -v keeps named volumes
     p = d.docker("volume", "rm", "keep", check=False)
     assert p.returncode == 1 and "volume is in use" in p.stderr
