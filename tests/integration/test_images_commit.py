@@ -311,3 +311,37 @@ def test_killed_commit_leaves_no_half_image(tmp_path):
         dm.docker("rm", "-f", "k1")
     finally:
         assert dm.stop() == 0
+
+
+def test_list_filters_and_oci_only_load(d, tmp_path):
+    d.docker("run", "--name", "fl1", "busybox", "sh", "-c", "echo 1 > /f")
+    dangling = d.docker("commit", "-c", "LABEL stage=one", "fl1").stdout.strip()
+    d.docker("run", "--name", "fl2", dangling, "sh", "-c", "echo 2 > /f")
+    named = d.docker("commit", "fl2", "filtered:2").stdout.strip()
+    d.docker("rm", "fl1", "fl2")
+
+    def ids(*flt):
+        args = []
+        for f in flt:
+            args += ["-f", f]
+        return d.docker("images", "-q", "--no-trunc", *args).stdout.split()
+
+    busybox = image_id(d, "busybox")
+    assert dangling not in ids("dangling=true")  # an intermediate image: not a head
+    assert named in ids("since=busybox") and busybox not in ids("since=busybox")
+    assert busybox in ids("before=filtered:2") and named not in ids("before=filtered:2")
+    assert ids("reference=filtered:*") == [named]
+    assert dangling in d.docker("images", "-aq", "--no-trunc", "-f", "label=stage=one").stdout
+    # an archive with only the OCI layout (index.json, blobs): the same image comes back
+    arch = tmp_path / "both.tar"
+    d.docker("save", "-o", arch, "filtered:2")
+    oci = tmp_path / "oci.tar"
+    with tarfile.open(arch) as src, tarfile.open(oci, "w") as dst:
+        for m in src.getmembers():
+            if m.name not in ("manifest.json", "repositories"):
+                dst.addfile(m, src.extractfile(m) if m.isfile() else None)
+    d.docker("rmi", "filtered:2")
+    out = d.docker("load", "-i", oci).stdout
+    assert "filtered:2" in out and image_id(d, "filtered:2") == named
+    assert d.docker("run", "--rm", "filtered:2", "cat", "/f").stdout == "2\n"
+    d.docker("rmi", "filtered:2")
