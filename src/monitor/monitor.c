@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/close_range.h>
 #include <signal.h>
 #include <stdio.h>
@@ -198,6 +199,9 @@ static int monitor_run(struct monitor *m)
 	}
 	m->started_at = state_now_rfc3339();
 	ready_write(m, json_pack("{s:i, s:s}", "pid", (int)m->pid, "started_at", m->started_at));
+	/* what creating the container took (the parsed spec, the seccomp filter's compilation)
+	 * goes back to the kernel: a monitor lives as long as its container */
+	malloc_trim(0);
 	if (mon_loop(m, &e) < 0)
 		log_error("%s: %s", m->o.id, e.msg);
 	exit_write(m, e.msg);
