@@ -9,6 +9,7 @@ import io
 import json
 import os
 import tarfile
+import time
 import uuid
 from urllib.parse import quote
 
@@ -43,13 +44,18 @@ def ctr(request, d, tmp_path):
     bind = tmp_path / "bind"
     d.docker("create", "--name", name, "-v", "%s:/b" % bind, "-v", "cpvol-%s:/vol" % name,
              "busybox", "sh", "-c", "ln -s / /lnk; mkdir -p /tmp/in; touch /ready; sleep 60")
-    d.docker("start", name)
-    d.docker("exec", name, "sh", "-c", "while [ ! -e /ready ]; do sleep 0.05; done")
-    if request.param == "stopped":
-        d.docker("stop", "-t", "0", name)
-    yield d, name, bind
-    d.docker("rm", "-f", "-v", name)
-    d.docker("volume", "rm", "cpvol-%s" % name)
+    try:
+        d.docker("start", name)
+        deadline = time.time() + 30
+        while d.request("HEAD", "/v1.45/containers/%s/archive?path=/ready" % name).status != 200:
+            assert time.time() < deadline, "the container never got ready"
+            time.sleep(0.05)
+        if request.param == "stopped":
+            d.docker("stop", "-t", "0", name)
+        yield d, name, bind
+    finally:
+        d.docker("rm", "-f", "-v", name)
+        d.docker("volume", "rm", "cpvol-%s" % name)
     assert mounts_under(d.base) == []
     assert os.stat("/dev/null").st_uid == 0
 
