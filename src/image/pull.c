@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "image/manifest.h"
 #include "image/pull_priv.h"
 #include "store/store.h"
 #include "util/cleanup.h"
@@ -15,86 +16,29 @@
 
 #define CONFIG_MAX (8u << 20)
 
-static const char *manifest_kind(const struct registry_manifest *m, const json_t *j)
+static void take_layers(struct image_pull *p, const struct image_manifest *m)
 {
-	const char *mt = json_string_value(json_object_get(j, "mediaType"));
-	if (!mt || !*mt)
-		mt = m->media_type;
-	if (json_is_array(json_object_get(j, "manifests")))
-		return "index";
-	if (json_integer_value(json_object_get(j, "schemaVersion")) == 2 &&
-	    json_is_object(json_object_get(j, "config")))
-		return "image";
-	return mt ? mt : "unknown";
-}
-
-/* linux/<host arch> in a manifest list or OCI index. */
-static const char *pick_platform(const json_t *index, struct err *e)
-{
-	const char *arch = image_host_arch();
-	size_t i;
-	json_t *d;
-	json_array_foreach (json_object_get(index, "manifests"), i, d) {
-		json_t *pf = json_object_get(d, "platform");
-		if (str_eq(json_string_value(json_object_get(pf, "os")), "linux") &&
-		    str_eq(json_string_value(json_object_get(pf, "architecture")), arch))
-			return json_string_value(json_object_get(d, "digest"));
-	}
-	err_notfound(e, "no matching manifest for linux/%s in the manifest list entries", arch);
-	return NULL;
-}
-
-static bool layer_type_ok(const char *mt)
-{
-	static const char *const ok[] = {
-	    REGISTRY_MT_DOCKER_GZIP, "application/vnd.docker.image.rootfs.diff.tar",
-	    "application/vnd.oci.image.layer.v1.tar", "application/vnd.oci.image.layer.v1.tar+gzip",
-	    "application/vnd.oci.image.layer.v1.tar+zstd"};
-	for (size_t i = 0; i < ARRAY_SIZE(ok); i++)
-		if (str_eq(mt, ok[i]))
-			return true;
-	return false;
-}
-
-static int parse_layers(struct image_pull *p, const json_t *m, struct err *e)
-{
-	json_t *layers = json_object_get(m, "layers");
-	if (!json_is_array(layers))
-		return err_invalid(e, "invalid manifest: layers must be an array");
-	p->n = json_array_size(layers);
+	p->n = m->n;
 	p->layers = xcalloc(p->n + 1, sizeof(*p->layers));
 	for (size_t i = 0; i < p->n; i++) {
-		json_t *d = json_array_get(layers, i);
 		struct pull_layer *l = &p->layers[i];
-		const char *digest = json_string_value(json_object_get(d, "digest"));
-		const char *mt = json_string_value(json_object_get(d, "mediaType"));
-		if (!digest || image_digest_validate(digest, NULL) < 0 ||
-		    !str_has_prefix(digest, "sha256:"))
-			return err_invalid(e, "invalid manifest: layers[%zu]: bad digest", i);
-		if (!layer_type_ok(mt))
-			return err_invalid(e, "unsupported layer media type %s for layer %s",
-					   mt ? mt : "(none)", digest);
 		l->p = p;
-		snprintf(l->digest, sizeof(l->digest), "%s", digest);
-		snprintf(l->short_id, sizeof(l->short_id), "%.12s", image_digest_hex(digest));
-		l->size = json_integer_value(json_object_get(d, "size"));
+		memcpy(l->digest, m->layers[i].digest, sizeof(l->digest));
+		snprintf(l->short_id, sizeof(l->short_id), "%.12s", image_digest_hex(l->digest));
+		l->size = m->layers[i].size;
 	}
-	return 0;
 }
 
 /* The config: its digest is the image ID; its diff IDs name the layers. */
-static int fetch_config(struct image_pull *p, const json_t *m, struct err *e)
+static int fetch_config(struct image_pull *p, const char *digest, struct err *e)
 {
-	const char *cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
-	if (!cd || image_digest_validate(cd, NULL) < 0 || !str_has_prefix(cd, "sha256:"))
-		return err_invalid(e, "invalid manifest: config digest");
-	snprintf(p->id, sizeof(p->id), "%s", cd);
-	p->config = registry_blob_get_buf(p->reg, cd, CONFIG_MAX, &p->config_len, e);
+	memcpy(p->id, digest, sizeof(p->id));
+	p->config = registry_blob_get_buf(p->reg, digest, CONFIG_MAX, &p->config_len, e);
 	if (!p->config)
 		return -1;
 	_cleanup_json_ json_t *cfg = jx_loads(p->config, p->config_len, e);
 	if (!cfg)
-		return err_wrap(e, "image config %s", cd);
+		return err_wrap(e, "image config %s", digest);
 	const char *os = json_string_value(json_object_get(cfg, "os"));
 	if (os && *os && strcmp(os, "linux") != 0)
 		return err_invalid(
@@ -114,32 +58,35 @@ static int fetch_config(struct image_pull *p, const json_t *m, struct err *e)
 	return 0;
 }
 
+/* The manifest named (the RepoDigest is its digest), through a list or index if it is one. */
 static int resolve(struct image_pull *p, struct err *e)
 {
-	struct registry_manifest m;
-	if (registry_manifest_get(p->reg, p->tag_or_digest, &m, e) < 0)
+	struct registry_manifest rm;
+	struct image_manifest m;
+	if (registry_manifest_get(p->reg, p->tag_or_digest, &rm, e) < 0)
 		return -1;
-	memcpy(p->digest, m.digest, sizeof(p->digest));
-	_cleanup_json_ json_t *j = jx_loads(m.data, m.len, e);
-	if (j && !strcmp(manifest_kind(&m, j), "index")) {
-		const char *d = pick_platform(j, e);
-		_cleanup_free_ char *child = str_dup(d);
-		json_decref(j);
-		j = NULL;
-		registry_manifest_release(&m);
-		if (!child || registry_manifest_get(p->reg, child, &m, e) < 0)
-			return -1;
-		j = jx_loads(m.data, m.len, e);
+	memcpy(p->digest, rm.digest, sizeof(p->digest));
+	int r = image_manifest_parse(rm.data, rm.len, rm.media_type, image_host_arch(), &m, e);
+	registry_manifest_release(&rm);
+	if (r == 0 && m.index) {
+		char child[IMAGE_DIGEST_LEN + 1];
+		memcpy(child, m.child, sizeof(child));
+		image_manifest_release(&m);
+		r = registry_manifest_get(p->reg, child, &rm, e);
+		if (r == 0)
+			r = image_manifest_parse(rm.data, rm.len, rm.media_type, image_host_arch(),
+						 &m, e);
+		registry_manifest_release(&rm);
+		if (r == 0 && m.index)
+			r = err_invalid(e, "invalid manifest: %s is an index inside an index",
+					child);
 	}
-	int rc = -1;
-	if (!j)
-		err_wrap(e, "manifest");
-	else if (strcmp(manifest_kind(&m, j), "image") != 0)
-		err_invalid(e, "unsupported manifest media type %s", manifest_kind(&m, j));
-	else
-		rc = parse_layers(p, j, e) == 0 && fetch_config(p, j, e) == 0 ? 0 : -1;
-	registry_manifest_release(&m);
-	return rc;
+	if (r == 0) {
+		take_layers(p, &m);
+		r = fetch_config(p, m.config, e);
+	}
+	image_manifest_release(&m);
+	return r;
 }
 
 /* The registry's "not found" answers as dockerd words them (translatePullError). */
