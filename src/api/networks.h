@@ -12,5 +12,6 @@ void api_network_delete(struct api_req *req);
 void api_networks_prune(struct api_req *req);
 void api_network_connect(struct api_req *req);
 void api_network_disconnect(struct api_req *req);
+void api_swarm_leave(struct api_req *req);
 
 #endif

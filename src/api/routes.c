@@ -68,6 +68,7 @@ const struct api_route api_routes[] = {
     {"DELETE", "/networks/{id}", api_network_delete, NULL},
     {"POST", "/networks/{id}/connect", api_network_connect, NULL},
     {"POST", "/networks/{id}/disconnect", api_network_disconnect, NULL},
+    {"POST", "/swarm/leave", api_swarm_leave, NULL},
 
     /* berth's own: the store's consistency (berth system check) */
     {"GET", "/system/check", api_system_check, NULL},

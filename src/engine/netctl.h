@@ -33,6 +33,7 @@ struct att {
 	uint8_t mac[6];
 	char veth[16];
 	char **aliases;
+	char **links; /* "container:alias" (legacy links, resolved by the DNS on this network) */
 	char epid[65];
 };
 

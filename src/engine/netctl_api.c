@@ -1,6 +1,7 @@
 /* engine/netctl_api: networks as the Engine API sees them: list, inspect (with the
  * containers on it), create (bridge driver: subnet checked against the others, bridge made
  * at once), remove (403 for predefined or used ones), prune. */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,11 +71,55 @@ void netctl_event_locked(struct engine *eng, const char *action, struct netw *n,
 	engine_event_publish(eng, "network", action, n->id, attrs);
 }
 
-/* IPAM.Config[0] of a create body into n's subnet, range and gateway. */
-static int parse_ipam(struct netctl *nc, const json_t *body, struct netw *n, struct err *e)
+/* An IPv6 pool is recorded as given (berth addresses containers over IPv4 only). */
+static int check_v6(const json_t *c, struct err *e)
+{
+	static const char *const keys[] = {"Subnet", "IPRange", "Gateway"};
+	for (size_t i = 0; i < 3; i++) {
+		const char *v = json_string_value(json_object_get(c, keys[i]));
+		if (!v || !*v)
+			continue;
+		_cleanup_free_ char *addr = str_dup(v);
+		char *slash = strchr(addr, '/');
+		if (slash)
+			*slash = '\0';
+		struct in6_addr a;
+		if (inet_pton(AF_INET6, addr, &a) != 1 || (!slash) != (i == 2))
+			return err_invalid(e, "invalid %s address: %s", i == 2 ? "IPv6" : "CIDR",
+					   v);
+	}
+	return 0;
+}
+
+/* The IPv4 entry of IPAM.Config (at most one); IPv6 entries checked and copied to *v6. */
+static const json_t *split_ipam(const json_t *cfgs, json_t *v6, struct err *e)
+{
+	const json_t *v4 = NULL;
+	size_t i;
+	json_t *c;
+	json_array_foreach (cfgs, i, c) {
+		const char *sub = json_string_value(json_object_get(c, "Subnet"));
+		if (sub && strchr(sub, ':')) {
+			if (check_v6(c, e) < 0)
+				return NULL;
+			json_array_append(v6, c);
+		} else if (v4) {
+			err_invalid(e, "only one IPv4 IPAM configuration is supported");
+			return NULL;
+		} else {
+			v4 = c;
+		}
+	}
+	return v4 ? v4 : json_null();
+}
+
+static int parse_ipam(struct netctl *nc, const json_t *body, struct netw *n, json_t *v6,
+		      struct err *e)
 {
 	json_t *cfgs = json_object_get(json_object_get(body, "IPAM"), "Config");
-	json_t *c = json_array_get(cfgs, 0);
+	const json_t *c = split_ipam(cfgs, v6, e);
+	if (!c)
+		return -1;
 	const char *sub = json_string_value(json_object_get(c, "Subnet"));
 	const char *rng = json_string_value(json_object_get(c, "IPRange"));
 	const char *gw = json_string_value(json_object_get(c, "Gateway"));
@@ -104,8 +149,6 @@ static int parse_ipam(struct netctl *nc, const json_t *body, struct netw *n, str
 		return e->kind ? -1 : err_invalid(e, "no matching subnet for range %s", rng);
 	if (gw && *gw && (ipam_parse_ip(gw, &n->gw) < 0 || !ipam_contains(n->subnet, n->gw)))
 		return err_invalid(e, "no matching subnet for gateway %s", gw);
-	if (json_array_size(cfgs) > 1)
-		return err_invalid(e, "only one IPv4 IPAM configuration is supported");
 	return 0;
 }
 
@@ -117,9 +160,11 @@ static int check_create(struct netctl *nc, const json_t *body, const char **name
 	const char *drv = json_string_value(json_object_get(body, "Driver"));
 	if (!*name || !**name)
 		return err_invalid(e, "network name is required");
-	if (!id_valid_name(*name))
+	if (strchr(*name, '/'))
 		return err_invalid(e, "invalid network name \"%s\"", *name);
-	if (netctl_find_locked(nc, *name, NULL) &&
+	/* API < 1.44: a duplicate name only when CheckDuplicate asks for the check */
+	bool check = !json_is_false(json_object_get(body, "CheckDuplicate"));
+	if (check && netctl_find_locked(nc, *name, NULL) &&
 	    str_eq(netctl_find_locked(nc, *name, NULL)->name, *name))
 		return err_conflict(e, "network with name %s already exists", *name);
 	if (drv && (!strcmp(drv, "host") || !strcmp(drv, "null")))
@@ -127,8 +172,6 @@ static int check_create(struct netctl *nc, const json_t *body, const char **name
 			       "only one instance of \"%s\" network is allowed", drv);
 	if (drv && *drv && strcmp(drv, "bridge"))
 		return err_notfound(e, "plugin \"%s\" not found", drv);
-	if (json_is_true(json_object_get(body, "EnableIPv6")))
-		return err_invalid(e, "IPv6 networks are not supported");
 	return 0;
 }
 
@@ -143,9 +186,9 @@ static json_t *new_record(const json_t *body, const char *id, const char *name, 
 	    "{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:O, s:[]}, s:b, s:b, s:b, s:{s:s}, s:b, "
 	    "s:O, s:O, s:s}",
 	    "Name", name, "Id", id, "Created", now, "Scope", "local", "Driver", "bridge",
-	    "EnableIPv6", 0, "IPAM", "Driver", "default", "Options",
-	    json_is_object(ipamopts) ? ipamopts : json_object(), "Config", "Internal",
-	    json_is_true(json_object_get(body, "Internal")), "Attachable",
+	    "EnableIPv6", json_is_true(json_object_get(body, "EnableIPv6")), "IPAM", "Driver",
+	    "default", "Options", json_is_object(ipamopts) ? ipamopts : json_object(), "Config",
+	    "Internal", json_is_true(json_object_get(body, "Internal")), "Attachable",
 	    json_is_true(json_object_get(body, "Attachable")), "Ingress", 0, "ConfigFrom",
 	    "Network", "", "ConfigOnly", 0, "Options", json_is_object(opts) ? opts : json_object(),
 	    "Labels", json_is_object(labels) ? labels : json_object(), "_Bridge", bridge);
@@ -169,8 +212,9 @@ json_t *engine_network_create(struct engine *eng, const json_t *body, struct err
 	const char *name = NULL;
 	char id[ID_HEX_LEN + 1];
 	struct netw tmp = {0};
+	_cleanup_json_ json_t *v6 = json_array();
 	pthread_mutex_lock(&nc->mu);
-	if (check_create(nc, body, &name, e) < 0 || parse_ipam(nc, body, &tmp, e) < 0 ||
+	if (check_create(nc, body, &name, e) < 0 || parse_ipam(nc, body, &tmp, v6, e) < 0 ||
 	    id_generate(id, e) < 0) {
 		pthread_mutex_unlock(&nc->mu);
 		return NULL;
@@ -193,6 +237,7 @@ json_t *engine_network_create(struct engine *eng, const json_t *body, struct err
 		json_object_set_new(cfg, "IPRange", json_string(rng));
 	}
 	json_array_append_new(json_object_get(json_object_get(rec, "IPAM"), "Config"), cfg);
+	json_array_extend(json_object_get(json_object_get(rec, "IPAM"), "Config"), v6);
 	struct netw *n = netctl_add_locked(nc, rec);
 	if (netctl_bridge_ensure_locked(nc, n, e) < 0 || netctl_save_locked(nc, n, e) < 0) {
 		struct nl *l = nl_open(NULL);

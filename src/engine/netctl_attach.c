@@ -93,6 +93,7 @@ static void att_free(struct att *a)
 		return;
 	free(a->cname);
 	strv_free(a->aliases);
+	strv_free(a->links);
 	free(a);
 }
 
@@ -127,6 +128,11 @@ int netctl_attach_locked(struct netctl *nc, const json_t *rec, struct netw *n, j
 	    json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
 	struct att *a = netctl_att_new(cid, json_string_value(json_object_get(rec, "Name")), n,
 				       json_object_get(ep, "Aliases"));
+	size_t li;
+	json_t *lv;
+	json_array_foreach (json_object_get(ep, "Links"), li, lv)
+		if (json_is_string(lv))
+			strv_push(&a->links, json_string_value(lv));
 	char hex[ID_HEX_LEN + 1];
 	if (netctl_bridge_ensure_locked(nc, n, e) < 0 || id_generate(hex, e) < 0 ||
 	    alloc_ip(nc, n, cid, want, &a->ip, e) < 0) {
@@ -236,6 +242,10 @@ void netctl_state_restore_locked(struct netctl *nc, const json_t *rec, const cha
 		struct att *a = netctl_att_new(cid, json_string_value(json_object_get(rec, "Name")),
 					       n, json_object_get(v, "aliases"));
 		a->ip = ip;
+		size_t li;
+		json_t *lv;
+		json_array_foreach (json_object_get(v, "links"), li, lv)
+			strv_push(&a->links, json_string_value(lv));
 		ipam_parse_mac(json_string_value(json_object_get(v, "mac")), a->mac);
 		snprintf(a->veth, sizeof(a->veth), "%s",
 			 json_string_value(json_object_get(v, "veth")) ?: "");

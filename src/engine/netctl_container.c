@@ -30,12 +30,18 @@ json_t *netctl_endpoint_new(const char *netid, const json_t *cfg)
 {
 	json_t *ipam = json_object_get(cfg, "IPAMConfig");
 	json_t *aliases = json_object_get(cfg, "Aliases");
-	return json_pack("{s:O, s:n, s:O, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:n}",
-			 "IPAMConfig", json_is_object(ipam) ? ipam : json_null(), "Links",
-			 "Aliases", json_is_array(aliases) ? aliases : json_null(), "MacAddress",
-			 "", "NetworkID", netid, "EndpointID", "", "Gateway", "", "IPAddress", "",
-			 "IPPrefixLen", 0, "IPv6Gateway", "", "GlobalIPv6Address", "",
-			 "GlobalIPv6PrefixLen", 0, "DriverOpts");
+	json_t *links = json_object_get(cfg, "Links");
+	json_t *ep = json_pack("{s:O, s:O, s:O, s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s, s:i, s:n}",
+			       "IPAMConfig", json_is_object(ipam) ? ipam : json_null(), "Links",
+			       json_is_array(links) ? links : json_null(), "Aliases",
+			       json_is_array(aliases) ? aliases : json_null(), "MacAddress", "",
+			       "NetworkID", netid, "EndpointID", "", "Gateway", "", "IPAddress", "",
+			       "IPPrefixLen", 0, "IPv6Gateway", "", "GlobalIPv6Address", "",
+			       "GlobalIPv6PrefixLen", 0, "DriverOpts");
+	json_t *opts = json_object_get(cfg, "DriverOpts");
+	if (ep && json_is_object(opts))
+		json_object_set(ep, "DriverOpts", opts);
+	return ep;
 }
 
 static json_t *settings_new(void)

@@ -88,6 +88,30 @@ struct lookup_ctx {
 	const char *cid; /* the asker */
 };
 
+/* A legacy link's alias ("container:alias") of the asker on its network. */
+static uint32_t link_target(struct netctl *nc, const struct att *me, const char *name)
+{
+	for (char **l = me->links; l && *l; l++) {
+		const char *colon = strrchr(*l, ':');
+		const char *alias = colon ? colon + 1 : *l;
+		size_t tlen = colon ? (size_t)(colon - *l) : strlen(*l);
+		const char *target = *l;
+		if (*target == '/') {
+			target++;
+			tlen--;
+		}
+		if (strcasecmp(alias, name))
+			continue;
+		for (size_t j = 0; j < nc->natts; j++) {
+			struct att *o = nc->atts[j];
+			if (o->net == me->net && strlen(o->cname) == tlen &&
+			    !strncmp(o->cname, target, tlen))
+				return o->ip;
+		}
+	}
+	return 0;
+}
+
 /* A container on a user network the asker is on too: its address there. */
 static uint32_t lookup_name(const char *name, void *arg)
 {
@@ -97,6 +121,9 @@ static uint32_t lookup_name(const char *name, void *arg)
 		struct att *me = nc->atts[i];
 		if (strcmp(me->cid, lc->cid) || me->net->is_default)
 			continue;
+		uint32_t ip = link_target(nc, me, name);
+		if (ip)
+			return ip;
 		for (size_t j = 0; j < nc->natts; j++) {
 			struct att *o = nc->atts[j];
 			if (o->net != me->net)

@@ -2,6 +2,7 @@
 run dir and socket, a raw HTTP client over its Unix socket, the docker CLI and docker-py
 pointed at it, and small deterministic layer tarballs."""
 
+import atexit
 import gzip
 import hashlib
 import http.client
@@ -54,6 +55,20 @@ class Response:
         return self.json().get("message")
 
 
+_ALL = []
+
+
+@atexit.register
+def _cleanup_all():
+    """Daemons a test never stopped (killed, or left running): their processes end with the
+    test run, their bridges and table go with them."""
+    for d in _ALL:
+        if d.proc and d.proc.poll() is None:
+            d.proc.kill()
+            d.proc.wait()
+        d.cleanup_net()
+
+
 class Daemon:
     """One `berth daemon` process; everything it owns lives under base."""
 
@@ -68,6 +83,7 @@ class Daemon:
         self.proc = None
         # a bridge of its own (IFNAMSIZ: 15 characters), so concurrent daemons never clash
         self.bridge = "bt" + os.urandom(3).hex()
+        _ALL.append(self)
 
     @property
     def host(self):
