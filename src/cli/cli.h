@@ -47,6 +47,9 @@ int cli_print_rows(json_t *list, cli_row_fn row, bool trunc, const char *format,
 		   const char *headers);
 /* "Total reclaimed space: 1.2MB" from a prune reply's SpaceReclaimed; returns 0. */
 int cli_print_reclaimed(const json_t *reply);
+/* A new array of list's objects ordered by .Name as docker's CLI orders volumes and
+ * networks (natural order: digit runs as numbers). */
+json_t *cli_sort_by_name(json_t *list);
 /* docker's prune prompt: true when the user answers y. */
 bool cli_confirm(const char *warning);
 
@@ -101,6 +104,7 @@ int cmd_info(struct cli *c, int argc, char **argv);
 int cmd_events(struct cli *c, int argc, char **argv);
 int cmd_system_df(struct cli *c, int argc, char **argv);
 int cmd_system_prune(struct cli *c, int argc, char **argv);
+int cmd_system_check(struct cli *c, int argc, char **argv);
 int cmd_stats(struct cli *c, int argc, char **argv);
 int cmd_ps(struct cli *c, int argc, char **argv);
 int cmd_images(struct cli *c, int argc, char **argv);

@@ -36,8 +36,8 @@ static int inspect_one(struct cli *c, const char *name, const char *type, bool s
 			       i == 0 && size ? "?size=1" : "");
 		if (cli_get(c, p, out, e) == 0 || e->kind != ERR_NOT_FOUND)
 			return *out ? 0 : -1;
-		if (type)
-			return err_notfound(e, "Error: No such %s: %s", KINDS[i].type, name);
+		if (type) /* typed: the daemon's own words, as docker prints them */
+			return -1;
 	}
 	if (type)
 		return err_invalid(e, "\"%s\" is not a valid value for --type", type);

@@ -124,7 +124,8 @@ int cmd_network_ls(struct cli *c, int argc, char **argv)
 		return cli_report(&e, 1);
 	if (quiet)
 		format = "{{.ID}}";
-	return cli_print_rows(list, network_row, !notrunc, format,
+	_cleanup_json_ json_t *sorted = cli_sort_by_name(list);
+	return cli_print_rows(sorted, network_row, !notrunc, format,
 			      "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
 			      "{\"ID\":\"NETWORK ID\",\"Name\":\"NAME\",\"Driver\":\"DRIVER\","
 			      "\"Scope\":\"SCOPE\",\"IPv6\":\"IPV6\",\"Internal\":\"INTERNAL\","

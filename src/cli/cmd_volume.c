@@ -99,8 +99,8 @@ int cmd_volume_ls(struct cli *c, int argc, char **argv)
 		return cli_report(&e, 1);
 	if (quiet)
 		format = "{{.Name}}";
-	return cli_print_rows(json_object_get(out, "Volumes"), volume_row, true, format,
-			      "table {{.Driver}}\t{{.Name}}",
+	_cleanup_json_ json_t *sorted = cli_sort_by_name(json_object_get(out, "Volumes"));
+	return cli_print_rows(sorted, volume_row, true, format, "table {{.Driver}}\t{{.Name}}",
 			      "{\"Driver\":\"DRIVER\",\"Name\":\"VOLUME NAME\",\"Scope\":\"SCOPE\","
 			      "\"Mountpoint\":\"MOUNTPOINT\",\"Labels\":\"LABELS\",\"CreatedAt\":"
 			      "\"CREATED AT\",\"Links\":\"LINKS\",\"Size\":\"SIZE\"}");

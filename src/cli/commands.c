@@ -94,6 +94,7 @@ static const struct cli_command NETWORK_CMDS[] = {
 };
 
 static const struct cli_command SYSTEM_CMDS[] = {
+    {"check", cmd_system_check, "Check the consistency of the daemon's store", NULL, false},
     {"df", cmd_system_df, "Show berth disk usage", NULL, false},
     {"events", cmd_events, "Get real time events from the server", NULL, false},
     {"info", cmd_info, "Display system-wide information", NULL, false},

@@ -2,6 +2,7 @@
  * (.ID .Image .Command .RunningFor .Status .Names ...; .Repository .Tag .CreatedSince ...)
  * and printed through --format (default: docker's tables). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -131,6 +132,52 @@ static const char *PS_HEADERS =
     "\"CREATED AT\",\"RunningFor\":\"CREATED\",\"Ports\":\"PORTS\",\"State\":\"STATE\","
     "\"Status\":\"STATUS\",\"Size\":\"SIZE\",\"Names\":\"NAMES\",\"Labels\":\"LABELS\","
     "\"Networks\":\"NETWORKS\",\"Mounts\":\"MOUNTS\"}";
+
+/* Go's sortorder.NaturalLess: digit runs compare as numbers ("v2" < "v10"). */
+static int natural_cmp(const char *a, const char *b)
+{
+	while (*a && *b) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			while (*a == '0')
+				a++;
+			while (*b == '0')
+				b++;
+			size_t na = strspn(a, "0123456789"), nb = strspn(b, "0123456789");
+			int c = na != nb ? (na < nb ? -1 : 1) : strncmp(a, b, na);
+			if (c)
+				return c;
+			a += na;
+			b += nb;
+		} else if (*a != *b) {
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		} else {
+			a++;
+			b++;
+		}
+	}
+	return *a ? 1 : *b ? -1 : 0;
+}
+
+static int by_name(const void *x, const void *y)
+{
+	const char *a = json_string_value(json_object_get(*(json_t *const *)x, "Name")) ?: "";
+	const char *b = json_string_value(json_object_get(*(json_t *const *)y, "Name")) ?: "";
+	return natural_cmp(a, b);
+}
+
+json_t *cli_sort_by_name(json_t *list)
+{
+	size_t n = json_array_size(list);
+	json_t **v = xcalloc(n + 1, sizeof(*v));
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(list, i);
+	qsort(v, n, sizeof(*v), by_name);
+	json_t *out = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	return out;
+}
 
 int cli_print_rows(json_t *list, cli_row_fn row, bool trunc, const char *format, const char *def,
 		   const char *headers)

@@ -160,7 +160,8 @@ static int create(struct cli *c, struct run_opts *r, char *id, size_t idlen, str
 		fprintf(stderr, "Unable to find image '%s%s' locally\n", r->image,
 			tagged ? "" : ":latest");
 		struct err pe = ERR_INIT;
-		if (cli_pull_image(c, r->image, stderr, false, &pe) < 0) {
+		_cleanup_free_ char *ref = str_printf("%s%s", r->image, tagged ? "" : ":latest");
+		if (cli_pull_image(c, ref, stderr, false, &pe) < 0) {
 			/* offline is the normal case: say how to get the image */
 			return err_set(e, pe.kind, 0,
 				       "%s\nberth: make it with `berth import ROOTFS.tar %s` or "

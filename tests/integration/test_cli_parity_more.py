@@ -70,6 +70,46 @@ def test_volume_commands(cli):
     assert cli.ok("volume", "ls", "-q").stdout == ""
 
 
+def test_network_commands(cli):
+    n = "net-%s" % cli.kind
+    subnet = "10.%d.7.0/24" % (71 if cli.kind == "docker" else 72)
+    nid = cli.ok("network", "create", "--subnet", subnet, "--label", "team=b", n).stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", nid)
+    ls = cli.ok("network", "ls").stdout.splitlines()
+    assert ls[0].split() == ["NETWORK", "ID", "NAME", "DRIVER", "SCOPE"]
+    assert [line.split() for line in ls if n in line] == [[nid[:12], n, "bridge", "local"]]
+    names = [line.split()[1] for line in ls[1:]]
+    assert names == sorted(names)
+    assert cli.ok("network", "ls", "-q", "--filter", "label=team=b").stdout == nid[:12] + "\n"
+    assert cli.ok("network", "inspect", "-f", "{{.Name}} {{.Driver}} {{range .IPAM.Config}}"
+                  "{{.Subnet}}{{end}}", n).stdout == "%s bridge %s\n" % (n, subnet)
+    p = cli("network", "create", n)
+    assert p.returncode == 1 and "already exists" in p.stderr
+    srv = "srv-%s" % cli.kind
+    cli.ok("run", "-d", "--name", srv, "--network", n, "busybox", "sleep", "100")
+    try:
+        # a peer finds the server by its name on the user-defined network
+        p = cli.ok("run", "--rm", "--network", n, "busybox", "ping", "-c", "1", "-W", "5", srv)
+        assert "1 packets received" in p.stdout
+        other = "oth-%s" % cli.kind
+        cli.ok("run", "-d", "--name", other, "busybox", "sleep", "100")
+        cli.ok("network", "connect", "--alias", "friend-%s" % cli.kind, n, other)
+        p = cli.ok("exec", srv, "ping", "-c", "1", "-W", "5", "friend-%s" % cli.kind)
+        assert "1 packets received" in p.stdout
+        cli.ok("network", "disconnect", n, other)
+        p = cli("network", "rm", n)
+        assert p.returncode == 1 and "active endpoints" in p.stderr
+    finally:
+        cli("rm", "-f", srv, "oth-%s" % cli.kind)
+    assert cli.ok("network", "rm", n).stdout == n + "\n"
+    p = cli("network", "inspect", n)
+    assert p.returncode == 1 and "not found" in p.stderr.lower()
+    cli.ok("network", "create", n + "-unused")
+    p = cli.ok("network", "prune", "-f")
+    assert p.stdout == "Deleted Networks:\n%s-unused\n\n" % n or \
+        p.stdout == "Deleted Networks:\n%s-unused\n" % n
+
+
 def test_commit_and_export(cli, tmp_path):
     name = "cm-%s" % cli.kind
     cli.ok("run", "--name", name, "busybox", "sh", "-c", "echo committed > /greeting")

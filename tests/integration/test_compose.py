@@ -61,6 +61,7 @@ def test_compose_two_services(d):
     missing = missing_engine_parts(d)
     if missing:
         pytest.skip("the daemon does not serve " + " and ".join(missing) + " yet")
+    net_id = "no network made"
     try:
         compose(d, "up", "-d")
         ps = compose(d, "ps").stdout
@@ -81,6 +82,8 @@ def test_compose_two_services(d):
         assert "berthcompose_webdata" in vols
         nets = d.docker("network", "ls", "--format", "{{.Name}}").stdout.split()
         assert "berthcompose_default" in nets
+        net_id = d.docker("network", "inspect", "-f", "{{.Id}}",
+                          "berthcompose_default").stdout.strip()
     finally:
         compose(d, "down", "-v", "--timeout", "1", check=False)
     assert d.docker("ps", "-aq").stdout == ""
@@ -88,3 +91,5 @@ def test_compose_two_services(d):
     assert "berthcompose_default" not in d.docker("network", "ls", "--format",
                                                   "{{.Name}}").stdout
     assert compose(d, "ps", "-q").stdout.strip() == ""
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    assert net_id[:12] not in links, "the project's bridge is still there"
