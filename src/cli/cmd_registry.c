@@ -160,13 +160,19 @@ static int registry_stream(struct cli *c, const char *path, const char *ref, FIL
 
 int cli_pull_image(struct cli *c, const char *ref, FILE *out, bool quiet, struct err *e)
 {
-	bool tagged;
-	_cleanup_free_ char *full = full_ref(ref, &tagged);
-	if (!tagged && !quiet)
+	/* as docker sends it: fromImage=NAME&tag=TAG (or the digest) */
+	_cleanup_free_ char *name = str_dup(ref);
+	char *at = strchr(name, '@'), *last = strrchr(name, '/');
+	char *colon = at ? NULL : strrchr(last ? last : name, ':');
+	const char *tag = "latest";
+	if (at || colon) {
+		*(at ? at : colon) = 0;
+		tag = (at ? at : colon) + 1;
+	} else if (!quiet) {
 		fprintf(out, "Using default tag: latest\n");
-	_cleanup_free_ char *er = cli_http_escape(ref);
-	_cleanup_free_ char *path =
-	    str_printf("/images/create?fromImage=%s%s", er, tagged ? "" : "&tag=latest");
+	}
+	_cleanup_free_ char *en = cli_http_escape(name), *et = cli_http_escape(tag);
+	_cleanup_free_ char *path = str_printf("/images/create?fromImage=%s&tag=%s", en, et);
 	struct progress pr;
 	return registry_stream(c, path, ref, out, quiet, &pr, e);
 }
