@@ -57,8 +57,7 @@ static la_ssize_t inner_read(struct archive *a, void *cls, const void **buf)
 
 static int open_outer(struct tar_ctx *x, struct err *e)
 {
-	x->outer = archive_read_new();
-	if (!x->outer)
+	if (!x->outer || !x->in || !x->out)
 		return err_set(e, ERR_INTERNAL, ENOMEM, "archive_read_new");
 	archive_read_support_filter_gzip(x->outer);
 	archive_read_support_filter_bzip2(x->outer);
@@ -77,10 +76,6 @@ static int open_outer(struct tar_ctx *x, struct err *e)
 
 static int open_inner(struct tar_ctx *x, struct err *e)
 {
-	x->in = archive_read_new();
-	x->out = archive_write_disk_new();
-	if (!x->in || !x->out)
-		return err_set(e, ERR_INTERNAL, ENOMEM, "archive_read_new");
 	archive_read_support_format_tar(x->in);
 	if (archive_read_open(x->in, x, NULL, inner_read, NULL) != ARCHIVE_OK)
 		return err_invalid(e, "invalid tar archive: %s", archive_error_string(x->in));
@@ -138,6 +133,11 @@ static void *extract_thread(void *arg)
 	locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	if (loc)
 		uselocale(loc);
+	/* Made before the chroot: nothing of libarchive's may need the host's files after it
+	 * (a library loaded on first use, say). */
+	x->outer = archive_read_new();
+	x->in = archive_read_new();
+	x->out = archive_write_disk_new();
 	/* A private cwd, root and umask for this thread only; the chroot makes writes outside
 	 * the target impossible whatever libarchive or the archive does. */
 	if (unshare(CLONE_FS) < 0)

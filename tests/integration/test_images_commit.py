@@ -345,3 +345,25 @@ def test_list_filters_and_oci_only_load(d, tmp_path):
     assert "filtered:2" in out and image_id(d, "filtered:2") == named
     assert d.docker("run", "--rm", "filtered:2", "cat", "/f").stdout == "2\n"
     d.docker("rmi", "filtered:2")
+
+
+def test_skopeo_reads_committed_save(d, tmp_path):
+    import hashlib
+    import shutil
+    skopeo = shutil.which("skopeo")
+    if not skopeo:
+        pytest.skip("skopeo not installed")
+    d.docker("run", "--name", "sk1", "busybox", "sh", "-c", "echo s > /s && rm /etc/group")
+    new = d.docker("commit", "sk1", "skc:1").stdout.strip()
+    d.docker("rm", "sk1")
+    x = tmp_path / "x.tar"
+    d.docker("save", "-o", x, "skc:1")
+    out = tmp_path / "dir"
+    p = subprocess.run([skopeo, "--insecure-policy", "copy", "docker-archive:%s" % x,
+                        "dir:%s" % out], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert (out / new[7:]).exists()  # the config blob, under the image ID
+    for diff in d.get_json("/images/skc:1/json")["RootFS"]["Layers"]:
+        blob = (out / diff[7:]).read_bytes()
+        assert "sha256:" + hashlib.sha256(blob).hexdigest() == diff
+    d.docker("rmi", "skc:1")
