@@ -45,14 +45,14 @@ static int croot_open(struct engine *eng, const char *name, struct croot *r, str
 		return -1;
 	r->mounted = true;
 	/* as a start would: bind sources made, option volumes mounted, volumes filled */
-	return container_volumes_setup(eng, r->c->rec, r->cdir, e);
+	return container_volumes_setup_quiet(eng, r->c->rec, r->cdir, e);
 }
 
 static void croot_close(struct croot *r)
 {
 	if (r->mounted) {
 		rootfs_unmount(r->cdir, NULL);
-		container_volumes_release(r->eng, r->c->rec);
+		container_volumes_release_quiet(r->eng, r->c->rec);
 	}
 	if (r->c) {
 		container_unlock_busy(r->eng, r->c);

@@ -197,15 +197,17 @@ static int check_overwrite(const char *name, bool dir, struct err *e)
 	return 0;
 }
 
-/* Extraction never writes through a symlink: one met (made earlier by the tar, or on disk)
- * is refused before anything is written. links: the tar's symlinks so far. */
-static int check_parents(const char *name, json_t *links, struct err *e)
+/* Extraction never writes through a symlink: one met (made earlier by the tar, or on disk
+ * and not replaced by a directory of the tar) is refused before anything is written.
+ * made: what the tar made so far, true for its symlinks, false for the rest. */
+static int check_parents(const char *name, json_t *made, struct err *e)
 {
 	_cleanup_free_ char *p = str_dup(name);
 	for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
 		*s = '\0';
 		struct stat st;
-		if (json_object_get(links, p) || (lstat(p, &st) == 0 && S_ISLNK(st.st_mode)))
+		json_t *m = json_object_get(made, p);
+		if (json_is_true(m) || (!m && lstat(p, &st) == 0 && S_ISLNK(st.st_mode)))
 			return err_invalid(e,
 					   "invalid archive: entry \"%s\" would be written through "
 					   "the symbolic link \"%s\"",
@@ -226,17 +228,18 @@ static int precheck(struct cp_job *j, struct err *e)
 		r = err_invalid(e, "invalid archive: %s", archive_error_string(a));
 	struct archive_entry *ent;
 	int rr = ARCHIVE_OK;
-	_cleanup_json_ json_t *links = json_object();
+	_cleanup_json_ json_t *made = json_object();
 	while (r == 0 && (rr = archive_read_next_header(a, &ent)) == ARCHIVE_OK) {
 		_cleanup_free_ char *name = entry_name(archive_entry_pathname(ent), e);
 		const char *hl = archive_entry_hardlink(ent);
 		_cleanup_free_ char *hname = hl ? entry_name(hl, e) : NULL;
-		if (!name || (hl && !hname) || check_parents(name, links, e) < 0)
+		if (!name || (hl && !hname) || check_parents(name, made, e) < 0)
 			r = -1;
 		else if (j->no_overwrite_dir_nondir)
 			r = check_overwrite(name, archive_entry_filetype(ent) == AE_IFDIR, e);
-		if (name && archive_entry_filetype(ent) == AE_IFLNK)
-			json_object_set_new(links, name, json_true());
+		if (name)
+			json_object_set_new(made, name,
+					    json_boolean(archive_entry_filetype(ent) == AE_IFLNK));
 	}
 	if (r == 0 && rr != ARCHIVE_EOF)
 		r = err_invalid(e, "invalid archive: %s", archive_error_string(a));

@@ -132,18 +132,19 @@ static json_t *parse_bind(struct engine *eng, const char *raw, struct err *e)
 		}
 	}
 	bool bind = src[0] == '/';
-	if (check_dest(bind ? "bind" : "volume", dst, e) < 0)
+	if (check_dest(bind ? "bind" : "volume", dst, e) < 0) {
+		err_wrap(e, "invalid volume specification: '%s'", raw);
 		return NULL;
-	if (bind && nocopy) {
-		err_invalid(e, "invalid mode: %s", mode);
+	}
+	if ((bind && nocopy) || (!bind && prop)) {
+		err_invalid(e,
+			    "invalid volume specification: '%s': invalid mount config for type "
+			    "\"%s\": field %s must not be specified",
+			    raw, bind ? "bind" : "volume", bind ? "VolumeOptions" : "BindOptions");
 		return NULL;
 	}
 	if (bind)
 		return bind_entry(src, dst, mode ? mode : "", rw, prop ? prop : "rprivate");
-	if (prop) {
-		err_invalid(e, "invalid mode: %s", mode);
-		return NULL;
-	}
 	return volume_entry(eng, src, dst, mode, rw, e);
 }
 
@@ -203,7 +204,7 @@ static json_t *parse_mount(struct engine *eng, const json_t *m, struct err *e)
 		if (no_field(m, type, "BindOptions", e) < 0 ||
 		    no_field(m, type, "TmpfsOptions", e) < 0)
 			return NULL;
-		return volume_entry(eng, src, dst, NULL, rw, e);
+		return volume_entry(eng, src, dst, "z", rw, e);
 	}
 	if (no_field(m, type, "BindOptions", e) < 0 || no_field(m, type, "VolumeOptions", e) < 0)
 		return NULL;

@@ -26,6 +26,10 @@ void container_mounts_undo(struct engine *eng, char **made);
 int container_volumes_setup(struct engine *eng, const json_t *rec, const char *cdir, struct err *e);
 /* After the exit (or a failed start): option volumes unmounted when no longer used. */
 void container_volumes_release(struct engine *eng, const json_t *rec);
+/* The same without the volume mount/unmount events (docker cp on a stopped container). */
+int container_volumes_setup_quiet(struct engine *eng, const json_t *rec, const char *cdir,
+				  struct err *e);
+void container_volumes_release_quiet(struct engine *eng, const json_t *rec);
 /* After the removal: anonymous volumes removed when asked (rm -v, AutoRemove) and unused. */
 void container_volumes_removed(struct engine *eng, const json_t *rec, bool anonymous);
 /* Whether the volume mount at dest must not be filled from the image (nocopy). */

@@ -29,6 +29,23 @@ static int fill_volume(const json_t *m, const char *merged, struct err *e)
 	return volume_copy_in(real, src, e);
 }
 
+/* dockerd's volume mount/unmount events (starts and exits only, not docker cp). */
+static void mount_event(struct engine *eng, const json_t *rec, const json_t *m, bool mount)
+{
+	const char *id = json_string_value(json_object_get(rec, "Id"));
+	const char *name = json_string_value(json_object_get(m, "Name"));
+	json_t *attrs = json_pack("{s:s, s:s}", "container", id ? id : "", "driver", "local");
+	if (mount) {
+		const char *prop = json_string_value(json_object_get(m, "Propagation"));
+		json_object_update_new(
+		    attrs,
+		    json_pack("{s:O, s:s, s:s}", "destination", json_object_get(m, "Destination"),
+			      "propagation", prop ? prop : "", "read/write",
+			      json_is_true(json_object_get(m, "RW")) ? "true" : "false"));
+	}
+	engine_event_publish(eng, "volume", mount ? "mount" : "unmount", name, attrs);
+}
+
 static int setup_one(struct engine *eng, const json_t *hc, const json_t *m, const char *merged,
 		     struct err *e)
 {
@@ -44,7 +61,22 @@ static int setup_one(struct engine *eng, const json_t *hc, const json_t *m, cons
 	return container_mount_nocopy(hc, dest) ? 0 : fill_volume(m, merged, e);
 }
 
-int container_volumes_setup(struct engine *eng, const json_t *rec, const char *cdir, struct err *e)
+static void release(struct engine *eng, const json_t *rec, bool events)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach (json_object_get(rec, "Mounts"), i, m) {
+		if (!is_type(m, "volume"))
+			continue;
+		volume_unuse(eng, json_string_value(json_object_get(m, "Name")),
+			     json_string_value(json_object_get(rec, "Id")));
+		if (events)
+			mount_event(eng, rec, m, false);
+	}
+}
+
+static int setup(struct engine *eng, const json_t *rec, const char *cdir, bool events,
+		 struct err *e)
 {
 	const json_t *hc = json_object_get(rec, "HostConfig");
 	_cleanup_free_ char *merged = str_printf("%s/merged", cdir);
@@ -52,21 +84,35 @@ int container_volumes_setup(struct engine *eng, const json_t *rec, const char *c
 	json_t *m;
 	json_array_foreach (json_object_get(rec, "Mounts"), i, m) {
 		if (setup_one(eng, hc, m, merged, e) < 0) {
-			container_volumes_release(eng, rec);
+			release(eng, rec, false);
 			return -1;
 		}
 	}
+	json_array_foreach (json_object_get(rec, "Mounts"), i, m)
+		if (events && is_type(m, "volume"))
+			mount_event(eng, rec, m, true);
 	return 0;
+}
+
+int container_volumes_setup(struct engine *eng, const json_t *rec, const char *cdir, struct err *e)
+{
+	return setup(eng, rec, cdir, true, e);
+}
+
+int container_volumes_setup_quiet(struct engine *eng, const json_t *rec, const char *cdir,
+				  struct err *e)
+{
+	return setup(eng, rec, cdir, false, e);
 }
 
 void container_volumes_release(struct engine *eng, const json_t *rec)
 {
-	size_t i;
-	json_t *m;
-	json_array_foreach (json_object_get(rec, "Mounts"), i, m)
-		if (is_type(m, "volume"))
-			volume_unuse(eng, json_string_value(json_object_get(m, "Name")),
-				     json_string_value(json_object_get(rec, "Id")));
+	release(eng, rec, true);
+}
+
+void container_volumes_release_quiet(struct engine *eng, const json_t *rec)
+{
+	release(eng, rec, false);
 }
 
 void container_volumes_removed(struct engine *eng, const json_t *rec, bool anonymous)

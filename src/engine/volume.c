@@ -88,7 +88,7 @@ static json_t *volume_json(struct engine *eng, const json_t *rec)
 
 /* The local driver's options (moby volume/local): type, device, o, size; device and type
  * need each other, o needs both. */
-static int check_opts(const json_t *opts, struct err *e)
+static int check_opts(const char *name, const json_t *opts, struct err *e)
 {
 	static const char *const valid[] = {"type", "device", "o", "size", NULL};
 	const char *k;
@@ -100,17 +100,18 @@ static int check_opts(const json_t *opts, struct err *e)
 		for (const char *const *p = valid; *p && !ok; p++)
 			ok = !strcmp(*p, k);
 		if (!ok)
-			return err_invalid(e, "invalid option key: \"%s\"", k);
+			return err_invalid(e, "create %s: invalid option: \"%s\"", name, k);
 		if (!json_is_string(v))
-			return err_invalid(e, "DriverOpts.%s: expected a string", k);
+			return err_invalid(e, "create %s: DriverOpts.%s: expected a string", name,
+					   k);
 	}
 	bool dev = json_object_get(opts, "device"), type = json_object_get(opts, "type");
 	if (dev && !type)
-		return err_invalid(e, "missing required option: \"type\"");
+		return err_invalid(e, "create %s: missing required option: \"type\"", name);
 	if ((type || json_object_get(opts, "o")) && !dev)
-		return err_invalid(e, "missing required option: \"device\"");
+		return err_invalid(e, "create %s: missing required option: \"device\"", name);
 	if (json_object_get(opts, "size") && !type)
-		return err_invalid(e, "missing required option: \"type\"");
+		return err_invalid(e, "create %s: missing required option: \"type\"", name);
 	return 0;
 }
 
@@ -126,7 +127,7 @@ int volume_check(const char *name, const char *driver, const json_t *opts, struc
 		    "volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If "
 		    "you intended to pass a host directory, use absolute path",
 		    name, name);
-	return check_opts(opts, e);
+	return check_opts(name ? name : "", opts, e);
 }
 
 /* Writes the volume into a temporary directory and renames it into place (mutex held). */
@@ -170,12 +171,15 @@ json_t *volume_create(struct engine *eng, const char *name, const char *driver, 
 	char now[STORE_TIME_MAX];
 	int64_t ns = store_time_now();
 	store_time_format(ns - ns % 1000000000, now);
-	json_t *lab = json_is_object(labels) ? json_deep_copy(labels) : json_object();
-	if (anonymous) /* as dockerd 23+: `volume prune` (API >= 1.42) removes only these */
+	json_t *lab = json_object_size(labels) ? json_deep_copy(labels) : NULL;
+	if (anonymous) { /* as dockerd 23+: `volume prune` (API >= 1.42) removes only these */
+		lab = lab ? lab : json_object();
 		json_object_set_new(lab, VOLUME_ANON_LABEL, json_string(""));
+	}
+	/* none given: null, as dockerd shows them */
 	rec = json_pack("{s:s, s:s, s:s, s:o, s:o, s:b}", "Name", name, "Driver", "local",
-			"CreatedAt", now, "Labels", lab, "Options",
-			json_is_object(opts) ? json_deep_copy(opts) : json_object(), "Anonymous",
+			"CreatedAt", now, "Labels", lab ? lab : json_null(), "Options",
+			json_object_size(opts) ? json_deep_copy(opts) : json_null(), "Anonymous",
 			anonymous);
 	if (volume_write(vs, name, rec, e) == 0) {
 		json_object_set(vs->recs, name, rec);

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import tarfile
+import time
 
 import pytest
 
@@ -84,10 +85,23 @@ def mounts_of(d, name):
     return json.loads(d.docker("inspect", "-f", "{{json .Mounts}}", name).stdout)
 
 
+def volume_events(d, since):
+    out = d.docker("events", "--since", since, "--until", str(int(time.time()) + 1),
+                   "--filter", "type=volume", "--format", "{{json .}}").stdout
+    return [json.loads(l) for l in out.splitlines()]
+
+
 def test_named_volume_persists(clean):
     d = clean
+    since = str(int(time.time()) - 1)
     d.docker("run", "--name", "wr", "-v", "keep:/data", "busybox", "sh", "-c",
              "echo persisted > /data/f")
+    cid = d.docker("inspect", "-f", "{{.Id}}", "wr").stdout.strip()
+    ev = [(e["Action"], e["Actor"]["ID"], e["Actor"]["Attributes"]) for e in volume_events(d, since)]
+    assert ev[0] == ("create", "keep", {"driver": "local"})
+    assert ev[1] == ("mount", "keep", {"container": cid, "destination": "/data", "driver": "local",
+                                       "propagation": "", "read/write": "true"})
+    assert ev[2] == ("unmount", "keep", {"container": cid, "driver": "local"})
     [m] = mounts_of(d, "wr")
     assert m["Type"] == "volume" and m["Name"] == "keep" and m["Driver"] == "local"
     assert m["Source"] == str(d.root / "volumes" / "keep" / "_data")
@@ -109,7 +123,6 @@ def test_named_volume_persists(clean):
     # in use by a stopped container: 409 naming it; rm -v keeps named volumes
     p = d.docker("volume", "rm", "keep", check=False)
     assert p.returncode == 1 and "volume is in use" in p.stderr
-    cid = d.docker("inspect", "-f", "{{.Id}}", "wr").stdout.strip()
     assert cid in p.stderr
     d.docker("rm", "-v", "wr")
     assert d.docker("volume", "ls", "-q").stdout.split() == ["keep"]
@@ -241,7 +254,10 @@ BAD_SPECS = [
     (["-v", "/a:/b:bogus"], "invalid mode: bogus"),
     (["-v", "a/b:/x"], "includes invalid characters for a local volume name"),
     (["-v", "vol:relative"], "mount path must be absolute"),
-    (["-v", "/h:/"], "destination can't be '/'"),
+    (["-v", "/h:/"], "invalid volume specification: '/h:/': invalid mount config for type "
+                     "\"bind\": invalid specification: destination can't be '/'"),
+    (["-v", "/a:/b:nocopy"], "field VolumeOptions must not be specified"),
+    (["-v", "vv:/b:rshared"], "field BindOptions must not be specified"),
     (["-v", "d1:/same", "-v", "d2:/same"], "Duplicate mount point: /same"),
     (["--mount", "type=bind,src=/nonexistent-berth,dst=/x"], "bind source path does not exist"),
     (["--volumes-from", "nosuch"], "No such container: nosuch"),
@@ -264,7 +280,9 @@ def test_bad_volume_requests(clean):
     p = d.docker("volume", "create", "-d", "nosuchdriver", "x1", check=False)
     assert p.returncode == 1 and 'plugin "nosuchdriver" not found' in p.stderr
     p = d.docker("volume", "create", "-o", "bogus=1", "x2", check=False)
-    assert p.returncode == 1 and 'invalid option key: "bogus"' in p.stderr
+    assert p.returncode == 1 and 'create x2: invalid option: "bogus"' in p.stderr
+    p = d.docker("volume", "create", "-o", "type=tmpfs", "x3", check=False)
+    assert p.returncode == 1 and 'create x3: missing required option: "device"' in p.stderr
     for binds, msg in ([":/b"], "invalid volume specification: ':/b'"), (
             ["/a:/b:ro:x"], "invalid volume specification: '/a:/b:ro:x'"), (
             ["/a:/b:ro,rw"], "invalid mode: ro,rw"):
