@@ -61,6 +61,14 @@ struct engine_export *engine_container_export_open(struct engine *eng, const cha
 		engine_container_export_free(x);
 		return NULL;
 	}
+	for (char **d = x->dirs; *d; d++) {
+		if (!fs_is_dir(*d)) { /* said now: once the tar streams, only a cut is left */
+			err_set(e, ERR_INTERNAL, 0,
+				"export of container %.12s: layer %s is missing", x->id, *d);
+			engine_container_export_free(x);
+			return NULL;
+		}
+	}
 	return x;
 }
 
