@@ -129,9 +129,7 @@ void api_images_create(struct api_req *req)
 {
 	struct create_state *st = req->state;
 	if (st->pull) {
-		api_reply_message(req, 501,
-				  "pulling images is not supported yet: import or load "
-				  "the image instead");
+		api_image_pull(req);
 		return;
 	}
 	if (engine_image_import_url(st->imp)) {
