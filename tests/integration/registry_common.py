@@ -271,3 +271,36 @@ def docker_archive(layers, tag, cmd=("sh",)):
 def progress_lines(stdout):
     """The "id: status" lines the CLI prints when not on a terminal."""
     return [line.strip() for line in stdout.splitlines() if line.strip()]
+
+
+def push_blob(addr, repo, data):
+    """A monolithic upload (POST, then PUT ?digest=); returns the digest."""
+    digest = "sha256:" + hashlib.sha256(data).hexdigest()
+    c = http.client.HTTPConnection(addr, timeout=30)
+    c.request("POST", "/v2/%s/blobs/uploads/" % repo, body=b"")
+    r = c.getresponse()
+    r.read()
+    assert r.status == 202, r.status
+    loc = r.getheader("Location")
+    if loc.startswith("http"):
+        loc = "/" + loc.split("/", 3)[3]
+    c.request("PUT", "%s%sdigest=%s" % (loc, "&" if "?" in loc else "?", digest), body=data,
+              headers={"Content-Type": "application/octet-stream"})
+    r = c.getresponse()
+    r.read()
+    assert r.status == 201, r.status
+    c.close()
+    return digest
+
+
+def put_manifest(addr, repo, ref, media_type, doc):
+    """PUT a manifest (a dict, serialised here); returns (bytes, digest)."""
+    body = json.dumps(doc).encode()
+    c = http.client.HTTPConnection(addr, timeout=30)
+    c.request("PUT", "/v2/%s/manifests/%s" % (repo, ref), body=body,
+              headers={"Content-Type": media_type})
+    r = c.getresponse()
+    data = r.read()
+    assert r.status == 201, (r.status, data)
+    c.close()
+    return body, "sha256:" + hashlib.sha256(body).hexdigest()
