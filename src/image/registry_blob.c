@@ -9,7 +9,7 @@
 #include "util/cleanup.h"
 #include "util/str.h"
 
-#define UPLOAD_CHUNK   ((int64_t)32 << 20)
+#define UPLOAD_CHUNK   ((int64_t)16 << 20)
 #define UPLOAD_RETRIES 3
 
 struct hashing_sink {
@@ -226,11 +226,19 @@ int registry_blob_upload(struct registry *r, const char *digest, int fd, int64_t
 			off += n;
 			continue;
 		}
-		/* resume where the registry says the upload stands */
-		if (++failures > UPLOAD_RETRIES || r->cancelled ||
-		    upload_offset(r, &location, &off, NULL) < 0) {
+		if (++failures > UPLOAD_RETRIES ||
+		    __atomic_load_n(&r->cancelled, __ATOMIC_RELAXED)) {
 			*e = ce;
 			return -1;
+		}
+		/* resume where the registry says the upload stands; a registry that lost the
+		 * upload (docker-registry cancels one whose state is stale) gets a new one */
+		if (upload_offset(r, &location, &off, NULL) < 0) {
+			free(location);
+			location = NULL;
+			if (upload_start(r, digest, NULL, &location, NULL, e) < 0)
+				return -1;
+			off = 0;
 		}
 	}
 	return upload_finish(r, location, digest, e);
