@@ -126,9 +126,14 @@ class Proxy:
 
     TOKEN = "berth-test-token"
 
-    def __init__(self, upstream, tamper=False, slow=0.0, bearer=None, host="127.0.0.1"):
+    def __init__(self, upstream, tamper=False, slow=0.0, bearer=None, host="127.0.0.1",
+                 cut_patch=False):
         self.upstream = upstream
         self.tamper, self.slow, self.bearer = tamper, slow, bearer
+        # cut_patch=N: the Nth PATCH is not forwarded (a 500 instead); "half": the first is
+        # half forwarded, then a 500 (the registry's state is then stale)
+        self.cut_patch = cut_patch
+        self.patches = []
         self.token_requests = []
         self.blob_gets = 0
         proxy = self
@@ -195,11 +200,27 @@ class Proxy:
         body = h.rfile.read(length) if length else None
         headers = {k: v for k, v in h.headers.items()
                    if k.lower() not in ("authorization", "connection", "content-length")}
+        if h.command == "PATCH":
+            self.patches.append(headers.get("Content-Range"))
+        cut = h.command == "PATCH" and self.cut_patch and body and len(body) > 1 and (
+            self.cut_patch == "half" or len(self.patches) == self.cut_patch)
+        if cut and self.cut_patch != "half":
+            self.cut_patch = False
+            return self._reply(h, 500, [("Content-Type", "application/json")],
+                               b'{"errors":[{"code":"UNKNOWN","message":"cut by the test"}]}')
+        if cut:
+            self.cut_patch = False
+            start = int((headers.get("Content-Range") or "0-").split("-")[0])
+            body = body[:len(body) // 2]
+            headers["Content-Range"] = "%d-%d" % (start, start + len(body) - 1)
         c = http.client.HTTPConnection(self.upstream, timeout=60)
         c.request(h.command, h.path, body=body, headers=headers)
         r = c.getresponse()
         data = r.read()
         c.close()
+        if cut:  # the registry has half: the client hears of a failure
+            return self._reply(h, 500, [("Content-Type", "application/json")],
+                               b'{"errors":[{"code":"UNKNOWN","message":"cut by the test"}]}')
         is_blob = h.command == "GET" and "/blobs/sha256:" in h.path and r.status == 200
         if is_blob:
             self.blob_gets += 1

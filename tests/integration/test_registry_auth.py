@@ -1,8 +1,9 @@
 """Registry credentials and transport with the real docker CLI: docker-registry behind
 htpasswd (basic auth: refused without login, docker login checked by POST /auth, then push and
 pull), a bearer-token registry (a proxy with its own token endpoint), --insecure-registry for a
-non-loopback address (plain HTTP only when configured), and a pull killed with the daemon that
-leaves no image and no layer after a restart."""
+non-loopback address (plain HTTP only when configured), a blob upload cut in the middle and
+resumed where the registry says it stands, and a pull killed with the daemon that leaves no
+image and no layer after a restart."""
 
 import json
 import os
@@ -179,4 +180,38 @@ def test_killed_pull_leaves_nothing_after_restart(image, tmp_path):
     finally:
         d.stop()
         proxy.stop()
+        reg.stop()
+
+
+def test_interrupted_upload_resumes(d, tmp_path):
+    """A 20 MiB layer goes up in two chunks; the second is lost: the push asks the registry
+    where the upload stands and sends the rest from there. A chunk half received (the
+    registry's upload state then stale, docker-registry drops the upload) starts over."""
+    reg = Registry(tmp_path / "reg").start()
+    big = layer_tar({"big": os.urandom(20 << 20)})
+    archive, image_id, _ = docker_archive([big], "bigimg:1")
+    (tmp_path / "big.tar").write_bytes(archive)
+    d.docker("load", "-i", tmp_path / "big.tar")
+    try:
+        for mode, expect in ((2, [0, 16 << 20, 16 << 20]), ("half", None)):
+            proxy = Proxy(reg.addr, cut_patch=mode).start()
+            try:
+                ref = "%s/resume/%s:1" % (proxy.addr, "a" if mode == 2 else "b")
+                d.docker("tag", "bigimg:1", ref)
+                out = d.docker("push", ref).stdout
+                assert out.count(": Pushed") == 1, out
+                starts = [int(p.split("-")[0]) for p in proxy.patches]
+                if expect:
+                    assert starts == expect, proxy.patches
+                else:
+                    assert starts.count(0) >= 2, proxy.patches
+                d.docker("rmi", ref)
+            finally:
+                proxy.stop()
+        d.docker("rmi", "-f", image_id)
+        d.docker("pull", "%s/resume/a:1" % reg.addr)
+        info = d.docker("image", "inspect", "-f", "{{.Id}}", "%s/resume/a:1" % reg.addr)
+        assert info.stdout.strip() == image_id
+        d.docker("rmi", "%s/resume/a:1" % reg.addr)
+    finally:
         reg.stop()
