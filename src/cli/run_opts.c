@@ -10,6 +10,11 @@
 #include "util/json.h"
 #include "util/str.h"
 
+static int opt_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cli_opt *)a)->lng, ((const struct cli_opt *)b)->lng);
+}
+
 void run_opts_table(struct run_opts *r, struct cli_opt *o, bool run)
 {
 	const struct cli_opt all[] = {
@@ -69,7 +74,10 @@ void run_opts_table(struct run_opts *r, struct cli_opt *o, bool run)
 		if (!run_only || run)
 			o[n++] = all[i];
 	}
+	n += run_extra_table(r, o + n);
 	o[n] = (struct cli_opt){0};
+	/* listed alphabetically in --help, as docker lists them */
+	qsort(o, n, sizeof(*o), opt_cmp);
 }
 
 void run_opts_release(struct run_opts *r)
@@ -81,6 +89,7 @@ void run_opts_release(struct run_opts *r)
 		strv_free(*lists[i]);
 		*lists[i] = NULL;
 	}
+	run_extra_release(r);
 }
 
 int run_parse_memory(const char *s, long long *out, struct err *e)
@@ -313,5 +322,7 @@ json_t *run_opts_body(const struct run_opts *r, struct err *e)
 		return NULL;
 	const char *net = r->network ? r->network : "default";
 	json_object_set_new(b, "NetworkingConfig", json_pack("{s:{s:{}}}", "EndpointsConfig", net));
+	if (run_extra_apply(r, b, net, e) < 0)
+		return NULL;
 	return TAKE_PTR(b);
 }

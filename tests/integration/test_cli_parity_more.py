@@ -110,6 +110,35 @@ def test_network_commands(cli):
         p.stdout == "Deleted Networks:\n%s-unused\n" % n
 
 
+def test_run_more_flags(cli):
+    """The table-driven run flags reach the container as with the docker CLI."""
+    p = cli.ok("run", "--rm", "--pids-limit", "50", "--ulimit", "nofile=100:200",
+               "--shm-size", "8m", "--mount", "type=tmpfs,target=/t,tmpfs-size=1m",
+               "--security-opt", "seccomp=unconfined", "--sysctl", "net.ipv4.ip_forward=1",
+               "--group-add", "123", "--domainname", "example.org", "busybox", "sh", "-c",
+               "ulimit -n; ulimit -Hn; df -k /t /dev/shm | tail -2 | awk '{print $2}'; "
+               "grep -c '^Seccomp:[[:space:]]*0' /proc/self/status; "
+               "cat /proc/sys/net/ipv4/ip_forward; id -G; hostname -d")
+    assert p.stdout.split() == ["100", "200", "1024", "8192", "1", "1", "0", "10", "123",
+                                "example.org"], p.stdout
+    name = "hc-%s" % cli.kind
+    cli.ok("run", "-d", "--name", name, "--health-cmd", "true", "--health-interval", "500ms",
+           "--health-retries", "2", "--stop-timeout", "1", "busybox", "sleep", "60")
+    try:
+        hc = json.loads(cli.ok("inspect", "-f", "{{json .Config.Healthcheck}}", name).stdout)
+        assert hc == {"Test": ["CMD-SHELL", "true"], "Interval": 500000000, "Retries": 2}
+        deadline = time.time() + 20
+        while "(healthy)" not in cli.ok("ps", "--format", "{{.Status}}", "-f",
+                                        "name=" + name).stdout and time.time() < deadline:
+            time.sleep(0.2)
+        assert "(healthy)" in cli.ok("ps", "--format", "{{.Status}}", "-f",
+                                     "name=" + name).stdout
+    finally:
+        cli.ok("rm", "-f", name)
+    p = cli("run", "--rm", "--health-interval", "5parsecs", "busybox", "true")
+    assert p.returncode == 125 and "5parsecs" in p.stderr
+
+
 def test_commit_and_export(cli, tmp_path):
     name = "cm-%s" % cli.kind
     cli.ok("run", "--name", name, "busybox", "sh", "-c", "echo committed > /greeting")
