@@ -141,7 +141,8 @@ static json_t *rule_oci(const json_t *sc, size_t idx, struct err *e)
 	if (json_is_string(name) && *json_string_value(name))
 		json_object_set_new(r, "names", json_pack("[O]", name));
 	else
-		json_object_set(r, "names", names && !json_is_null(names) ? names : json_array());
+		json_object_set_new(
+		    r, "names", names && !json_is_null(names) ? json_incref(names) : json_array());
 	static const char *const keys[] = {"action", "errnoRet", "args"};
 	for (size_t k = 0; k < ARRAY_SIZE(keys); k++) {
 		json_t *v = json_object_get(sc, keys[k]);
