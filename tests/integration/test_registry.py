@@ -249,3 +249,56 @@ def test_pull_image_pushed_by_skopeo(d, registry, multi):
     d.docker("pull", ref)
     assert inspect(d, ref)["Id"] == multi["id"]
     d.docker("rmi", ref)
+
+
+def test_events_run_pulls_and_concurrent_pulls(d, registry, multi, pushed):
+    """pull/push events; docker run of a missing image pulls it; two pulls at once both
+    succeed with one image; a client that leaves mid-pull cancels it cleanly."""
+    d.docker("rmi", "-f", multi["id"])
+    p = d.docker("run", "--rm", pushed["ref"], "sh", "-c", "wc -c < /srv/data")
+    assert p.stdout.split() == ["100000"]
+    assert "Unable to find image '%s' locally" % pushed["ref"] in p.stderr, p.stderr
+    d.docker("rmi", "-f", multi["id"])
+    import threading
+    results = []
+
+    def one():
+        results.append(d.docker("pull", pushed["ref"], check=False))
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.returncode for r in results] == [0, 0], [r.stderr for r in results]
+    assert inspect(d, pushed["ref"])["Id"] == multi["id"]
+    assert tmp_leftovers(d) == []
+    d.docker("push", pushed["ref"])
+    ev = d.docker("events", "--since", "60s", "--until", "0s", "--filter", "type=image",
+                  "--format", "{{.Action}} {{.Actor.Attributes.name}}").stdout.splitlines()
+    assert "pull %s/spy/multi" % registry.addr in ev, ev
+    assert "push %s" % pushed["ref"] in ev, ev
+
+
+def test_client_gone_mid_pull_leaves_nothing(d, registry, multi, pushed):
+    import socket
+    import time
+    proxy = Proxy(registry.addr, slow=0.3).start()
+    try:
+        d.docker("rmi", "-f", multi["id"])
+        layers_before = d.layer_dirs()
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(str(d.sock))
+        s.sendall(("POST /v1.45/images/create?fromImage=%s&tag=1 HTTP/1.1\r\nHost: x\r\n"
+                   "Content-Length: 0\r\n\r\n" % quote("%s/spy/multi" % proxy.addr, safe=""))
+                  .encode())
+        assert s.recv(4096).startswith(b"HTTP/1.1 200")
+        time.sleep(0.5)
+        s.close()
+        deadline = time.time() + 20
+        while time.time() < deadline and (tmp_leftovers(d) or d.layer_dirs() != layers_before):
+            time.sleep(0.1)
+        assert tmp_leftovers(d) == [] and d.layer_dirs() == layers_before
+        assert d.docker("images", "-q").stdout.strip() == ""
+    finally:
+        proxy.stop()
+        d.docker("pull", pushed["ref"])
