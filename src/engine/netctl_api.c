@@ -102,7 +102,8 @@ static const json_t *split_ipam(const json_t *cfgs, json_t *v6, struct err *e)
 		if (sub && strchr(sub, ':')) {
 			if (check_v6(c, e) < 0)
 				return NULL;
-			json_array_append(v6, c);
+			if (v6)
+				json_array_append(v6, c);
 		} else if (v4) {
 			err_invalid(e, "only one IPv4 IPAM configuration is supported");
 			return NULL;
@@ -149,6 +150,14 @@ static int parse_ipam(struct netctl *nc, const json_t *body, struct netw *n, jso
 		return e->kind ? -1 : err_invalid(e, "no matching subnet for range %s", rng);
 	if (gw && *gw && (ipam_parse_ip(gw, &n->gw) < 0 || !ipam_contains(n->subnet, n->gw)))
 		return err_invalid(e, "no matching subnet for gateway %s", gw);
+	const char *k;
+	json_t *v;
+	json_object_foreach ((json_t *)json_object_get(c, "AuxiliaryAddresses"), k, v) {
+		uint32_t a;
+		if (ipam_parse_ip(json_string_value(v), &a) < 0 || !ipam_contains(n->subnet, a))
+			return err_invalid(e, "no matching subnet for aux-address %s",
+					   json_string_value(v) ? json_string_value(v) : k);
+	}
 	return 0;
 }
 
@@ -187,7 +196,7 @@ static json_t *new_record(const json_t *body, const char *id, const char *name, 
 	    "s:O, s:O, s:s}",
 	    "Name", name, "Id", id, "Created", now, "Scope", "local", "Driver", "bridge",
 	    "EnableIPv6", json_is_true(json_object_get(body, "EnableIPv6")), "IPAM", "Driver",
-	    "default", "Options", json_is_object(ipamopts) ? ipamopts : json_object(), "Config",
+	    "default", "Options", json_is_object(ipamopts) ? ipamopts : json_null(), "Config",
 	    "Internal", json_is_true(json_object_get(body, "Internal")), "Attachable",
 	    json_is_true(json_object_get(body, "Attachable")), "Ingress", 0, "ConfigFrom",
 	    "Network", "", "ConfigOnly", 0, "Options", json_is_object(opts) ? opts : json_object(),
@@ -232,6 +241,11 @@ json_t *engine_network_create(struct engine *eng, const json_t *body, struct err
 	char gw[16];
 	_cleanup_free_ char *sub = ipam_fmt_cidr(tmp.subnet);
 	json_t *cfg = json_pack("{s:s, s:s}", "Subnet", sub, "Gateway", ipam_fmt(tmp.gw, gw));
+	json_t *aux = json_object_get(
+	    split_ipam(json_object_get(json_object_get(body, "IPAM"), "Config"), NULL, NULL),
+	    "AuxiliaryAddresses");
+	if (json_is_object(aux) && json_object_size(aux))
+		json_object_set(cfg, "AuxiliaryAddresses", aux);
 	if (tmp.range.len != tmp.subnet.len || tmp.range.addr != tmp.subnet.addr) {
 		_cleanup_free_ char *rng = ipam_fmt_cidr(tmp.range);
 		json_object_set_new(cfg, "IPRange", json_string(rng));

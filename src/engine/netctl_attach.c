@@ -22,7 +22,16 @@ static bool ip_taken(uint32_t a, void *arg)
 {
 	struct netw *n = arg;
 	char b[16];
-	return a == n->gw || json_object_get(json_object_get(n->rec, "_Alloc"), ipam_fmt(a, b));
+	if (a == n->gw || json_object_get(json_object_get(n->rec, "_Alloc"), ipam_fmt(a, b)))
+		return true;
+	/* auxiliary addresses (--aux-address) are the user's, never a container's */
+	json_t *cfg = json_array_get(json_object_get(json_object_get(n->rec, "IPAM"), "Config"), 0);
+	const char *k;
+	json_t *v;
+	json_object_foreach (json_object_get(cfg, "AuxiliaryAddresses"), k, v)
+		if (str_eq(json_string_value(v), b))
+			return true;
+	return false;
 }
 
 /* The address: the one asked for (--ip) or the next free one; recorded. */
