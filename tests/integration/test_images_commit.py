@@ -15,6 +15,7 @@ import pytest
 
 import helpers
 from test_daemon_common import Daemon
+from test_daemon_images_archive import dockerd  # noqa: F401 (a fixture)
 
 PATH_ENV = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -367,3 +368,32 @@ def test_skopeo_reads_committed_save(d, tmp_path):
         blob = (out / diff[7:]).read_bytes()
         assert "sha256:" + hashlib.sha256(blob).hexdigest() == diff
     d.docker("rmi", "skc:1")
+
+
+def test_committed_images_move_to_dockerd_and_back(d, dockerd, tmp_path):
+    """A berth commit (whiteout, opaque dir, hard link) saved and loaded into dockerd keeps its
+    ID (dockerd checks every diff ID) and runs there; a dockerd commit comes back the same."""
+    d.docker("run", "--name", "dk1", "busybox", "sh", "-c",
+             "mkdir /o && touch /o/a && echo h > /h && ln /h /hl && rm /etc/group")
+    d.docker("commit", "dk1", "dkmid:1")
+    d.docker("run", "--name", "dk2", "dkmid:1", "sh", "-c", "rm -rf /o && mkdir /o && touch /o/b")
+    top = d.docker("commit", "dk2", "dktop:1").stdout.strip()
+    d.docker("rm", "dk1", "dk2")
+    a = tmp_path / "from-berth.tar"
+    d.docker("save", "-o", a, "dktop:1")
+    dockerd("load", "-i", a)
+    assert dockerd("image", "inspect", "-f", "{{.Id}}", "dktop:1").stdout.strip() == top
+    check = "ls /o; stat -c %h /h; test -e /etc/group || echo nogroup"
+    want = "b\n2\nnogroup\n"
+    assert dockerd("run", "--rm", "--network", "none", "dktop:1", "sh", "-c",
+                   check).stdout == want
+    dockerd("run", "--name", "dk3", "--network", "none", "dktop:1", "sh", "-c",
+            "echo back > /back && rm /h")
+    back = dockerd("commit", "dk3", "dkback:1").stdout.strip()
+    b = tmp_path / "from-dockerd.tar"
+    dockerd("save", "-o", b, "dkback:1")
+    d.docker("load", "-i", b)
+    assert image_id(d, "dkback:1") == back
+    assert d.docker("run", "--rm", "dkback:1", "sh", "-c",
+                    "cat /back; test -e /h || echo noh; ls /o").stdout == "back\nnoh\nb\n"
+    d.docker("rmi", "dkback:1", "dktop:1", "dkmid:1")
