@@ -162,3 +162,27 @@ json_t *api_image_history_json(struct api_req *req, struct image *img)
 	image_put(cur);
 	return items;
 }
+
+json_t *api_image_layer_refs(struct image **imgs, size_t n, int64_t *total)
+{
+	json_t *refs = json_object();
+	*total = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < imgs[i]->layers; k++) {
+			json_t *c = json_object_get(refs, imgs[i]->chain_ids[k]);
+			if (!c)
+				*total += imgs[i]->layer_size[k];
+			json_object_set_new(refs, imgs[i]->chain_ids[k],
+					    json_integer(c ? json_integer_value(c) + 1 : 1));
+		}
+	return refs;
+}
+
+int64_t api_image_shared_size(const struct image *img, const json_t *refs)
+{
+	int64_t shared = 0;
+	for (size_t k = 0; k < img->layers; k++)
+		if (json_integer_value(json_object_get(refs, img->chain_ids[k])) > 1)
+			shared += img->layer_size[k];
+	return shared;
+}

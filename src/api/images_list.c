@@ -147,11 +147,18 @@ void api_images_list(struct api_req *req)
 	size_t n;
 	struct image **imgs = engine_image_list(req->eng, &n);
 	struct item *items = xcalloc(n + 1, sizeof(*items));
+	int64_t total;
+	/* shared-size (API 1.42): SharedSize computed instead of -1 */
+	_cleanup_json_ json_t *refs =
+	    api_query_bool(req, "shared-size") ? api_image_layer_refs(imgs, n, &total) : NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (o.dangling_only && engine_image_has_children(req->eng, imgs[i]->id))
 			continue; /* dangling=true considers only heads */
 		json_t *it = list_item(req, &o, imgs[i]);
+		if (it && refs)
+			json_object_set_new(it, "SharedSize",
+					    json_integer(api_image_shared_size(imgs[i], refs)));
 		if (it)
 			items[k++] = (struct item){imgs[i]->created, it};
 	}

@@ -33,22 +33,6 @@ static int df_types(struct api_req *req, int *types, struct err *e)
 	return 0;
 }
 
-/* Chain ID -> number of images using it; *total: every layer's size once. */
-static json_t *layer_refs(struct image **imgs, size_t n, int64_t *total)
-{
-	json_t *refs = json_object();
-	*total = 0;
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = 0; k < imgs[i]->layers; k++) {
-			json_t *c = json_object_get(refs, imgs[i]->chain_ids[k]);
-			if (!c)
-				*total += imgs[i]->layer_size[k];
-			json_object_set_new(refs, imgs[i]->chain_ids[k],
-					    json_integer(c ? json_integer_value(c) + 1 : 1));
-		}
-	return refs;
-}
-
 static json_t *df_image(struct api_req *req, struct image *img, const json_t *refs)
 {
 	json_t *tags, *digests;
@@ -60,11 +44,7 @@ static json_t *df_image(struct api_req *req, struct image *img, const json_t *re
 		return NULL; /* an intermediate image: not listed */
 	}
 	json_t *j = api_image_summary_json(req, img, tags, digests);
-	int64_t shared = 0;
-	for (size_t k = 0; k < img->layers; k++)
-		if (json_integer_value(json_object_get(refs, img->chain_ids[k])) > 1)
-			shared += img->layer_size[k];
-	json_object_set_new(j, "SharedSize", json_integer(shared));
+	json_object_set_new(j, "SharedSize", json_integer(api_image_shared_size(img, refs)));
 	json_object_set_new(j, "Containers",
 			    json_integer(engine_container_image_users(req->eng, img->id)));
 	return j;
@@ -74,7 +54,7 @@ static json_t *df_images(struct api_req *req, int64_t *layers_size)
 {
 	size_t n;
 	struct image **imgs = engine_image_list(req->eng, &n);
-	_cleanup_json_ json_t *refs = layer_refs(imgs, n, layers_size);
+	_cleanup_json_ json_t *refs = api_image_layer_refs(imgs, n, layers_size);
 	json_t *out = json_array();
 	for (size_t i = 0; i < n; i++) {
 		json_t *j = df_image(req, imgs[i], refs);

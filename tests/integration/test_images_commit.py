@@ -219,6 +219,9 @@ def test_system_df(d):
     assert df["LayersSize"] > 0 and df["BuildCache"] == []
     bb = [i for i in df["Images"] if "busybox:latest" in i["RepoTags"]][0]
     assert bb["Containers"] >= 1 and bb["SharedSize"] >= 0
+    listed = d.get_json("/images/json?shared-size=1")
+    assert [i["SharedSize"] for i in listed if i["Id"] == bb["Id"]] == [bb["SharedSize"]]
+    assert all(i["SharedSize"] == -1 for i in d.get_json("/images/json"))
     c = [c for c in df["Containers"] if c["Names"] == ["/df1"]][0]
     assert c["SizeRw"] >= 100000 and c["SizeRootFs"] > c["SizeRw"]
     only = d.get_json("/v1.45/system/df?type=image")
