@@ -1,5 +1,4 @@
-/* cli/cmd_extra: attach, diff, update, cp (tar streams on stdin/stdout) and container
- * prune. */
+/* cli/cmd_extra: attach, diff and update. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,53 +144,4 @@ int cmd_update(struct cli *c, int argc, char **argv)
 		printf("%s\n", *n);
 	}
 	return rc;
-}
-
-static int fd_sink(const char *buf, size_t n, void *ud)
-{
-	return buf ? write_all(*(int *)ud, buf, n) : 0;
-}
-
-static long stdin_source(char *buf, size_t n, void *ud)
-{
-	ssize_t r = read(0, buf, n);
-	return r < 0 ? -1 : (long)r;
-}
-
-/* cp CONTAINER:PATH - (a tar on stdout) and cp - CONTAINER:DIR (a tar from stdin): the
- * archive endpoints as they are; local paths need tar work the CLI leaves to tar(1). */
-int cmd_cp(struct cli *c, int argc, char **argv)
-{
-	const struct cli_opt opts[] = {{0}};
-	const struct cli_cmd_spec spec = {
-	    "cp",
-	    "CONTAINER:SRC_PATH - | - CONTAINER:DEST_PATH",
-	    "Copy files between a container and a tar stream on stdin/stdout",
-	    2,
-	    2,
-	    false,
-	    opts};
-	_cleanup_free_ char **pos = NULL;
-	int st;
-	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
-		return st;
-	bool out = strcmp(pos[1], "-") == 0;
-	const char *spec_arg = out ? pos[0] : pos[1];
-	const char *colon = strchr(spec_arg, ':');
-	if ((strcmp(pos[0], "-") && !out) || !colon) {
-		fprintf(stderr, "berth: cp copies tar streams: berth cp CONTAINER:PATH - | tar x, "
-				"or tar c ... | berth cp - CONTAINER:DIR\n");
-		return 1;
-	}
-	_cleanup_free_ char *ctr = str_ndup(spec_arg, (size_t)(colon - spec_arg));
-	_cleanup_free_ char *ec = cli_http_escape(ctr), *ep = cli_http_escape(colon + 1);
-	_cleanup_free_ char *p = str_printf("/containers/%s/archive?path=%s", ec, ep);
-	struct err e = ERR_INIT;
-	struct cli_http *h = cli_api(c, &e);
-	int fd = 1;
-	int rc = !h    ? -1
-		 : out ? cli_http_stream(h, "GET", p, NULL, NULL, NULL, fd_sink, &fd, NULL, &e)
-		       : cli_http_stream(h, "PUT", p, "application/x-tar", stdin_source, NULL, NULL,
-					 NULL, NULL, &e);
-	return rc < 0 ? cli_report(&e, 1) : 0;
 }

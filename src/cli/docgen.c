@@ -91,6 +91,10 @@ static void roff(FILE *f, const char *s)
 			fputs("\\\\", f);
 		else if (*s == '-')
 			fputs("\\-", f);
+		else if (*s == '\n')
+			fputc(' ', f); /* filled text; a header stays on one line */
+		else if (*s == '\t')
+			continue;
 		else
 			fputc(*s, f);
 	}

@@ -47,6 +47,8 @@ void cli_http_release(struct cli_http *h)
 void cli_resp_release(struct cli_resp *r)
 {
 	free(r->body);
+	free(r->path_stat);
+	r->path_stat = NULL;
 	r->body = NULL;
 	r->len = 0;
 }
@@ -106,6 +108,28 @@ static int daemon_error(long status, const char *body, size_t len, struct err *e
 			       body);
 	return err_set(e, kind_of(status), 0, "Error response from daemon: request returned %ld",
 		       status);
+}
+
+/* Standard base64 (or URL-safe) to a NUL-terminated string; stops at the first bad byte. */
+static char *b64_decode_str(const char *s)
+{
+	static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char *out = xmalloc(strlen(s) / 4 * 3 + 4), *o = out;
+	unsigned v = 0;
+	int bits = 0;
+	for (; *s && *s != '='; s++) {
+		const char *p = strchr(A, *s == '-' ? '+' : *s == '_' ? '/' : *s);
+		if (!p)
+			break;
+		v = v << 6 | (unsigned)(p - A);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			*o++ = (char)(v >> bits & 0xff);
+		}
+	}
+	*o = 0;
+	return out;
 }
 
 struct xfer {
@@ -173,6 +197,8 @@ static int exchange(struct cli_http *h, struct xfer *x, struct cli_resp *r, stru
 		rc = http_read_head(rd, &hd, e);
 	if (rc == 0) {
 		r->status = hd.status;
+		if (hd.path_stat[0])
+			r->path_stat = b64_decode_str(hd.path_stat);
 		bool to_sink = x->sink && hd.status >= 200 && hd.status < 300;
 		if (to_sink && x->sink(NULL, 0, x->ud) < 0)
 			rc = 1;

@@ -19,7 +19,8 @@ struct cli_http {
 
 struct cli_resp {
 	long status;
-	char *body; /* NUL-terminated, malloc'd */
+	char *path_stat; /* X-Docker-Container-Path-Stat, decoded JSON text (NULL if none) */
+	char *body;	 /* NUL-terminated, malloc'd */
 	size_t len;
 };
 

@@ -107,6 +107,8 @@ static void head_field(struct http_head *h, const char *line)
 		h->chunked = strcasestr(v, "chunked") != NULL;
 	else if (k == 10 && !strncasecmp(line, "Connection", k))
 		h->close = strcasestr(v, "close") != NULL;
+	else if (k == 28 && !strncasecmp(line, "X-Docker-Container-Path-Stat", k))
+		snprintf(h->path_stat, sizeof(h->path_stat), "%s", v);
 }
 
 int http_read_head(struct http_rd *r, struct http_head *h, struct err *e)

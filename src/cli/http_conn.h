@@ -18,7 +18,8 @@ struct http_head {
 	int status;
 	long long length; /* -1: none given */
 	bool chunked;
-	bool close; /* Connection: close */
+	bool close;	      /* Connection: close */
+	char path_stat[1024]; /* X-Docker-Container-Path-Stat (base64 JSON), "" if none */
 };
 
 /* Gets each piece of a body; returns 0 to go on, -1 to stop reading. */

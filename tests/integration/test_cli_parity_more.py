@@ -139,6 +139,40 @@ def test_run_more_flags(cli):
     assert p.returncode == 125 and "5parsecs" in p.stderr
 
 
+def test_cp_local_paths(cli, tmp_path):
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "a").write_text("one\n")
+    (src / "sub" / "b").write_text("two\n")
+    (tmp_path / "f").write_text("file\n")
+    name = "cp-%s" % cli.kind
+    cli.ok("run", "-d", "--name", name, "busybox", "sleep", "100")
+    try:
+        cli.ok("cp", tmp_path / "f", "%s:/tmp/" % name)           # into a directory
+        cli.ok("cp", tmp_path / "f", "%s:/tmp/renamed" % name)    # as a new name
+        cli.ok("cp", src, "%s:/tmp/" % name)
+        cli.ok("cp", src, "%s:/tmp/copy" % name)
+        p = cli.ok("exec", name, "sh", "-c",
+                   "cat /tmp/f /tmp/renamed /tmp/src/a /tmp/copy/sub/b")
+        assert p.stdout == "file\nfile\none\ntwo\n"
+        back = tmp_path / "back"
+        cli.ok("cp", "%s:/tmp/copy" % name, back)                 # as a new local name
+        assert (back / "sub" / "b").read_text() == "two\n"
+        cli.ok("cp", "%s:/etc/hostname" % name, back)             # into a local directory
+        assert (back / "hostname").exists()
+        p = cli("cp", "%s:/nosuch" % name, tmp_path / "x")
+        assert p.returncode == 1 and p.stderr == (
+            "Error response from daemon: Could not find the file /nosuch in container %s\n"
+            % name)
+        p = cli("cp", tmp_path / "nosuch", "%s:/tmp" % name)
+        assert p.returncode == 1 and "nosuch" in p.stderr and "no such file" in p.stderr.lower()
+        p = cli("cp", "%s:/a" % name, "%s:/b" % name)
+        assert p.returncode == 1 and "copying between containers is not supported" in p.stderr
+    finally:
+        cli.ok("rm", "-f", name)
+    assert not [f for f in os.listdir(tmp_path) if f.startswith(".")], "temporary files left"
+
+
 def test_commit_and_export(cli, tmp_path):
     name = "cm-%s" % cli.kind
     cli.ok("run", "--name", name, "busybox", "sh", "-c", "echo committed > /greeting")
