@@ -1,6 +1,6 @@
 /* create_fuzz: libFuzzer target for the POST /containers/create body as the engine decodes
  * it (build_record's steps): body JSON as api_body_json loads it, Config and HostConfig
- * (cgroup v1 and v2 defaults), the merge of an image's config, the command, inspect's Mounts.
+ * (cgroup v1 and v2 defaults), the merge of an image's config, the command, the mount specs.
  * An "__image" member, when present, is taken out and used as the image's config (it comes
  * from image archives, also untrusted); else a busybox-like config is merged. */
 #include <stdint.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/container_config.h"
+#include "engine/container_mounts.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 
@@ -31,6 +32,12 @@ static bool strings_or_absent(const json_t *o, const char *key)
 		if (!json_is_string(v))
 			return false;
 	return true;
+}
+
+static json_t *no_container(void *arg, const char *name, struct err *e)
+{
+	err_invalid(e, "No such container: %s", name);
+	return NULL;
 }
 
 static void decode(const json_t *body, bool cgroup2, const json_t *img)
@@ -57,9 +64,13 @@ static void decode(const json_t *body, bool cgroup2, const json_t *img)
 		json_decref(path);
 		json_decref(args);
 	}
-	_cleanup_json_ json_t *mounts = container_mounts_json(hc);
+	/* the mount specs (Binds, Mounts, Tmpfs, VolumesFrom, image VOLUMEs): a list or a 400 */
+	static const struct mounts_src ms = {"/v", no_container, NULL};
+	_cleanup_json_ json_t *mounts = container_mounts_parse(&ms, cfg, hc, &e);
+	if ((!mounts && e.kind != ERR_INVALID) || (mounts && !json_is_array(mounts)))
+		abort();
 	_cleanup_free_ char *dump = json_dumps(cfg, JSON_COMPACT);
-	if (!mounts || !dump)
+	if (!dump)
 		abort();
 }
 

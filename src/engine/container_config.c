@@ -437,38 +437,6 @@ void container_config_merge(json_t *cfg, const json_t *img)
 		json_object_set(cfg, "OnBuild", json_object_get(img, "OnBuild"));
 }
 
-/* Inspect's Mounts for binds (Binds and Mounts of type bind), as dockerd shows them. */
-json_t *container_mounts_json(const json_t *hc)
-{
-	json_t *out = json_array(), *v;
-	size_t i;
-	json_array_foreach (json_object_get(hc, "Binds"), i, v) {
-		_cleanup_strv_ char **p = strv_split(json_string_value(v), ":");
-		size_t n = strv_len(p);
-		if (n < 2)
-			continue;
-		bool ro = n > 2 && strstr(p[2], "ro") != NULL;
-		json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type",
-						     "bind", "Source", p[0], "Destination", p[1],
-						     "Mode", n > 2 ? p[2] : "", "RW", !ro,
-						     "Propagation", "rprivate"));
-	}
-	json_array_foreach (json_object_get(hc, "Mounts"), i, v) {
-		if (!str_eq(json_string_value(json_object_get(v, "Type")), "bind"))
-			continue;
-		const char *src = json_string_value(json_object_get(v, "Source"));
-		const char *dst = json_string_value(json_object_get(v, "Target"));
-		const char *prop = json_string_value(
-		    json_object_get(json_object_get(v, "BindOptions"), "Propagation"));
-		json_array_append_new(
-		    out, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "Type", "bind", "Source",
-				   src ? src : "", "Destination", dst ? dst : "", "Mode", "", "RW",
-				   !json_is_true(json_object_get(v, "ReadOnly")), "Propagation",
-				   prop && *prop ? prop : "rprivate"));
-	}
-	return out;
-}
-
 int container_config_command(const json_t *cfg, json_t **path, json_t **args, struct err *e)
 {
 	json_t *ep = json_object_get(cfg, "Entrypoint"), *cmd = json_object_get(cfg, "Cmd");

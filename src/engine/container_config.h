@@ -14,8 +14,6 @@ json_t *container_config_parse(const json_t *body, struct err *e);
 json_t *container_hostconfig_parse(const json_t *body, bool cgroup2, struct err *e);
 /* moby's merge of the image's container config into cfg. */
 void container_config_merge(json_t *cfg, const json_t *image_config);
-/* Inspect's Mounts (binds) from a HostConfig. */
-json_t *container_mounts_json(const json_t *hostconfig);
 /* Path and Args from Entrypoint + Cmd; ERR_INVALID "No command specified". */
 int container_config_command(const json_t *cfg, json_t **path, json_t **args, struct err *e);
 

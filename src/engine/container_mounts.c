@@ -1,20 +1,18 @@
-/* engine/container_mounts: the record's Mounts from a create request, as moby's
- * registerMountPoints orders them: VolumesFrom, then -v Binds and --mount Mounts (a
- * destination given twice is refused), then Config.Volumes (image VOLUMEs included) as
- * anonymous volumes where nothing else is mounted. Every spec is checked before anything
- * is created. */
+/* engine/container_mounts: the record's Mounts from a create request (pure: no engine, for
+ * fuzzing and unit tests), as moby's registerMountPoints orders them: VolumesFrom, then -v Binds
+ * and --mount Mounts (a destination given twice is refused), then Config.Volumes (image VOLUMEs
+ * included) as anonymous volumes where nothing else is mounted. Every spec is checked before
+ * anything is created. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/container_mounts.h"
-#include "engine/container_priv.h"
 #include "engine/volume.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/id.h"
 #include "util/json.h"
 #include "util/str.h"
-
-#define ANON_KEY "_Anonymous" /* only between plan and creation */
 
 static const char *const propagations[] = {"shared",  "rshared",  "slave", "rslave",
 					   "private", "rprivate", NULL};
@@ -84,8 +82,8 @@ static json_t *bind_entry(const char *src, const char *dst, const char *mode, bo
 }
 
 /* A volume mount; name NULL: a new anonymous volume (64 hex digits, as dockerd names it). */
-static json_t *volume_entry(struct engine *eng, const char *name, const char *dst, const char *mode,
-			    bool rw, struct err *e)
+static json_t *volume_entry(const struct mounts_src *ms, const char *name, const char *dst,
+			    const char *mode, bool rw, struct err *e)
 {
 	char gen[ID_HEX_LEN + 1];
 	bool anon = !name || !*name;
@@ -93,19 +91,19 @@ static json_t *volume_entry(struct engine *eng, const char *name, const char *ds
 		return NULL;
 	if (!anon && volume_check(name, NULL, NULL, e) < 0)
 		return NULL;
-	_cleanup_free_ char *path = volume_path(eng, anon ? gen : name);
+	_cleanup_free_ char *path = str_printf("%s/%s/_data", ms->voldir, anon ? gen : name);
 	_cleanup_free_ char *d = path_clean(dst);
 	json_t *m =
 	    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s}", "Type", "volume", "Name",
 		      anon ? gen : name, "Source", path, "Destination", d, "Driver", "local",
 		      "Mode", mode ? mode : (anon ? "" : "z"), "RW", rw, "Propagation", "");
 	if (anon)
-		json_object_set_new(m, ANON_KEY, json_true());
+		json_object_set_new(m, CONTAINER_MOUNT_ANON_KEY, json_true());
 	return m;
 }
 
 /* -v: [src:]dst[:mode] (moby linux_parser ParseMountRaw). */
-static json_t *parse_bind(struct engine *eng, const char *raw, struct err *e)
+static json_t *parse_bind(const struct mounts_src *ms, const char *raw, struct err *e)
 {
 	_cleanup_strv_ char **arr = NULL;
 	for (const char *p = raw, *c;; p = c + 1) { /* keeps empty fields, unlike strv_split */
@@ -145,7 +143,7 @@ static json_t *parse_bind(struct engine *eng, const char *raw, struct err *e)
 	}
 	if (bind)
 		return bind_entry(src, dst, mode ? mode : "", rw, prop ? prop : "rprivate");
-	return volume_entry(eng, src, dst, mode, rw, e);
+	return volume_entry(ms, src, dst, mode, rw, e);
 }
 
 static int no_field(const json_t *m, const char *type, const char *field, struct err *e)
@@ -159,7 +157,7 @@ static int no_field(const json_t *m, const char *type, const char *field, struct
 }
 
 /* --mount (HostConfig.Mounts[i]), moby ValidateMountConfig. */
-static json_t *parse_mount(struct engine *eng, const json_t *m, struct err *e)
+static json_t *parse_mount(const struct mounts_src *ms, const json_t *m, struct err *e)
 {
 	const char *type = json_string_value(json_object_get(m, "Type"));
 	const char *src = json_string_value(json_object_get(m, "Source"));
@@ -204,7 +202,7 @@ static json_t *parse_mount(struct engine *eng, const json_t *m, struct err *e)
 		if (no_field(m, type, "BindOptions", e) < 0 ||
 		    no_field(m, type, "TmpfsOptions", e) < 0)
 			return NULL;
-		return volume_entry(eng, src, dst, "z", rw, e);
+		return volume_entry(ms, src, dst, "z", rw, e);
 	}
 	if (no_field(m, type, "BindOptions", e) < 0 || no_field(m, type, "VolumeOptions", e) < 0)
 		return NULL;
@@ -235,7 +233,8 @@ static json_t *find_dest(const json_t *mounts, const char *dst, size_t *idx)
 }
 
 /* --volumes-from c[:ro|rw]: c's volumes and binds (not its tmpfs). */
-static int add_volumes_from(struct engine *eng, json_t *out, const char *spec, struct err *e)
+static int add_volumes_from(const struct mounts_src *ms, json_t *out, const char *spec,
+			    struct err *e)
 {
 	_cleanup_free_ char *id = str_dup(spec);
 	char *colon = strrchr(id, ':');
@@ -246,16 +245,12 @@ static int add_volumes_from(struct engine *eng, json_t *out, const char *spec, s
 			return err_invalid(e, "invalid mode: %s", colon + 1);
 		rw = !strcmp(colon + 1, "rw");
 	}
-	struct container *c = container_get(eng, id, e);
-	/* 400, not 404: a 404 from create makes the CLI pull the image */
-	if (!c && e && e->kind == ERR_NOT_FOUND)
-		e->kind = ERR_INVALID;
-	if (!c)
+	_cleanup_json_ json_t *mounts = ms->from ? ms->from(ms->arg, id, e) : NULL;
+	if (!mounts) {
+		if (!ms->from)
+			err_invalid(e, "No such container: %s", id);
 		return -1;
-	pthread_mutex_lock(&eng->containers->mu);
-	_cleanup_json_ json_t *mounts = json_deep_copy(json_object_get(c->rec, "Mounts"));
-	pthread_mutex_unlock(&eng->containers->mu);
-	container_put(eng, c);
+	}
 	size_t i;
 	json_t *m;
 	json_array_foreach (mounts, i, m) {
@@ -292,23 +287,23 @@ static int add_own(json_t *out, json_t *from, json_t *m, struct err *e)
 	return 0;
 }
 
-json_t *container_mounts_plan(struct engine *eng, const json_t *cfg, const json_t *hc,
-			      struct err *e)
+json_t *container_mounts_parse(const struct mounts_src *ms, const json_t *cfg, const json_t *hc,
+			       struct err *e)
 {
 	_cleanup_json_ json_t *out = json_array();
 	size_t i;
 	json_t *v;
 	json_array_foreach (json_object_get(hc, "VolumesFrom"), i, v)
-		if (add_volumes_from(eng, out, json_string_value(v), e) < 0)
+		if (add_volumes_from(ms, out, json_string_value(v), e) < 0)
 			return NULL;
 	_cleanup_json_ json_t *from = json_deep_copy(out);
 	json_array_foreach (json_object_get(hc, "Binds"), i, v) {
-		json_t *m = parse_bind(eng, json_string_value(v), e);
+		json_t *m = parse_bind(ms, json_string_value(v), e);
 		if (!m || add_own(out, from, m, e) < 0)
 			return NULL;
 	}
 	json_array_foreach (json_object_get(hc, "Mounts"), i, v) {
-		json_t *m = parse_mount(eng, v, e);
+		json_t *m = parse_mount(ms, v, e);
 		if (!m || add_own(out, from, m, e) < 0)
 			return NULL;
 	}
@@ -326,7 +321,7 @@ json_t *container_mounts_plan(struct engine *eng, const json_t *cfg, const json_
 			continue;
 		if (check_dest("volume", k, e) < 0)
 			return NULL;
-		json_t *m = volume_entry(eng, NULL, k, NULL, true, e);
+		json_t *m = volume_entry(ms, NULL, k, NULL, true, e);
 		if (!m)
 			return NULL;
 		json_array_append_new(out, m);
@@ -335,7 +330,7 @@ json_t *container_mounts_plan(struct engine *eng, const json_t *cfg, const json_
 }
 
 /* The --mount entry at dest (its VolumeOptions: labels, driver, nocopy). */
-static const json_t *mount_at(const json_t *hc, const char *dest)
+const json_t *container_mount_at(const json_t *hc, const char *dest)
 {
 	size_t i;
 	json_t *m;
@@ -350,7 +345,7 @@ static const json_t *mount_at(const json_t *hc, const char *dest)
 
 bool container_mount_nocopy(const json_t *hc, const char *dest)
 {
-	const json_t *vo = json_object_get(mount_at(hc, dest), "VolumeOptions");
+	const json_t *vo = json_object_get(container_mount_at(hc, dest), "VolumeOptions");
 	if (json_is_true(json_object_get(vo, "NoCopy")))
 		return true;
 	size_t i;
@@ -364,41 +359,4 @@ bool container_mount_nocopy(const json_t *hc, const char *dest)
 		}
 	}
 	return false;
-}
-
-int container_mounts_create(struct engine *eng, const json_t *rec, char ***made, struct err *e)
-{
-	const json_t *hc = json_object_get(rec, "HostConfig");
-	size_t i;
-	json_t *m;
-	json_array_foreach (json_object_get(rec, "Mounts"), i, m) {
-		if (!str_eq(json_string_value(json_object_get(m, "Type")), "volume"))
-			continue;
-		const char *name = json_string_value(json_object_get(m, "Name"));
-		const json_t *vo = json_object_get(
-		    mount_at(hc, json_string_value(json_object_get(m, "Destination"))),
-		    "VolumeOptions");
-		const json_t *dc = json_object_get(vo, "DriverConfig");
-		bool anon = json_is_true(json_object_get(m, ANON_KEY)), created = false;
-		json_t *v = volume_create(eng, name, json_string_value(json_object_get(dc, "Name")),
-					  json_object_get(dc, "Options"),
-					  json_object_get(vo, "Labels"), anon, &created, e);
-		if (!v) {
-			container_mounts_undo(eng, *made);
-			*made = NULL;
-			return -1;
-		}
-		json_decref(v);
-		json_object_del(m, ANON_KEY);
-		if (created)
-			strv_push(made, name);
-	}
-	return 0;
-}
-
-void container_mounts_undo(struct engine *eng, char **made)
-{
-	for (char **p = made; p && *p; p++)
-		volume_remove(eng, *p, true, NULL);
-	strv_free(made);
 }

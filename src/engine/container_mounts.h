@@ -15,6 +15,21 @@ struct engine;
  * the image's config merged (its Volumes become anonymous volumes). */
 json_t *container_mounts_plan(struct engine *eng, const json_t *cfg, const json_t *hc,
 			      struct err *e);
+
+/* What the parser needs of the world: where volumes live, and the Mounts of a container
+ * named in VolumesFrom (a new reference; NULL and an error when there is none). */
+struct mounts_src {
+	const char *voldir;
+	json_t *(*from)(void *arg, const char *name, struct err *e);
+	void *arg;
+};
+/* Anonymous volume entries carry this until container_mounts_create made them. */
+#define CONTAINER_MOUNT_ANON_KEY "_Anonymous"
+/* container_mounts_plan's parser (container_mounts.c). */
+json_t *container_mounts_parse(const struct mounts_src *ms, const json_t *cfg, const json_t *hc,
+			       struct err *e);
+/* The --mount entry (HostConfig.Mounts) whose Target is dest, or NULL. */
+const json_t *container_mount_at(const json_t *hc, const char *dest);
 /* Creates the volumes the plan names (missing named ones, the anonymous ones); *made gets
  * the names created, for container_mounts_undo when the container is not created after all. */
 int container_mounts_create(struct engine *eng, const json_t *rec, char ***made, struct err *e);

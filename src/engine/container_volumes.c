@@ -1,4 +1,5 @@
-/* engine/container_volumes: a container's volumes over its life: at start the bind sources
+/* engine/container_volumes: a container's volumes over its life: made at create (the
+ * parsed plan's named and anonymous volumes); at start the bind sources
  * dockerd creates, option volumes mounted and empty volumes filled from the image; after the
  * exit the option mounts released; after the removal anonymous volumes removed. */
 #include <stdlib.h>
@@ -11,6 +12,70 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/str.h"
+
+/* VolumesFrom: a copy of the named container's Mounts. A missing one is a 400, not a 404:
+ * a 404 from create makes the CLI pull the image. */
+static json_t *mounts_of(void *arg, const char *name, struct err *e)
+{
+	struct engine *eng = arg;
+	struct container *c = container_get(eng, name, e);
+	if (!c) {
+		if (e && e->kind == ERR_NOT_FOUND)
+			e->kind = ERR_INVALID;
+		return NULL;
+	}
+	pthread_mutex_lock(&eng->containers->mu);
+	json_t *m = json_deep_copy(json_object_get(c->rec, "Mounts"));
+	pthread_mutex_unlock(&eng->containers->mu);
+	container_put(eng, c);
+	return m ? m : json_array();
+}
+
+json_t *container_mounts_plan(struct engine *eng, const json_t *cfg, const json_t *hc,
+			      struct err *e)
+{
+	_cleanup_free_ char *voldir = str_printf("%s/volumes", engine_root(eng));
+	struct mounts_src ms = {voldir, mounts_of, eng};
+	return container_mounts_parse(&ms, cfg, hc, e);
+}
+
+int container_mounts_create(struct engine *eng, const json_t *rec, char ***made, struct err *e)
+{
+	const json_t *hc = json_object_get(rec, "HostConfig");
+	size_t i;
+	json_t *m;
+	json_array_foreach (json_object_get(rec, "Mounts"), i, m) {
+		if (!str_eq(json_string_value(json_object_get(m, "Type")), "volume"))
+			continue;
+		const char *name = json_string_value(json_object_get(m, "Name"));
+		const json_t *vo = json_object_get(
+		    container_mount_at(hc, json_string_value(json_object_get(m, "Destination"))),
+		    "VolumeOptions");
+		const json_t *dc = json_object_get(vo, "DriverConfig");
+		bool anon = json_is_true(json_object_get(m, CONTAINER_MOUNT_ANON_KEY)),
+		     created = false;
+		json_t *v = volume_create(eng, name, json_string_value(json_object_get(dc, "Name")),
+					  json_object_get(dc, "Options"),
+					  json_object_get(vo, "Labels"), anon, &created, e);
+		if (!v) {
+			container_mounts_undo(eng, *made);
+			*made = NULL;
+			return -1;
+		}
+		json_decref(v);
+		json_object_del(m, CONTAINER_MOUNT_ANON_KEY);
+		if (created)
+			strv_push(made, name);
+	}
+	return 0;
+}
+
+void container_mounts_undo(struct engine *eng, char **made)
+{
+	for (char **p = made; p && *p; p++)
+		volume_remove(eng, *p, true, NULL);
+	strv_free(made);
+}
 
 static bool is_type(const json_t *m, const char *type)
 {
