@@ -109,8 +109,9 @@ static char *lower_opts(struct engine_export *x, int *fds, size_t n, const char 
 		}
 		strv_push_take(&v, str_printf("/proc/self/fd/%d", fds[i]));
 	}
-	if (n < 2) /* an overlay without upper needs two lower layers */
-		strv_push(&v, empty);
+	/* an overlay without upper needs two lower layers: empty ones make up the count */
+	for (size_t i = n; i < 2; i++)
+		strv_push_take(&v, str_printf("%s%zu", empty, i));
 	_cleanup_free_ char *lower = strv_join(v, ":");
 	char *opts = str_printf("lowerdir=%s", lower);
 	if (strlen(opts) > MOUNT_OPTS_MAX) {
@@ -134,7 +135,9 @@ static int export_in_ns(struct engine_export *x, struct err *e)
 		return err_sys(e, "export: mount scratch tmpfs");
 	_cleanup_free_ char *merged = str_printf("%s/m", scratch);
 	_cleanup_free_ char *empty = str_printf("%s/e", scratch);
-	if (mkdir(merged, 0755) < 0 || mkdir(empty, 0755) < 0)
+	_cleanup_free_ char *e0 = str_printf("%s0", empty);
+	_cleanup_free_ char *e1 = str_printf("%s1", empty);
+	if (mkdir(merged, 0755) < 0 || mkdir(e0, 0755) < 0 || mkdir(e1, 0755) < 0)
 		return err_sys(e, "export: scratch directories");
 	size_t n = strv_len(x->dirs);
 	int *fds = xcalloc(n + 1, sizeof(int));

@@ -176,7 +176,11 @@ def test_export_merged_filesystem(d, tmp_path):
     d.docker("run", "-d", "--name", "ex2", "busybox", "sh", "-c", "echo r > /r; exec sleep 300")
     data = d.request("GET", "/containers/ex2/export").data
     assert "r" in members(data) and "bin/busybox" in members(data)
-    d.docker("rm", "-f", "ex1", "ex2")
+    # never started: no upper layer yet, the image alone
+    d.docker("create", "--name", "ex3", "busybox")
+    m = members(d.request("GET", "/containers/ex3/export").data)
+    assert "bin/busybox" in m and "etc/group" in m
+    d.docker("rm", "-f", "ex1", "ex2", "ex3")
     assert d.request("GET", "/containers/nosuch/export").status == 404
 
 
