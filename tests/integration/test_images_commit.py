@@ -404,3 +404,16 @@ def test_committed_images_move_to_dockerd_and_back(d, dockerd, tmp_path):
     assert d.docker("run", "--rm", "dkback:1", "sh", "-c",
                     "cat /back; test -e /h || echo noh; ls /o").stdout == "back\nnoh\nb\n"
     d.docker("rmi", "dkback:1", "dktop:1", "dkmid:1")
+
+
+def test_prune_committed_chain(d):
+    d.docker("run", "--name", "pr1", "busybox", "sh", "-c", "echo 1 > /p")
+    mid = d.docker("commit", "pr1").stdout.strip()
+    d.docker("run", "--name", "pr2", mid, "sh", "-c", "echo 2 > /p")
+    top = d.docker("commit", "pr2").stdout.strip()  # dangling head over an untagged parent
+    d.docker("rm", "pr1", "pr2")
+    out = d.docker("image", "prune", "-f").stdout
+    assert "deleted: " + top in out and "deleted: " + mid in out
+    left = d.docker("images", "-aq", "--no-trunc").stdout
+    assert top not in left and mid not in left and image_id(d, "busybox") in left
+    assert "Total reclaimed space: 0B" not in out
