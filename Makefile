@@ -6,6 +6,7 @@
 #   make CC=clang
 #   make check           install deps, build, run every test (unit + integration)
 #   make unit            unit tests only (TAP)
+#   make check-reliability  crash safety, soak, load and exhaustion at full counts
 #   make fmt / fmt-check clang-format (Linux style, 100 columns)
 #   make man             build/berth.1 (man page), build/berth.bash and build/_berth (completion)
 #   make bench           benchmarks, side by side with runc/dockerd when installed
@@ -56,7 +57,8 @@ HELPER_SRCS := $(sort $(wildcard tests/helpers/*.c))
 HELPER_BINS := $(HELPER_SRCS:%.c=$(O)/%)
 
 .SECONDARY:
-.PHONY: all clean check unit integration fmt fmt-check bench install deps fuzz man
+.PHONY: all clean check unit integration fmt fmt-check bench install deps fuzz man \
+	reliability-short check-reliability
 all: $(O)/berth $(O)/berth-runc $(O)/berth-monitor $(O)/berthd $(HELPER_BINS)
 
 $(O)/%.o: %.c
@@ -123,6 +125,15 @@ check:
 	$(MAKE) --no-print-directory all
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory integration
+	$(MAKE) --no-print-directory reliability-short
+
+# tests/reliability: crash safety, soak, load, exhaustion. The short form (part of check)
+# takes a couple of minutes; check-reliability runs the full counts (200+ kill points, 1,000
+# run --rm). Their figures are the "FIGURES:" lines.
+reliability-short: all
+	BERTH=$(abspath $(O))/berth tests/reliability/run -q
+check-reliability: all
+	BERTH=$(abspath $(O))/berth RELIABILITY=full tests/reliability/run -q
 
 deps:
 	scripts/install-deps

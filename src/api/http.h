@@ -126,6 +126,7 @@ void api_exec_create(struct api_req *req);
 void api_container_top(struct api_req *req);
 void api_container_archive_get(struct api_req *req);
 void api_container_archive_put(struct api_req *req);
+extern const struct api_body_ops api_container_archive_put_body;
 void api_container_changes(struct api_req *req);
 void api_container_update(struct api_req *req);
 void api_container_stats(struct api_req *req);

@@ -32,7 +32,7 @@ const struct api_route api_routes[] = {
     {"GET", "/containers/{id}/top", api_container_top, NULL},
     {"HEAD", "/containers/{id}/archive", api_container_archive_get, NULL},
     {"GET", "/containers/{id}/archive", api_container_archive_get, NULL},
-    {"PUT", "/containers/{id}/archive", api_container_archive_put, NULL},
+    {"PUT", "/containers/{id}/archive", api_container_archive_put, &api_container_archive_put_body},
     {"GET", "/containers/{id}/changes", api_container_changes, NULL},
     {"POST", "/containers/{id}/update", api_container_update, NULL},
     {"GET", "/containers/{id}/stats", api_container_stats, NULL},

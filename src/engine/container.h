@@ -142,8 +142,8 @@ int engine_container_archive_get(struct engine *eng, const char *name, const cha
 				 json_t **stat, struct err *e);
 #define ARCHIVE_PUT_NO_OVERWRITE_DIR_NONDIR 1u
 #define ARCHIVE_PUT_COPY_UIDGID		    2u
-int engine_container_archive_put(struct engine *eng, const char *name, const char *path,
-				 const void *data, size_t len, unsigned flags, struct err *e);
+int engine_container_archive_put(struct engine *eng, const char *name, const char *path, int fd,
+				 unsigned flags, struct err *e);
 /* Publishes a container event (attach, ...) with the container's attributes. */
 void engine_container_event(struct engine *eng, const char *id, const char *action);
 

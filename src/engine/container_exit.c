@@ -15,6 +15,7 @@
 #include "engine/container_oom.h"
 #include "engine/container_mounts.h"
 #include "engine/container_priv.h"
+#include "engine/container_recover.h"
 #include "engine/container_restart.h"
 #include "runtime/container.h"
 #include "store/store.h"
@@ -81,7 +82,6 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 		log_warn("container %.12s: %s", c->id, e.msg);
 	container_volumes_release(eng, c->rec);
 	container_net_stop(eng, c, rdir);
-	fs_rm_rf(rdir, NULL);
 	pthread_mutex_lock(&s->mu);
 	json_object_set(c->rec, "State", st);
 	container_set_state(c, "exited");
@@ -94,6 +94,8 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
 	container_save(eng, c, NULL);
+	/* only now: a crash before the save finds exit.json there again at the next start */
+	fs_rm_rf(rdir, NULL);
 	if (!oom_published && json_is_true(json_object_get(st, "OOMKilled")))
 		container_event(eng, c->rec, "oom", NULL);
 	container_event(eng, c->rec, "die", json_pack("{s:s%}", "exitCode", code, (size_t)clen));
@@ -221,6 +223,7 @@ void container_recover(struct engine *eng, struct container *c)
 	_cleanup_free_ char *cdir = container_dir(eng, c->id);
 	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
 	if (!container_running(c)) {
+		container_recover_orphan(eng, c->id, rdir); /* a start the daemon died in */
 		rootfs_unmount(cdir, NULL);
 		container_net_stop(eng, c, rdir);
 		fs_rm_rf(rdir, NULL);

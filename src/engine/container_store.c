@@ -7,6 +7,7 @@
 
 #include "engine/container_health.h"
 #include "engine/container_priv.h"
+#include "engine/container_recover.h"
 #include "store/store.h"
 #include "store/time.h"
 #include "util/cleanup.h"
@@ -89,6 +90,10 @@ struct container_store *container_store_open(struct engine *eng, char ***warning
 		struct container *c = id_is_hex(*p, ID_HEX_LEN) && strlen(*p) == ID_HEX_LEN
 					  ? container_load(eng, *p, &le)
 					  : NULL;
+		if (!c && le.kind == ERR_NOT_FOUND) {
+			container_recover_unrecorded(eng, *p); /* no record: a create cut short */
+			continue;
+		}
 		if (!c) {
 			if (warnings && le.kind != ERR_NONE)
 				strv_push_take(warnings, str_printf("containers: %s", le.msg));

@@ -208,6 +208,18 @@ static void check_monitors(struct engine *eng, const struct ctr_snap *v, size_t 
 		closedir(d);
 }
 
+struct snap_set {
+	const struct ctr_snap *v;
+	size_t n;
+};
+
+static bool snap_running(const char *id, void *arg)
+{
+	const struct snap_set *s = arg;
+	const struct ctr_snap *c = id ? snap_find(s->v, s->n, id) : NULL;
+	return c && c->running;
+}
+
 char **engine_check(struct engine *eng)
 {
 	char **p = xcalloc(1, sizeof(char *));
@@ -219,6 +231,8 @@ char **engine_check(struct engine *eng)
 	check_dirs(eng, v, n, &p);
 	check_mounts(eng, v, n, &p);
 	check_monitors(eng, v, n, &p);
+	struct snap_set set = {v, n};
+	netctl_check(eng, snap_running, &set, &p);
 	for (size_t i = 0; i < n; i++)
 		json_decref(v[i].rec);
 	free(v);

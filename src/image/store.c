@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "image/store_check.h"
 #include "image/store_priv.h"
 #include "store/store.h"
 #include "util/cleanup.h"
@@ -77,8 +78,9 @@ struct image_store *image_store_open(const char *dir, char ***warnings, struct e
 	s->meta = json_object();
 	if (store_mkdir(s->layers_dir, 0700, e) < 0 || store_mkdir(s->configs_dir, 0700, e) < 0 ||
 	    store_mkdir(s->meta_dir, 0700, e) < 0 || store_clean_tmp(s->dir, e) < 0 ||
-	    layer_load_all(s, e) < 0 || load_images(s, warnings, e) < 0 || refs_load(s, e) < 0 ||
-	    prune_refs(s, e) < 0 || layer_gc_locked(s, NULL, e) < 0) {
+	    layer_load_all(s, e) < 0 || store_prune_meta_locked(s, e) < 0 ||
+	    load_images(s, warnings, e) < 0 || refs_load(s, e) < 0 || prune_refs(s, e) < 0 ||
+	    layer_gc_locked(s, NULL, e) < 0) {
 		err_wrap(e, "image store %s", dir);
 		image_store_free(s);
 		return NULL;

@@ -120,3 +120,15 @@ void image_store_check(struct image_store *s, char ***problems)
 	check_images(s, problems);
 	pthread_mutex_unlock(&s->mu);
 }
+
+int store_prune_meta_locked(struct image_store *s, struct err *e)
+{
+	_cleanup_strv_ char **metas = store_list_dir(s->meta_dir, ".json", NULL);
+	for (char **n = metas; n && *n; n++) {
+		_cleanup_free_ char *config = str_printf("%s/%s", s->configs_dir, *n);
+		_cleanup_free_ char *meta = str_printf("%s/%s", s->meta_dir, *n);
+		if (!fs_exists(config) && store_remove_file(meta, e) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -11,4 +11,8 @@ void image_store_check(struct image_store *s, char ***problems);
  * operation) as problems "<what>: leftover <name>". */
 void store_check_tmp(const char *dir, const char *what, char ***problems);
 
+/* Start-up repair: metadata whose image config is gone (a removal cut short between the
+ * two files) is removed. mu held or not yet shared. */
+int store_prune_meta_locked(struct image_store *s, struct err *e);
+
 #endif

@@ -113,6 +113,19 @@ def remove_all(d):
         d.docker("rm", "-f", *ids, timeout=120)
 
 
+@pytest.fixture
+def daemon(tmp_path):
+    """A daemon on tmp_path; whatever happens in the test, its containers are removed and
+    it is stopped (with its bridge and rules) afterwards."""
+    d = Daemon(tmp_path).start()
+    yield d
+    if d.proc and d.proc.poll() is None:
+        try:
+            remove_all(d)
+        finally:
+            d.stop()
+
+
 def finish(d, ids_seen):
     """Removes every container, stops the daemon and asserts nothing of it is left."""
     remove_all(d)
