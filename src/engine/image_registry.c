@@ -1,6 +1,7 @@
 /* engine/image_registry: pull, push and login as the API asks for them: references parsed as
  * dockerd's postImagesCreate and postImagesPush do, credentials from X-Registry-Auth, the
  * daemon's insecure registries, and the pull/push events. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,8 +39,10 @@ static int check_platform(const char *p, struct err *e)
 			   p);
 }
 
-/* fromImage (a trailing ':' of `pull -a` dropped) with tag, which may be a digest. */
-static int pull_ref(const char *image, const char *tag, struct image_ref *ref, struct err *e)
+/* fromImage (a trailing ':' of `pull -a` dropped) with tag, which may be a digest; a name
+ * alone (*all) means every tag, as dockerd's pullV2Repository does. */
+static int pull_ref(const char *image, const char *tag, struct image_ref *ref, bool *all,
+		    struct err *e)
 {
 	_cleanup_free_ char *name = str_dup(image ? image : "");
 	size_t n = strlen(name);
@@ -66,7 +69,7 @@ static int pull_ref(const char *image, const char *tag, struct image_ref *ref, s
 		free(ref->tag);
 		ref->tag = NULL;
 	}
-	image_ref_default_tag(ref);
+	*all = !ref->tag && !ref->digest;
 	return 0;
 }
 
@@ -74,51 +77,123 @@ struct engine_pull {
 	struct engine *eng;
 	struct image_ref ref;
 	struct registry_auth auth;
-	struct image_pull *pull;
+	image_progress_fn *progress;
+	void *arg;
+	pthread_mutex_t mu;
+	struct image_pull *pull; /* the one running (mu) */
+	char **tags;		 /* pull -a: every tag, pulled one after the other */
+	bool cancelled;
 };
+
+static void dist_opts(struct engine_pull *ep, const struct image_ref *ref,
+		      struct image_dist_opts *d)
+{
+	*d = (struct image_dist_opts){ref,	    &ep->auth, ep->eng->insecure_registries,
+				      ep->progress, ep->arg,   ep->tags != NULL};
+}
 
 struct engine_pull *engine_image_pull_start(struct engine *eng, const struct engine_pull_opts *o,
 					    struct err *e)
 {
 	struct engine_pull *ep = xcalloc(1, sizeof(*ep));
 	ep->eng = eng;
-	if (pull_ref(o->image, o->tag, &ep->ref, e) < 0) {
+	ep->progress = o->progress;
+	ep->arg = o->arg;
+	pthread_mutex_init(&ep->mu, NULL);
+	bool all;
+	if (pull_ref(o->image, o->tag, &ep->ref, &all, e) < 0) {
+		pthread_mutex_destroy(&ep->mu);
 		free(ep);
 		return NULL;
 	}
-	struct image_dist_opts d = {&ep->ref, &ep->auth, eng->insecure_registries, o->progress,
-				    o->arg};
-	if (check_platform(o->platform, e) < 0 || registry_auth_decode(o->auth, &ep->auth, e) < 0 ||
-	    !(ep->pull = image_pull_start(eng->images, &d, e))) {
+	struct image_dist_opts d;
+	dist_opts(ep, &ep->ref, &d);
+	int r =
+	    check_platform(o->platform, e) == 0 && registry_auth_decode(o->auth, &ep->auth, e) == 0
+		? 0
+		: -1;
+	if (r == 0 && all)
+		r = (ep->tags = image_pull_list_tags(&d, e)) ? 0 : -1;
+	else if (r == 0)
+		r = (ep->pull = image_pull_start(eng->images, &d, e)) ? 0 : -1;
+	if (r < 0) {
 		engine_image_pull_free(ep);
 		return NULL;
 	}
 	return ep;
 }
 
+static void pull_event(struct engine_pull *ep, const struct image_ref *ref, struct image *img)
+{
+	_cleanup_free_ char *fam = image_ref_familiar(ref);
+	_cleanup_free_ char *name = image_ref_familiar_name(ref);
+	registry_event(ep->eng, img, fam, name, "pull");
+}
+
+/* pull -a: each tag in turn, then one Status line for the repository. */
+static struct image *pull_all(struct engine_pull *ep, struct err *e)
+{
+	struct image *img = NULL;
+	bool any_updated = false;
+	for (char **t = ep->tags; *t; t++) {
+		struct image_ref ref = {ep->ref.domain, ep->ref.path, *t, NULL};
+		struct image_dist_opts d;
+		dist_opts(ep, &ref, &d);
+		struct image_pull *p = image_pull_start(ep->eng->images, &d, e);
+		pthread_mutex_lock(&ep->mu);
+		ep->pull = ep->cancelled ? NULL : p;
+		pthread_mutex_unlock(&ep->mu);
+		bool updated = false;
+		image_put(img);
+		img = p && ep->pull ? image_pull_run(p, &updated, e) : NULL;
+		pthread_mutex_lock(&ep->mu);
+		ep->pull = NULL;
+		pthread_mutex_unlock(&ep->mu);
+		image_pull_free(p);
+		if (!img)
+			return p ? NULL : (err_wrap(e, "tag %s", *t), NULL);
+		pull_event(ep, &ref, img);
+		any_updated = any_updated || updated;
+	}
+	_cleanup_free_ char *name = image_ref_familiar_name(&ep->ref);
+	ep->progress(ep->arg,
+		     progress_status("Status: %s for %s",
+				     any_updated ? "Downloaded newer image" : "Image is up to date",
+				     name));
+	if (!img)
+		err_notfound(e, "repository %s has no tags", name);
+	return img;
+}
+
 struct image *engine_image_pull_run(struct engine_pull *ep, struct err *e)
 {
-	struct image *img = image_pull_run(ep->pull, e);
-	if (img) {
-		_cleanup_free_ char *fam = image_ref_familiar(&ep->ref);
-		_cleanup_free_ char *name = image_ref_familiar_name(&ep->ref);
-		registry_event(ep->eng, img, fam, name, "pull");
-	}
+	if (ep->tags)
+		return pull_all(ep, e);
+	struct image *img = image_pull_run(ep->pull, NULL, e);
+	if (img)
+		pull_event(ep, &ep->ref, img);
 	return img;
 }
 
 void engine_image_pull_cancel(struct engine_pull *ep)
 {
-	image_pull_cancel(ep->pull);
+	pthread_mutex_lock(&ep->mu);
+	ep->cancelled = true;
+	if (ep->pull)
+		image_pull_cancel(ep->pull);
+	pthread_mutex_unlock(&ep->mu);
 }
 
 void engine_image_pull_free(struct engine_pull *ep)
 {
 	if (!ep)
 		return;
-	image_pull_free(ep->pull);
+	if (!ep->tags)
+		image_pull_free(ep->pull);
+	strv_free(ep->tags);
 	registry_auth_release(&ep->auth);
 	image_ref_release(&ep->ref);
+	pthread_mutex_destroy(&ep->mu);
 	free(ep);
 }
 

@@ -16,6 +16,7 @@ struct image_dist_opts {
 	char *const *insecure;
 	image_progress_fn *progress;
 	void *arg;
+	bool no_status; /* pull: one tag of a pull -a (the final Status line is the caller's) */
 };
 
 /* Pull, in two steps: start resolves the manifest (and the config), so that an unknown image
@@ -25,8 +26,11 @@ struct image_dist_opts {
 struct image_pull;
 struct image_pull *image_pull_start(struct image_store *s, const struct image_dist_opts *o,
 				    struct err *e);
-/* Returns the held image; *msg gets the final status text ("Downloaded newer image for ..."). */
-struct image *image_pull_run(struct image_pull *p, struct err *e);
+/* Returns the held image; the last message says "Status: Downloaded newer image for ..." or
+ * "Image is up to date" (unless no_status); *updated (optional) tells which. */
+struct image *image_pull_run(struct image_pull *p, bool *updated, struct err *e);
+/* The tags of a repository (pull -a), sorted as the registry lists them. */
+char **image_pull_list_tags(const struct image_dist_opts *o, struct err *e);
 /* Stops the transfers of a running pull (the client went away); thread-safe. */
 void image_pull_cancel(struct image_pull *p);
 void image_pull_free(struct image_pull *p);

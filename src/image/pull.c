@@ -116,6 +116,7 @@ struct image_pull *image_pull_start(struct image_store *s, const struct image_di
 	p->s = s;
 	p->progress = o->progress;
 	p->arg = o->arg;
+	p->no_status = o->no_status;
 	p->ref.domain = str_dup(o->ref->domain);
 	p->ref.path = str_dup(o->ref->path);
 	p->ref.tag = o->ref->digest ? NULL : str_dup(o->ref->tag ? o->ref->tag : "latest");
@@ -150,4 +151,19 @@ void image_pull_free(struct image_pull *p)
 	free(p->tag_or_digest);
 	image_ref_release(&p->ref);
 	free(p);
+}
+
+char **image_pull_list_tags(const struct image_dist_opts *o, struct err *e)
+{
+	struct registry *r =
+	    registry_open(o->ref->domain, o->ref->path, "pull", o->auth, o->insecure, e);
+	char **tags = r ? registry_tags_list(r, e) : NULL;
+	registry_close(r);
+	if (!tags && e->kind == ERR_NOT_FOUND && str_has_prefix(e->msg, "name unknown")) {
+		char old[ERR_MSG_MAX];
+		snprintf(old, sizeof(old), "%s", e->msg);
+		_cleanup_free_ char *name = image_ref_familiar_name(o->ref);
+		err_notfound(e, "repository %s not found: %s", name, old);
+	}
+	return tags;
 }

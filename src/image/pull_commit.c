@@ -117,7 +117,7 @@ static struct image *download_and_commit(struct image_pull *p, struct err *e)
 	return img;
 }
 
-struct image *image_pull_run(struct image_pull *p, struct err *e)
+struct image *image_pull_run(struct image_pull *p, bool *was_updated, struct err *e)
 {
 	_cleanup_free_ char *from = str_printf("Pulling from %s", p->ref.path);
 	pull_emit(p, json_pack("{s:s, s:s}", "status", from, "id", p->tag_or_digest));
@@ -144,8 +144,11 @@ struct image *image_pull_run(struct image_pull *p, struct err *e)
 	}
 	_cleanup_free_ char *fam = image_ref_familiar(&p->ref);
 	pull_emit(p, progress_status("Digest: %s", p->digest));
-	pull_emit(p,
-		  progress_status("Status: %s for %s",
-				  updated ? "Downloaded newer image" : "Image is up to date", fam));
+	if (!p->no_status)
+		pull_emit(p, progress_status(
+				 "Status: %s for %s",
+				 updated ? "Downloaded newer image" : "Image is up to date", fam));
+	if (was_updated)
+		*was_updated = updated;
 	return img;
 }

@@ -37,6 +37,7 @@ struct image_pull {
 	char *tmp; /* layers/.tmp-pull-XXXXXX */
 	image_progress_fn *progress;
 	void *arg;
+	bool no_status;
 	int failed;  /* atomic: a layer failed, the others stop */
 	size_t next; /* atomic: next layer for a worker */
 };

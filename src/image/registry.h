@@ -64,6 +64,8 @@ void registry_manifest_release(struct registry_manifest *m);
  * registry's code: ERR_NOT_FOUND for MANIFEST_UNKNOWN, NAME_UNKNOWN and DENIED. */
 int registry_manifest_get(struct registry *r, const char *reference, struct registry_manifest *m,
 			  struct err *e);
+/* GET /v2/<name>/tags/list: NULL-terminated, malloc'd. */
+char **registry_tags_list(struct registry *r, struct err *e);
 int registry_manifest_put(struct registry *r, const char *tag, const char *media_type,
 			  const char *data, size_t len, struct err *e);
 

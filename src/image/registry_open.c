@@ -6,6 +6,7 @@
 
 #include "image/registry_priv.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/str.h"
 
 /* "host:port" -> host ("[::1]:5000" -> "::1"); malloc'd. */
@@ -197,6 +198,25 @@ int registry_manifest_get(struct registry *r, const char *reference, struct regi
 		rc = manifest_check(reference, &p, m, e);
 	reg_resp_release(&p);
 	return rc;
+}
+
+char **registry_tags_list(struct registry *r, struct err *e)
+{
+	_cleanup_free_ char *url = reg_url(r, "/v2/%s/tags/list", r->path);
+	struct reg_req q = {.method = "GET", .url = url, .fd = -1};
+	struct reg_resp p = {0};
+	char **tags = NULL;
+	if (reg_send(r, &q, &p, e) == 0 && p.status != 200)
+		reg_error(&p, NULL, e);
+	else if (p.status == 200) {
+		_cleanup_json_ json_t *j = p.body ? json_loadb(p.body, p.len, 0, NULL) : NULL;
+		if (jx_strv(j, "tags", "tags list", &tags, e) == 0 && !tags)
+			tags = xcalloc(1, sizeof(char *));
+		if (!j)
+			err_invalid(e, "tags list: not JSON");
+	}
+	reg_resp_release(&p);
+	return tags;
 }
 
 int registry_manifest_put(struct registry *r, const char *tag, const char *media_type,

@@ -302,3 +302,22 @@ def test_client_gone_mid_pull_leaves_nothing(d, registry, multi, pushed):
     finally:
         proxy.stop()
         d.docker("pull", pushed["ref"])
+
+
+def test_pull_all_tags(d, registry, multi, pushed):
+    repo = "%s/spy/tags" % registry.addr
+    for t in ("a", "b"):
+        d.docker("tag", multi["id"], "%s:%s" % (repo, t))
+    out = d.docker("push", "--all-tags", repo).stdout
+    assert "a: digest: sha256:" in out and "b: digest: sha256:" in out, out
+    d.docker("rmi", "%s:a" % repo, "%s:b" % repo)
+    out = d.docker("pull", "--all-tags", repo).stdout
+    lines = progress_lines(out)
+    assert "a: Pulling from spy/tags" in lines and "b: Pulling from spy/tags" in lines, out
+    assert "Status: Downloaded newer image for %s" % repo in lines, out
+    tags = sorted(inspect(d, "%s:a" % repo)["RepoTags"])
+    assert "%s:a" % repo in tags and "%s:b" % repo in tags
+    d.docker("rmi", "%s:a" % repo, "%s:b" % repo)
+    r = d.request("POST", "/v1.45/images/create?fromImage=%s"
+                  % quote("%s/spy/nosuchrepo" % registry.addr, safe=""))
+    assert r.status == 404, r.data
