@@ -70,8 +70,10 @@ $(O)/libberth.a: $(OBJS)
 	ar rcs $@ $^
 
 # The daemon: everything (also `berthd runtime`, and the CLI when called as berth).
+# --as-needed: libcurl, libarchive and libcrypto are reached through src/daemon/lazy_*.c (loaded at
+# their first use), so an idle daemon maps neither them nor their dependencies.
 $(O)/berthd: $(MAIN_OBJ) $(O)/libberth.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ -Wl,--as-needed $(LDLIBS)
 
 # The CLI, a link of its own with libc and jansson only (static when it can be): a command
 # loads none of the daemon's libraries. `berth daemon`/`berth runtime` exec berthd/berth-runc.

@@ -1,4 +1,4 @@
-/* image/digest: sha256 digests ("sha256:<64 hex>") over buffers and streams (OpenSSL EVP),
+/* image/digest: sha256 digests ("sha256:<64 hex>") over buffers and streams (OpenSSL),
  * and OCI chain IDs of layer stacks. */
 #ifndef BERTH_IMAGE_DIGEST_H
 #define BERTH_IMAGE_DIGEST_H
@@ -10,7 +10,7 @@
 #define IMAGE_DIGEST_LEN 71 /* "sha256:" + 64 hex */
 
 struct image_sha256 {
-	void *ctx; /* EVP_MD_CTX */
+	void *ctx; /* SHA256_CTX */
 };
 
 int image_sha256_init(struct image_sha256 *h, struct err *e);
