@@ -45,6 +45,7 @@ static int stop_like(struct cli *c, int argc, char **argv, const char *action)
 	const char *t = NULL, *sig = NULL;
 	const struct cli_opt opts[] = {
 	    {'t', "time", OPT_STR, &t, "int\tSeconds to wait before killing the container"},
+	    {0, "timeout", OPT_STR, &t, "int\tSeconds to wait before killing the container"},
 	    {'s', "signal", OPT_STR, &sig, "string\tSignal to send to the container"},
 	    {0}};
 	const struct cli_cmd_spec spec = {action,

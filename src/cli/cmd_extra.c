@@ -89,17 +89,85 @@ int cmd_diff(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
+/* update's resource flags: where each goes in the body and how it is read. */
+static const struct {
+	char sh;
+	const char *lng, *key;
+	char kind; /* i integer, s string, b bytes (-1 allowed) */
+	const char *help;
+} UPDATE_FLAGS[] = {
+    {0, "blkio-weight", "BlkioWeight", 'i',
+     "uint16\tBlock IO (relative weight), between 10 and 1000, or 0 to disable"},
+    {0, "cpu-period", "CpuPeriod", 'i', "int\tLimit CPU CFS (Completely Fair Scheduler) period"},
+    {0, "cpu-quota", "CpuQuota", 'i', "int\tLimit CPU CFS (Completely Fair Scheduler) quota"},
+    {0, "cpu-rt-period", "CpuRealtimePeriod", 'i',
+     "int\tLimit the CPU real-time period in microseconds"},
+    {0, "cpu-rt-runtime", "CpuRealtimeRuntime", 'i',
+     "int\tLimit the CPU real-time runtime in microseconds"},
+    {'c', "cpu-shares", "CpuShares", 'i', "int\tCPU shares (relative weight)"},
+    {0, "cpuset-cpus", "CpusetCpus", 's', "string\tCPUs in which to allow execution (0-3, 0,1)"},
+    {0, "cpuset-mems", "CpusetMems", 's', "string\tMEMs in which to allow execution (0-3, 0,1)"},
+    {'m', "memory", "Memory", 'b', "bytes\tMemory limit"},
+    {0, "memory-reservation", "MemoryReservation", 'b', "bytes\tMemory soft limit"},
+    {0, "memory-swap", "MemorySwap", 'b',
+     "bytes\tSwap limit equal to memory plus swap: -1 to enable unlimited swap"},
+    {0, "pids-limit", "PidsLimit", 'i', "int\tTune container pids limit (set -1 for unlimited)"},
+};
+
+static int update_body(const char **vals, const char *cpus, const char *restart, json_t *body,
+		       struct err *e)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(UPDATE_FLAGS); i++) {
+		const char *v = vals[i];
+		long long n = 0;
+		char *end = NULL;
+		if (!v)
+			continue;
+		if (UPDATE_FLAGS[i].kind == 's') {
+			json_object_set_new(body, UPDATE_FLAGS[i].key, json_string(v));
+			continue;
+		}
+		if (UPDATE_FLAGS[i].kind == 'b' && strcmp(v, "-1")) {
+			if (run_parse_memory(v, &n, e) < 0)
+				return -1;
+		} else {
+			n = strtoll(v, &end, 10);
+			if (end == v || *end)
+				return err_invalid(e, "invalid argument \"%s\" for \"--%s\" flag",
+						   v, UPDATE_FLAGS[i].lng);
+		}
+		json_object_set_new(body, UPDATE_FLAGS[i].key, json_integer(n));
+	}
+	if (cpus)
+		json_object_set_new(body, "NanoCpus", json_integer((json_int_t)(atof(cpus) * 1e9)));
+	if (restart) {
+		_cleanup_free_ char *name = str_dup(restart);
+		char *colon = strchr(name, ':');
+		if (colon)
+			*colon = 0;
+		json_object_set_new(body, "RestartPolicy",
+				    json_pack("{s:s,s:I}", "Name", name, "MaximumRetryCount",
+					      (json_int_t)(colon ? atoll(colon + 1) : 0)));
+	}
+	return 0;
+}
+
+static int opt_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cli_opt *)a)->lng, ((const struct cli_opt *)b)->lng);
+}
+
 int cmd_update(struct cli *c, int argc, char **argv)
 {
-	const char *mem = NULL, *cpus = NULL, *restart = NULL, *shares = NULL, *pids = NULL;
-	const struct cli_opt opts[] = {
-	    {0, "cpu-shares", OPT_STR, &shares, "int\tCPU shares (relative weight)"},
+	const char *cpus = NULL, *restart = NULL, *vals[ARRAY_SIZE(UPDATE_FLAGS)] = {0};
+	struct cli_opt opts[ARRAY_SIZE(UPDATE_FLAGS) + 3] = {
 	    {0, "cpus", OPT_STR, &cpus, "decimal\tNumber of CPUs"},
-	    {'m', "memory", OPT_STR, &mem, "bytes\tMemory limit"},
-	    {0, "pids-limit", OPT_STR, &pids, "int\tTune container pids limit"},
 	    {0, "restart", OPT_STR, &restart,
-	     "string\tRestart policy to apply when a container exits"},
-	    {0}};
+	     "string\tRestart policy to apply when a container exits"}};
+	for (size_t i = 0; i < ARRAY_SIZE(UPDATE_FLAGS); i++)
+		opts[i + 2] = (struct cli_opt){UPDATE_FLAGS[i].sh, UPDATE_FLAGS[i].lng, OPT_STR,
+					       &vals[i], UPDATE_FLAGS[i].help};
+	qsort(opts, ARRAY_SIZE(UPDATE_FLAGS) + 2, sizeof(*opts), opt_cmp);
 	const struct cli_cmd_spec spec = {"update",
 					  "[OPTIONS] CONTAINER [CONTAINER...]",
 					  "Update configuration of one or more containers",
@@ -113,26 +181,8 @@ int cmd_update(struct cli *c, int argc, char **argv)
 		return st;
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *body = json_object();
-	long long m = 0;
-	if (mem && run_parse_memory(mem, &m, &e) < 0)
+	if (update_body(vals, cpus, restart, body, &e) < 0)
 		return cli_report(&e, 1);
-	if (mem)
-		json_object_set_new(body, "Memory", json_integer(m));
-	if (cpus)
-		json_object_set_new(body, "NanoCpus", json_integer((json_int_t)(atof(cpus) * 1e9)));
-	if (shares)
-		json_object_set_new(body, "CpuShares", json_integer(atoll(shares)));
-	if (pids)
-		json_object_set_new(body, "PidsLimit", json_integer(atoll(pids)));
-	if (restart) {
-		_cleanup_free_ char *name = str_dup(restart);
-		char *colon = strchr(name, ':');
-		if (colon)
-			*colon = 0;
-		json_object_set_new(body, "RestartPolicy",
-				    json_pack("{s:s,s:I}", "Name", name, "MaximumRetryCount",
-					      (json_int_t)(colon ? atoll(colon + 1) : 0)));
-	}
 	for (char **n = pos; *n; n++) {
 		_cleanup_free_ char *en = cli_http_escape(*n);
 		_cleanup_free_ char *p = str_printf("/containers/%s/update", en);

@@ -6,6 +6,7 @@
 
 #include "cli/attach.h"
 #include "cli/cli.h"
+#include "cli/run_opts.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
@@ -56,11 +57,12 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 {
 	bool detach = false, in = false, tty = false, priv = false;
 	const char *workdir = NULL, *user = NULL, *keys = NULL;
-	_cleanup_strv_ char **env = NULL;
+	_cleanup_strv_ char **env = NULL, **env_files = NULL;
 	const struct cli_opt opts[] = {
 	    {'d', "detach", OPT_BOOL, &detach, "Detached mode: run command in the background"},
 	    {0, "detach-keys", OPT_STR, &keys, "string\tOverride the key sequence for detaching"},
 	    {'e', "env", OPT_LIST, &env, "list\tSet environment variables"},
+	    {0, "env-file", OPT_LIST, &env_files, "list\tRead in a file of environment variables"},
 	    {'i', "interactive", OPT_BOOL, &in, "Keep STDIN open even if not attached"},
 	    {0, "privileged", OPT_BOOL, &priv, "Give extended privileges to the command"},
 	    {'t', "tty", OPT_BOOL, &tty, "Allocate a pseudo-TTY"},
@@ -83,8 +85,15 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 	_cleanup_json_ json_t *body =
 	    json_pack("{s:b,s:b,s:b,s:b,s:o,s:o,s:s,s:s,s:b}", "AttachStdin", in && !detach,
 		      "AttachStdout", !detach, "AttachStderr", !detach, "Tty", tty, "Cmd",
-		      strv_json(pos + 1), "Env", strv_json(env), "WorkingDir",
-		      workdir ? workdir : "", "User", user ? user : "", "Privileged", priv);
+		      strv_json(pos + 1), "Env", json_array(), "WorkingDir", workdir ? workdir : "",
+		      "User", user ? user : "", "Privileged", priv);
+	json_t *envs = json_object_get(body, "Env"), *flags = env_json(env);
+	if (run_env_files(env_files, envs, &e) < 0) {
+		json_decref(flags);
+		return cli_report(&e, 1);
+	}
+	json_array_extend(envs, flags);
+	json_decref(flags);
 	if (keys)
 		json_object_set_new(body, "DetachKeys", json_string(keys));
 	_cleanup_free_ char *path = str_printf("/containers/%s/exec", cid);

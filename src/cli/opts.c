@@ -142,21 +142,35 @@ int cli_opts_parse(const struct cli_cmd_spec *s, int argc, char **argv, char ***
 	return check_count(s, n, e);
 }
 
+/* "-a, --all list" as the left column of a flag's usage line (malloc'd). */
+static char *opt_left(const struct cli_opt *o)
+{
+	const char *help = o->help ? o->help : "";
+	const char *tab = strchr(help, '\t');
+	char sh[8] = "    ";
+	if (o->sh)
+		snprintf(sh, sizeof(sh), "-%c%s", o->sh, o->lng ? ", " : "");
+	return str_printf("%s%s%s%s%.*s", sh, o->lng ? "--" : "", o->lng ? o->lng : "",
+			  tab ? " " : "", tab ? (int)(tab - help) : 0, help);
+}
+
 void cli_opts_usage(const struct cli_cmd_spec *s, FILE *f)
 {
 	fprintf(f, "\nUsage:  berth %s %s\n\n%s\n", s->name, s->usage, s->about);
 	if (!s->opts || !(s->opts->sh || s->opts->lng))
 		return;
 	fprintf(f, "\nOptions:\n");
+	/* the descriptions line up after the widest flag, as cobra aligns them */
+	int width = 0;
+	for (const struct cli_opt *o = s->opts; o->sh || o->lng; o++) {
+		_cleanup_free_ char *left = opt_left(o);
+		if ((int)strlen(left) > width)
+			width = (int)strlen(left);
+	}
 	for (const struct cli_opt *o = s->opts; o->sh || o->lng; o++) {
 		const char *help = o->help ? o->help : "";
 		const char *tab = strchr(help, '\t');
-		char sh[8] = "    ";
-		if (o->sh)
-			snprintf(sh, sizeof(sh), "-%c%s", o->sh, o->lng ? ", " : "");
-		_cleanup_free_ char *left =
-		    str_printf("%s%s%s%s%.*s", sh, o->lng ? "--" : "", o->lng ? o->lng : "",
-			       tab ? " " : "", tab ? (int)(tab - help) : 0, help);
-		fprintf(f, "  %-26s %s\n", left, tab ? tab + 1 : help);
+		_cleanup_free_ char *left = opt_left(o);
+		fprintf(f, "  %-*s   %s\n", width, left, tab ? tab + 1 : help);
 	}
 }

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/run_opts.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
 
@@ -145,6 +146,11 @@ static void do_resize(unsigned short h, unsigned short w, void *ud)
 /* create with a pull attempt when the image is missing; prints the ID into id. */
 static int create(struct cli *c, struct run_opts *r, char *id, size_t idlen, struct err *e)
 {
+	if (r->cidfile && access(r->cidfile, F_OK) == 0)
+		return err_conflict(e,
+				    "container ID file found, make sure the other container isn't "
+				    "running or delete %s",
+				    r->cidfile);
 	_cleanup_json_ json_t *body = run_opts_body(r, e);
 	if (!body)
 		return -1;
@@ -161,7 +167,7 @@ static int create(struct cli *c, struct run_opts *r, char *id, size_t idlen, str
 			tagged ? "" : ":latest");
 		struct err pe = ERR_INIT;
 		_cleanup_free_ char *ref = str_printf("%s%s", r->image, tagged ? "" : ":latest");
-		if (cli_pull_image(c, ref, stderr, false, &pe) < 0) {
+		if (cli_pull_image(c, ref, stderr, r->quiet, &pe) < 0) {
 			/* offline is the normal case: say how to get the image */
 			return err_set(e, pe.kind, 0,
 				       "%s\nberth: make it with `berth import ROOTFS.tar %s` or "
@@ -175,6 +181,11 @@ static int create(struct cli *c, struct run_opts *r, char *id, size_t idlen, str
 			return -1;
 	}
 	snprintf(id, idlen, "%s", json_string_value(json_object_get(out, "Id")) ?: "");
+	if (r->cidfile) {
+		struct err we = ERR_INIT;
+		if (fs_write_atomic(r->cidfile, id, strlen(id), 0644, &we) < 0)
+			fprintf(stderr, "WARNING: %s\n", we.msg);
+	}
 	size_t i;
 	json_t *w;
 	json_array_foreach (json_object_get(out, "Warnings"), i, w)

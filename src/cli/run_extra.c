@@ -20,6 +20,32 @@ struct xflag {
 };
 
 static const struct xflag XFLAGS[] = {
+    {0, "annotation", X_MAP, "HostConfig.Annotations",
+     "map\tAdd an annotation to the container (passed through to the OCI runtime)"},
+    {0, "cgroup-parent", X_STR, "HostConfig.CgroupParent",
+     "string\tOptional parent cgroup for the container"},
+    {0, "cpu-period", X_INT, "HostConfig.CpuPeriod",
+     "int\tLimit CPU CFS (Completely Fair Scheduler) period"},
+    {0, "cpu-quota", X_INT, "HostConfig.CpuQuota",
+     "int\tLimit CPU CFS (Completely Fair Scheduler) quota"},
+    {0, "cpu-rt-period", X_INT, "HostConfig.CpuRealtimePeriod",
+     "int\tLimit CPU real-time period in microseconds"},
+    {0, "cpu-rt-runtime", X_INT, "HostConfig.CpuRealtimeRuntime",
+     "int\tLimit CPU real-time runtime in microseconds"},
+    {0, "cpuset-mems", X_STR, "HostConfig.CpusetMems",
+     "string\tMEMs in which to allow execution (0-3, 0,1)"},
+    {0, "device-cgroup-rule", X_LIST, "HostConfig.DeviceCgroupRules",
+     "list\tAdd a rule to the cgroup allowed devices list"},
+    {0, "ip6", X_SPECIAL, NULL, "string\tIPv6 address (e.g., 2001:db8::33)"},
+    {0, "isolation", X_STR, "HostConfig.Isolation", "string\tContainer isolation technology"},
+    {0, "kernel-memory", X_BYTES, "HostConfig.KernelMemory", "bytes\tKernel memory limit"},
+    {0, "label-file", X_SPECIAL, NULL, "list\tRead in a line delimited file of labels"},
+    {0, "memory-swappiness", X_INT, "HostConfig.MemorySwappiness",
+     "int\tTune container memory swappiness (0 to 100) (default -1)"},
+    {0, "storage-opt", X_MAP, "HostConfig.StorageOpt",
+     "list\tStorage driver options for the container"},
+    {0, "volume-driver", X_STR, "HostConfig.VolumeDriver",
+     "string\tOptional volume driver for the container"},
     {0, "blkio-weight", X_INT, "HostConfig.BlkioWeight",
      "uint16\tBlock IO (relative weight), between 10 and 1000, or 0 to disable"},
     {0, "cgroupns", X_STR, "HostConfig.CgroupnsMode",
@@ -83,7 +109,7 @@ size_t run_extra_table(struct run_opts *r, struct cli_opt *o)
 		bool is_bool = x->kind == X_BOOL || !strcmp(x->lng, "no-healthcheck");
 		bool is_list = x->kind == X_LIST || x->kind == X_MAP || !strcmp(x->lng, "device") ||
 			       !strcmp(x->lng, "mount") || !strcmp(x->lng, "network-alias") ||
-			       !strcmp(x->lng, "ulimit");
+			       !strcmp(x->lng, "ulimit") || !strcmp(x->lng, "label-file");
 		o[i] = (struct cli_opt){x->sh, x->lng,
 					is_bool	  ? OPT_BOOL
 					: is_list ? OPT_LIST

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
 
@@ -22,6 +23,7 @@ void run_opts_table(struct run_opts *r, struct cli_opt *o, bool run)
 	    {0, "add-host", OPT_LIST, &r->add_host, "list\tAdd a custom host-to-IP mapping"},
 	    {0, "cap-add", OPT_LIST, &r->cap_add, "list\tAdd Linux capabilities"},
 	    {0, "cap-drop", OPT_LIST, &r->cap_drop, "list\tDrop Linux capabilities"},
+	    {0, "cidfile", OPT_STR, &r->cidfile, "string\tWrite the container ID to the file"},
 	    {0, "cpus", OPT_STR, &r->cpus, "decimal\tNumber of CPUs"},
 	    {'d', "detach", OPT_BOOL, &r->detach,
 	     "Run container in background and print container ID"},
@@ -50,6 +52,7 @@ void run_opts_table(struct run_opts *r, struct cli_opt *o, bool run)
 	     "list\tPublish a container's port(s) to the host"},
 	    {0, "pull", OPT_STR, &r->pull,
 	     "string\tPull image before running (always, missing, never)"},
+	    {'q', "quiet", OPT_BOOL, &r->quiet, "Suppress the pull output"},
 	    {0, "read-only", OPT_BOOL, &r->read_only,
 	     "Mount the container's root filesystem as read only"},
 	    {0, "restart", OPT_STR, &r->restart,
@@ -177,8 +180,28 @@ static json_t *strv_json(char **v)
 	return a;
 }
 
+int run_env_files(char **files, json_t *out, struct err *e)
+{
+	for (; files && *files; files++) {
+		_cleanup_free_ char *text = fs_read_file(*files, NULL, e);
+		if (!text)
+			return err_wrap(e, "--env-file");
+		_cleanup_strv_ char **lines = strv_split(text, "\r\n");
+		_cleanup_strv_ char **keep = NULL;
+		for (char **l = lines; l && *l; l++) {
+			const char *k = *l + strspn(*l, " \t");
+			if (*k && *k != '#')
+				strv_push(&keep, k);
+		}
+		json_t *a = env_json(keep);
+		json_array_extend(out, a);
+		json_decref(a);
+	}
+	return 0;
+}
+
 /* -e KEY takes KEY's value from our environment, or is dropped when unset (as docker). */
-static json_t *env_json(char **env)
+json_t *env_json(char **env)
 {
 	json_t *a = json_array();
 	for (; env && *env; env++) {
@@ -302,7 +325,14 @@ json_t *run_opts_body(const struct run_opts *r, struct err *e)
 		json_object_set_new(b, "Entrypoint",
 				    *r->entrypoint ? json_pack("[s]", r->entrypoint)
 						   : json_array());
-	json_object_set_new(b, "Env", env_json(r->env));
+	/* env files first: -e given on the command line wins */
+	json_t *env = json_array();
+	json_object_set_new(b, "Env", env);
+	if (run_env_files(r->env_file, env, e) < 0)
+		return NULL;
+	json_t *flags = env_json(r->env);
+	json_array_extend(env, flags);
+	json_decref(flags);
 	json_object_set_new(b, "Tty", json_boolean(r->tty));
 	json_object_set_new(b, "OpenStdin", json_boolean(r->interactive));
 	json_object_set_new(b, "StdinOnce", json_boolean(r->interactive && attached));

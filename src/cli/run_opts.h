@@ -9,12 +9,13 @@
 #include "cli/opts.h"
 #include "util/err.h"
 
-#define RUN_XMAX 48
+#define RUN_XMAX 64
 
 struct run_opts {
 	bool detach, interactive, tty, rm, privileged, read_only, init, sig_proxy;
 	const char *name, *workdir, *user, *entrypoint, *memory, *cpus, *restart, *hostname;
-	const char *network, *platform, *pull, *detach_keys, *stop_signal, *stop_timeout;
+	const char *network, *platform, *pull, *detach_keys, *stop_signal, *stop_timeout, *cidfile;
+	bool quiet;
 	char **env, **volumes, **publish, **labels, **cap_add, **cap_drop, **tmpfs, **attach;
 	char **expose, **dns, **add_host, **env_file;
 	const char *image;
@@ -25,7 +26,7 @@ struct run_opts {
 	bool xbool[RUN_XMAX];
 };
 
-#define RUN_OPTS_MAX 96
+#define RUN_OPTS_MAX 128
 /* Fills opts (RUN_OPTS_MAX entries) with the flags that write into r. */
 void run_opts_table(struct run_opts *r, struct cli_opt *opts, bool run);
 void run_opts_release(struct run_opts *r);
@@ -37,6 +38,10 @@ int run_parse_memory(const char *s, long long *out, struct err *e);
 /* One -p value into PortBindings/ExposedPorts entries. */
 int run_parse_publish(const char *s, json_t *bindings, json_t *exposed, struct err *e);
 
+/* -e values as the Env array (KEY alone: from our environment, dropped when unset). */
+json_t *env_json(char **env);
+/* --env-file files (KEY=VALUE or KEY lines, blank and # lines skipped) appended to out. */
+int run_env_files(char **files, json_t *out, struct err *e);
 /* run_extra.c: the table-driven flags into o (returns how many), their values into the
  * body (net: the container's network, for --ip/--network-alias), and their lists freed. */
 size_t run_extra_table(struct run_opts *r, struct cli_opt *o);

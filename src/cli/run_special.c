@@ -6,6 +6,7 @@
 
 #include "cli/run_opts.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
 
@@ -130,6 +131,27 @@ static int add_ulimit(json_t *body, const char *spec, struct err *e)
 	return 0;
 }
 
+/* --label-file: k=v lines (blank lines and # comments skipped); -l flags win. */
+static int add_label_file(json_t *body, const char *path, struct err *e)
+{
+	_cleanup_free_ char *text = fs_read_file(path, NULL, e);
+	if (!text)
+		return -1;
+	json_t *labels = obj_at(body, "Labels");
+	_cleanup_strv_ char **lines = strv_split(text, "\r\n");
+	for (char **l = lines; l && *l; l++) {
+		char *k = *l + strspn(*l, " \t");
+		if (!*k || *k == '#')
+			continue;
+		char *eq = strchr(k, '=');
+		if (eq)
+			*eq = 0;
+		if (!json_object_get(labels, k))
+			json_object_set_new(labels, k, json_string(eq ? eq + 1 : ""));
+	}
+	return 0;
+}
+
 static json_t *endpoint(json_t *body, const char *net)
 {
 	return obj_at(obj_at(obj_at(body, "NetworkingConfig"), "EndpointsConfig"), net);
@@ -143,9 +165,9 @@ int run_extra_special(const char *flag, const char *s, char **list, bool b, json
 				    json_pack("[s,s]", "CMD-SHELL", s));
 	else if (!strcmp(flag, "no-healthcheck"))
 		json_object_set_new(obj_at(body, "Healthcheck"), "Test", json_pack("[s]", "NONE"));
-	else if (!strcmp(flag, "ip"))
-		json_object_set_new(obj_at(endpoint(body, net), "IPAMConfig"), "IPv4Address",
-				    json_string(s));
+	else if (!strcmp(flag, "ip") || !strcmp(flag, "ip6"))
+		json_object_set_new(obj_at(endpoint(body, net), "IPAMConfig"),
+				    flag[2] ? "IPv6Address" : "IPv4Address", json_string(s));
 	for (char **v = list; v && *v; v++) {
 		if (!strcmp(flag, "mount") && add_mount(body, *v, e) < 0)
 			return -1;
@@ -153,6 +175,8 @@ int run_extra_special(const char *flag, const char *s, char **list, bool b, json
 			return -1;
 		if (!strcmp(flag, "device"))
 			add_device(body, *v);
+		if (!strcmp(flag, "label-file") && add_label_file(body, *v, e) < 0)
+			return -1;
 		if (!strcmp(flag, "network-alias"))
 			json_array_append_new(arr_at(endpoint(body, net), "Aliases"),
 					      json_string(*v));

@@ -173,6 +173,33 @@ def test_cp_local_paths(cli, tmp_path):
     assert not [f for f in os.listdir(tmp_path) if f.startswith(".")], "temporary files left"
 
 
+def test_env_label_files_cidfile_update(cli, tmp_path):
+    (tmp_path / "env").write_text("# comment\nA=from-file\n\nB=file\nFROM_HOST\n")
+    (tmp_path / "labels").write_text("team=x\n# no\nonly=file\n")
+    cid_file = tmp_path / "cid"
+    name = "files-%s" % cli.kind
+    p = subprocess.run([cli.binary, "run", "--name", name, "--cidfile", str(cid_file),
+                        "--env-file", str(tmp_path / "env"), "-e", "B=flag",
+                        "--label-file", str(tmp_path / "labels"), "-l", "team=flag",
+                        "busybox", "sh", "-c", "echo $A $B $FROM_HOST"],
+                       capture_output=True, text=True, timeout=TIMEOUT,
+                       env=dict(cli.d.env(), FROM_HOST="host"))
+    try:
+        assert p.returncode == 0 and p.stdout == "from-file flag host\n", p.stderr
+        cid = cid_file.read_text()
+        assert re.fullmatch(r"[0-9a-f]{64}", cid)
+        labels = json.loads(cli.ok("inspect", "-f", "{{json .Config.Labels}}", name).stdout)
+        assert labels == {"team": "flag", "only": "file"}
+        p = cli("run", "--cidfile", cid_file, "busybox", "true")
+        assert p.returncode == 125 and "container ID file found" in p.stderr
+        assert cli.ok("update", "--cpu-quota", "50000", "--cpu-period", "100000",
+                      "--memory", "64m", "--memory-swap", "-1", name).stdout == name + "\n"
+        hc = json.loads(cli.ok("inspect", "-f", "{{json .HostConfig}}", name).stdout)
+        assert (hc["CpuQuota"], hc["CpuPeriod"], hc["Memory"]) == (50000, 100000, 64 << 20)
+    finally:
+        cli.ok("rm", "-f", name)
+
+
 def test_commit_and_export(cli, tmp_path):
     name = "cm-%s" % cli.kind
     cli.ok("run", "--name", name, "busybox", "sh", "-c", "echo committed > /greeting")
