@@ -64,11 +64,13 @@ int cli_parse(const struct cli_cmd_spec *spec, int argc, char **argv, char ***po
 		return 0;
 	*status = 0;
 	if (r < 0) {
-		bool count = e.msg[0] == '"';
-		fprintf(stderr, "%s%s\nSee 'berth %s --help'.\n", count ? "" : "berth: ", e.msg,
-			spec->name);
-		if (count)
-			cli_opts_usage(spec, stderr);
+		/* docker's: the error, the usage line, where to read more; a wrong count is 1,
+		 * a bad flag 125 */
+		bool count = e.msg[0] == '\'';
+		fprintf(stderr,
+			"%s%s\n\nUsage:  berth %s %s\n\nRun 'berth %s --help' for more "
+			"information\n",
+			count ? "berth: " : "", e.msg, spec->name, spec->usage, spec->name);
 		*status = count ? 1 : 125;
 	}
 	return -1;

@@ -99,15 +99,16 @@ static int check_count(const struct cli_cmd_spec *s, size_t n, struct err *e)
 {
 	if ((int)n >= s->min_args && (s->max_args < 0 || (int)n <= s->max_args))
 		return 0;
+	/* docker's (cobra's) wording: 'berth rename' requires 2 arguments */
 	if (s->min_args == s->max_args && s->min_args == 0)
-		return err_invalid(e, "\"berth %s\" accepts no arguments.", s->name);
+		return err_invalid(e, "'berth %s' accepts no arguments", s->name);
 	if (s->min_args == s->max_args)
-		return err_invalid(e, "\"berth %s\" requires exactly %d argument%s.", s->name,
-				   s->min_args, s->min_args == 1 ? "" : "s");
+		return err_invalid(e, "'berth %s' requires %d argument%s", s->name, s->min_args,
+				   s->min_args == 1 ? "" : "s");
 	if ((int)n < s->min_args)
-		return err_invalid(e, "\"berth %s\" requires at least %d argument%s.", s->name,
+		return err_invalid(e, "'berth %s' requires at least %d argument%s", s->name,
 				   s->min_args, s->min_args == 1 ? "" : "s");
-	return err_invalid(e, "\"berth %s\" requires at most %d argument%s.", s->name, s->max_args,
+	return err_invalid(e, "'berth %s' requires at most %d argument%s", s->name, s->max_args,
 			   s->max_args == 1 ? "" : "s");
 }
 

@@ -373,7 +373,9 @@ def test_berth_help_and_bad_input(d):
     assert p.returncode == 125 and p.stderr.startswith("berth: Cannot connect")
     assert len(p.stderr.splitlines()) == 1
     p = bt("run")
-    assert p.returncode == 1 and '"berth run" requires at least 1 argument.' in p.stderr
+    assert p.returncode == 1 and p.stderr.startswith(
+        "berth: 'berth run' requires at least 1 argument\n\nUsage:  berth run [OPTIONS] IMAGE")
+    assert p.stderr.endswith("\nRun 'berth run --help' for more information\n")
     p = bt("ps", "--bogus")
     assert p.returncode == 125 and "unknown flag: --bogus" in p.stderr
     p = bt("ps", "--format", "{{.Nope")

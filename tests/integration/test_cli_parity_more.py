@@ -431,3 +431,17 @@ def test_progress_and_colours_only_on_a_terminal(d, tmp_path):  # noqa: F811
     p = subprocess.run([BERTH_CLI, "rm", "nosuch-colour"], capture_output=True, text=True,
                        env=env, timeout=TIMEOUT)
     assert p.returncode == 1 and p.stderr.startswith("Error response from daemon: No such")
+
+
+def test_bad_input_in_the_same_words(d):  # noqa: F811
+    """Wrong counts and unknown flags: docker's message, usage line and exit status."""
+    dk, bt = Client(d, "docker"), Client(d, "berth")
+    for args in (["rename", "a"], ["version", "x"], ["volume", "create", "a", "b"],
+                 ["ps", "--bogus"], ["network", "connect", "n"], ["stop"]):
+        p, q = dk(*args), bt(*args)
+        assert q.returncode == p.returncode, args
+        first = p.stderr.splitlines()[0].replace("docker", "berth")
+        assert q.stderr.splitlines()[0] == first, args
+        usage = [line for line in p.stderr.splitlines() if line.startswith("Usage:")]
+        assert [line for line in q.stderr.splitlines() if line.startswith("Usage:")] == \
+            [u.replace("docker", "berth") for u in usage], args

@@ -40,7 +40,7 @@ static void test_opts(void)
 	pos = NULL;
 	char *many[] = {"ps", "a", "b", NULL};
 	is_int(cli_opts_parse(&spec, 3, many, &pos, &e), -1, "too many arguments");
-	is_str(e.msg, "\"berth ps\" requires at most 1 argument.", "count message");
+	is_str(e.msg, "'berth ps' requires at most 1 argument", "count message");
 	free(pos);
 	pos = NULL;
 	char *miss[] = {"ps", "--format", NULL};
