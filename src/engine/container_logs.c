@@ -150,7 +150,19 @@ int engine_container_logs_next(struct container_logs *l, int *stream, char **tex
 				continue;
 			}
 		}
-		if (l->line[n - 1] != '\n') { /* partial line: written right now */
+		if (l->line[n - 1] != '\n') {
+			/* partial line: being written right now when following a running container
+			 * (wait for the rest); else cut short for good (a full disk, a crash) and
+			 * the end of this file, as dockerd's decoder stops at it */
+			bool wait = l->o.follow && !l->files[l->fi + 1] && still_running(l);
+			if (!wait && !l->files[l->fi + 1])
+				return 0;
+			if (!wait) {
+				fclose(l->f);
+				l->f = NULL;
+				l->fi++;
+				continue;
+			}
 			fseeko(l->f, -n, SEEK_CUR);
 			usleep(10000);
 			continue;
