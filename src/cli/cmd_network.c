@@ -38,17 +38,22 @@ static json_t *ipam_config(char **subnets, char **gateways, char **ranges)
 
 int cmd_network_create(struct cli *c, int argc, char **argv)
 {
-	const char *driver = "bridge";
+	const char *driver = "bridge", *ipam_driver = "default", *ipv4 = NULL;
 	bool internal = false, attachable = false, ipv6 = false;
 	_cleanup_strv_ char **labels = NULL, **dopts = NULL, **subnets = NULL, **gws = NULL,
-			    **ranges = NULL;
+			    **ranges = NULL, **ipam_opts = NULL, **aux = NULL;
 	const struct cli_opt opts[] = {
 	    {0, "attachable", OPT_BOOL, &attachable, "Enable manual container attachment"},
+	    {0, "aux-address", OPT_LIST, &aux,
+	     "map\tAuxiliary IPv4 or IPv6 addresses used by Network driver"},
 	    {'d', "driver", OPT_STR, &driver,
 	     "string\tDriver to manage the Network (default \"bridge\")"},
 	    {0, "gateway", OPT_LIST, &gws, "strings\tIPv4 or IPv6 Gateway for the master subnet"},
 	    {0, "internal", OPT_BOOL, &internal, "Restrict external access to the network"},
 	    {0, "ip-range", OPT_LIST, &ranges, "strings\tAllocate container ip from a sub-range"},
+	    {0, "ipam-driver", OPT_STR, &ipam_driver, "string\tIP Address Management Driver"},
+	    {0, "ipam-opt", OPT_LIST, &ipam_opts, "map\tSet IPAM driver specific options"},
+	    {0, "ipv4", OPT_STR, &ipv4, "bool\tEnable or disable IPv4 address assignment"},
 	    {0, "ipv6", OPT_BOOL, &ipv6, "Enable IPv6 networking"},
 	    {0, "label", OPT_LIST, &labels, "list\tSet metadata on a network"},
 	    {'o', "opt", OPT_LIST, &dopts, "map\tSet driver specific options"},
@@ -61,11 +66,17 @@ int cmd_network_create(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
+	json_t *cfg = ipam_config(subnets, gws, ranges);
+	/* --aux-address name=ip goes with the first subnet, as docker's CLI pairs them */
+	if (aux && json_array_size(cfg))
+		json_object_set_new(json_array_get(cfg, 0), "AuxiliaryAddresses", kv_object(aux));
 	_cleanup_json_ json_t *body = json_pack(
-	    "{s:s,s:s,s:b,s:b,s:b,s:b,s:{s:s,s:o},s:o,s:o}", "Name", pos[0], "Driver", driver,
+	    "{s:s,s:s,s:b,s:b,s:b,s:b,s:{s:s,s:o,s:o},s:o,s:o}", "Name", pos[0], "Driver", driver,
 	    "Internal", internal, "Attachable", attachable, "EnableIPv6", ipv6, "CheckDuplicate", 1,
-	    "IPAM", "Driver", "default", "Config", ipam_config(subnets, gws, ranges), "Options",
-	    kv_object(dopts), "Labels", kv_object(labels));
+	    "IPAM", "Driver", ipam_driver, "Config", cfg, "Options", kv_object(ipam_opts),
+	    "Options", kv_object(dopts), "Labels", kv_object(labels));
+	if (ipv4)
+		json_object_set_new(body, "EnableIPv4", json_boolean(!strcmp(ipv4, "true")));
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *out = NULL;
 	if (cli_post(c, "/networks/create", body, &out, &e) < 0)
@@ -166,11 +177,15 @@ static int connect_like(struct cli *c, int argc, char **argv, bool connect)
 {
 	const char *ip = NULL, *ip6 = NULL;
 	bool force = false;
-	_cleanup_strv_ char **aliases = NULL;
+	_cleanup_strv_ char **aliases = NULL, **links = NULL, **llips = NULL, **drv_opts = NULL;
 	const struct cli_opt copts[] = {
 	    {0, "alias", OPT_LIST, &aliases, "strings\tAdd network-scoped alias for the container"},
+	    {0, "driver-opt", OPT_LIST, &drv_opts, "strings\tdriver options for the network"},
 	    {0, "ip", OPT_STR, &ip, "string\tIPv4 address (e.g., \"172.30.100.104\")"},
 	    {0, "ip6", OPT_STR, &ip6, "string\tIPv6 address (e.g., \"2001:db8::33\")"},
+	    {0, "link", OPT_LIST, &links, "list\tAdd link to another container"},
+	    {0, "link-local-ip", OPT_LIST, &llips,
+	     "strings\tAdd a link-local address for the container"},
 	    {0}};
 	const struct cli_opt dopts[] = {
 	    {'f', "force", OPT_BOOL, &force, "Force the container to disconnect from a network"},
@@ -194,10 +209,19 @@ static int connect_like(struct cli *c, int argc, char **argv, bool connect)
 		for (char **a = aliases; a && *a; a++)
 			json_array_append_new(al, json_string(*a));
 		json_object_set_new(ep, "Aliases", al);
-		if (ip || ip6)
+		json_t *ln = json_array(), *ll = json_array();
+		for (char **l = links; l && *l; l++)
+			json_array_append_new(ln, json_string(*l));
+		for (char **l = llips; l && *l; l++)
+			json_array_append_new(ll, json_string(*l));
+		json_object_set_new(ep, "Links", ln);
+		json_object_set_new(ep, "DriverOpts", kv_object(drv_opts));
+		if (ip || ip6 || llips)
 			json_object_set_new(ep, "IPAMConfig",
-					    json_pack("{s:s,s:s}", "IPv4Address", ip ? ip : "",
-						      "IPv6Address", ip6 ? ip6 : ""));
+					    json_pack("{s:s,s:s,s:o}", "IPv4Address", ip ? ip : "",
+						      "IPv6Address", ip6 ? ip6 : "", "LinkLocalIPs",
+						      json_incref(ll)));
+		json_decref(ll);
 		json_object_set_new(body, "EndpointConfig", ep);
 	} else {
 		json_object_set_new(body, "Force", json_boolean(force));

@@ -248,8 +248,11 @@ static int prune_list(struct cli *c, const char *path, const char *key, const ch
 int cmd_system_prune(struct cli *c, int argc, char **argv)
 {
 	bool all = false, force = false, vols = false;
+	_cleanup_strv_ char **filters = NULL;
 	const struct cli_opt opts[] = {
 	    {'a', "all", OPT_BOOL, &all, "Remove all unused images not just dangling ones"},
+	    {0, "filter", OPT_LIST, &filters,
+	     "filter\tProvide filter values (e.g. \"label=<key>=<value>\")"},
 	    {'f', "force", OPT_BOOL, &force, "Do not prompt for confirmation"},
 	    {0, "volumes", OPT_BOOL, &vols, "Prune anonymous volumes"},
 	    {0}};
@@ -270,7 +273,15 @@ int cmd_system_prune(struct cli *c, int argc, char **argv)
 	double vr = 0;
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *cr = NULL, *ir = NULL;
-	if (cli_post(c, "/containers/prune", NULL, &cr, &e) < 0)
+	/* the same --filter for each kind; images also by dangling */
+	_cleanup_free_ char *fq = cli_filters_query(filters);
+	_cleanup_free_ char *cp =
+	    str_printf("/containers/prune%s%s", fq ? "?filters=" : "", fq ? fq : "");
+	_cleanup_free_ char *np =
+	    str_printf("/networks/prune%s%s", fq ? "?filters=" : "", fq ? fq : "");
+	strv_push(&filters, all ? "dangling=false" : "dangling=true");
+	_cleanup_free_ char *ifq = cli_filters_query(filters);
+	if (cli_post(c, cp, NULL, &cr, &e) < 0)
 		return cli_report(&e, 1);
 	size_t i;
 	json_t *it;
@@ -278,13 +289,11 @@ int cmd_system_prune(struct cli *c, int argc, char **argv)
 		printf("Deleted Containers:\n");
 	json_array_foreach (json_object_get(cr, "ContainersDeleted"), i, it)
 		printf("%s\n", json_string_value(it));
-	if (prune_list(c, "/networks/prune", "NetworksDeleted", "Deleted Networks:", NULL) < 0 ||
+	if (prune_list(c, np, "NetworksDeleted", "Deleted Networks:", NULL) < 0 ||
 	    (vols &&
 	     prune_list(c, "/volumes/prune", "VolumesDeleted", "Deleted Volumes:", &vr) < 0))
 		return 1;
-	_cleanup_free_ char *f = cli_http_escape(all ? "{\"dangling\":{\"false\":true}}"
-						     : "{\"dangling\":{\"true\":true}}");
-	_cleanup_free_ char *ip = str_printf("/images/prune?filters=%s", f);
+	_cleanup_free_ char *ip = str_printf("/images/prune?filters=%s", ifq);
 	if (cli_post(c, ip, NULL, &ir, &e) < 0)
 		return cli_report(&e, 1);
 	json_array_foreach (json_object_get(ir, "ImagesDeleted"), i, it) {
