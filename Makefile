@@ -166,6 +166,7 @@ bench: all
 	bench/run --berth $(abspath $(O))/berth-runc
 	bench/images --berth $(abspath $(O))/berth
 	bench/registry --berth $(abspath $(O))/berth
+	bench/network --berth $(abspath $(O))/berth
 
 install: all man
 	install -D -m 0755 $(O)/berth $(DESTDIR)$(PREFIX)/bin/berth
