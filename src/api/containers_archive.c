@@ -1,9 +1,12 @@
 /* api/containers_archive: docker cp: HEAD/GET /containers/{id}/archive (the path's stat in
  * X-Docker-Container-Path-Stat, base64 JSON; GET adds the tar) and PUT (a tar extracted). */
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "api/containers.h"
@@ -76,17 +79,62 @@ void api_container_archive_get(struct api_req *req)
 	json_decref(stat);
 }
 
+/* PUT archive: the body is spooled into an unnamed file under the daemon's root (not held
+ * in memory: a cp may be large), then checked and extracted from there. */
+static int put_begin(struct api_req *req, struct err *e)
+{
+	int fd = open(engine_root(req->eng), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0)
+		fd = memfd_create("cp", MFD_CLOEXEC);
+	if (fd < 0)
+		return err_sys(e, "spool the archive");
+	int *st = xmalloc(sizeof(*st));
+	*st = fd;
+	req->state = st;
+	return 0;
+}
+
+static int put_data(struct api_req *req, const char *buf, size_t len, struct err *e)
+{
+	int *fd = req->state;
+	while (len > 0) {
+		ssize_t n = write(*fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return err_sys(e, "spool the archive");
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void put_cleanup(struct api_req *req)
+{
+	int *fd = req->state;
+	if (fd) {
+		close(*fd);
+		free(fd);
+	}
+	req->state = NULL;
+}
+
+const struct api_body_ops api_container_archive_put_body = {put_begin, put_data, put_cleanup};
+
 void api_container_archive_put(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	const char *path = archive_path(req, &e);
+	int *fd = req->state;
 	unsigned flags =
 	    (api_query_bool(req, "noOverwriteDirNonDir") ? ARCHIVE_PUT_NO_OVERWRITE_DIR_NONDIR
 							 : 0) |
 	    (api_query_bool(req, "copyUIDGID") ? ARCHIVE_PUT_COPY_UIDGID : 0);
-	if (!path || engine_container_archive_put(req->eng, api_param(req, "id"), path,
-						  req->body ? req->body : "", req->body_len, flags,
-						  &e) < 0) {
+	if (!path || !fd ||
+	    engine_container_archive_put(req->eng, api_param(req, "id"), path, *fd, flags, &e) <
+		0) {
+		if (path && !fd)
+			err_invalid(&e, "invalid archive: the request has no body");
 		api_reply_error(req, &e);
 		return;
 	}

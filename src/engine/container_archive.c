@@ -107,14 +107,14 @@ int engine_container_archive_get(struct engine *eng, const char *name, const cha
 	return fd;
 }
 
-/* PUT archive: the tar in data is extracted into path (an existing directory). */
-int engine_container_archive_put(struct engine *eng, const char *name, const char *path,
-				 const void *data, size_t len, unsigned flags, struct err *e)
+/* PUT archive: the tar in fd (read from its start) is extracted into path (an existing
+ * directory). */
+int engine_container_archive_put(struct engine *eng, const char *name, const char *path, int fd,
+				 unsigned flags, struct err *e)
 {
 	struct cp_job j = {.op = CP_PUT,
 			   .path = path,
-			   .data = data,
-			   .len = len,
+			   .in_fd = fd,
 			   .no_overwrite_dir_nondir = flags & ARCHIVE_PUT_NO_OVERWRITE_DIR_NONDIR,
 			   .copy_uidgid = flags & ARCHIVE_PUT_COPY_UIDGID};
 	int r = run(eng, name, &j, e);

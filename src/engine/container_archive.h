@@ -23,8 +23,7 @@ struct cp_job {
 	const char *cname;  /* the container as the client named it (messages) */
 	int out_fd;	    /* GET: the tar goes here */
 	json_t *stat;	    /* STAT, GET: the path's stat */
-	const void *data;   /* PUT: the tar */
-	size_t len;
+	int in_fd;	    /* PUT: the tar (read twice: checked, then extracted) */
 	bool no_overwrite_dir_nondir, copy_uidgid;
 	int rc;
 	struct err err;

@@ -217,6 +217,14 @@ static int check_parents(const char *name, json_t *made, struct err *e)
 	return 0;
 }
 
+/* The uploaded tar from its start (it is read twice). */
+static int open_tar(struct archive *a, int fd)
+{
+	if (lseek(fd, 0, SEEK_SET) != 0)
+		return ARCHIVE_FATAL;
+	return archive_read_open_fd(a, fd, 65536);
+}
+
 /* Reads the whole tar once: names, link targets, clashes. Nothing is written. */
 static int precheck(struct cp_job *j, struct err *e)
 {
@@ -224,7 +232,7 @@ static int precheck(struct cp_job *j, struct err *e)
 	archive_read_support_format_all(a);
 	archive_read_support_filter_all(a);
 	int r = 0;
-	if (archive_read_open_memory(a, j->data, j->len) != ARCHIVE_OK)
+	if (open_tar(a, j->in_fd) != ARCHIVE_OK)
 		r = err_invalid(e, "invalid archive: %s", archive_error_string(a));
 	struct archive_entry *ent;
 	int rr = ARCHIVE_OK;
@@ -276,7 +284,7 @@ static int extract(struct cp_job *j, struct err *e)
 	    w, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
 		   ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
 		   ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS);
-	int r = archive_read_open_memory(a, j->data, j->len) == ARCHIVE_OK ? 0 : -1;
+	int r = open_tar(a, j->in_fd) == ARCHIVE_OK ? 0 : -1;
 	struct archive_entry *ent;
 	while (r == 0 && archive_read_next_header(a, &ent) == ARCHIVE_OK) {
 		_cleanup_free_ char *name = entry_name(archive_entry_pathname(ent), e);

@@ -122,6 +122,14 @@ def test_cp_files_and_dirs_both_ways(ctr, tmp_path):
 
 def test_cp_follows_mounts(ctr, tmp_path):
     d, name, bind = ctr
+    # larger than any buffered request body (64 MiB): the upload is spooled, not held
+    big = tmp_path / "big"
+    with open(big, "wb") as f:
+        f.write(os.urandom(1 << 20) * 65 + b"end")
+    d.docker("cp", str(big), "%s:/b/" % name, timeout=120)
+    assert (bind / "big").stat().st_size == 65 * (1 << 20) + 3
+    assert (bind / "big").read_bytes()[-3:] == b"end"
+    os.unlink(bind / "big")
     f = tmp_path / "m.txt"
     f.write_text("to the mounts\n")
     d.docker("cp", str(f), "%s:/b/" % name)
