@@ -83,15 +83,20 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	_cleanup_close_ int fd = strcmp(pos[0], "-") ? open(pos[0], O_RDONLY | O_CLOEXEC) : dup(0);
-	if (fd < 0) {
+	/* a URL is fetched by the daemon (no body); a file or stdin is uploaded */
+	bool url = str_has_prefix(pos[0], "http://") || str_has_prefix(pos[0], "https://");
+	_cleanup_close_ int fd = url		       ? -1
+				 : strcmp(pos[0], "-") ? open(pos[0], O_RDONLY | O_CLOEXEC)
+						       : dup(0);
+	if (fd < 0 && !url) {
 		fprintf(stderr, "open %s: %m\n", pos[0]);
 		return 1;
 	}
+	_cleanup_free_ char *src = url ? cli_http_escape(pos[0]) : str_dup("-");
 	char *q = NULL;
 	size_t ql = 0;
 	FILE *f = open_memstream(&q, &ql);
-	fputs("/images/create?fromSrc=-", f);
+	fprintf(f, "/images/create?fromSrc=%s", src);
 	if (pos[1]) {
 		_cleanup_free_ char *r = cli_http_escape(pos[1]);
 		fprintf(f, "&repo=%s", r);

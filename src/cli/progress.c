@@ -113,7 +113,24 @@ static void show_msg(struct progress *p, json_t *j)
 		show_layer(p, id, status, bar);
 		return;
 	}
-	/* anything else ends the block of layer lines */
+	const char *given = json_string_value(json_object_get(j, "progress"));
+	json_int_t cur = json_integer_value(json_object_get(detail, "current"));
+	if (!id && ((given && *given) || cur > 0)) {
+		/* a progress line of its own (import): redrawn in place, dropped elsewhere */
+		if (!p->tty)
+			return;
+		json_int_t total = json_integer_value(json_object_get(detail, "total"));
+		_cleanup_free_ char *bar =
+		    given && *given ? str_dup(given)
+				    : render_bar((uint64_t)cur, (uint64_t)(total > 0 ? total : 0));
+		fprintf(p->out, "\033[2K\r%s %s\r", status, bar);
+		p->inline_bar = true;
+		return;
+	}
+	/* anything else ends the block of layer lines (and replaces a bar line) */
+	if (p->inline_bar)
+		fputs("\033[2K\r", p->out);
+	p->inline_bar = false;
 	p->ids = (strv_free(p->ids), NULL);
 	if (str_has_prefix(status, "Digest: "))
 		snprintf(p->digest, sizeof(p->digest), "%s", status + 8);

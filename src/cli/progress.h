@@ -20,6 +20,7 @@ struct progress {
 	char err[1024];	 /* the stream's error message, if any */
 	char digest[80]; /* aux.Digest / "Digest: " seen (push, pull) */
 	double last;	 /* byte bar: time of the last redraw */
+	bool inline_bar; /* a bar line without an id is on screen (ended by \r) */
 };
 
 void progress_init(struct progress *p, FILE *out, bool quiet);

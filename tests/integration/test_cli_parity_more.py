@@ -200,6 +200,33 @@ def test_env_label_files_cidfile_update(cli, tmp_path):
         cli.ok("rm", "-f", name)
 
 
+def test_import_from_url(cli):
+    """`import URL`: the daemon fetches it; the output is the same from both clients."""
+    import functools
+    import http.server
+    import threading
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(cli.d.base))
+    handler.log_message = lambda *a: None
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    try:
+        url = "http://127.0.0.1:%d/rootfs.tar" % srv.server_address[1]
+        ref = "fromurl-%s:1" % cli.kind
+        p = cli.ok("import", url, ref)
+        lines = p.stdout.splitlines()
+        assert lines[0] == "Downloading from " + url and len(lines) == 2
+        assert re.fullmatch(r"sha256:[0-9a-f]{64}", lines[1])
+        assert cli.ok("run", "--rm", ref, "echo", "imported").stdout == "imported\n"
+        p = cli("import", url + ".missing", "x:1")
+        assert p.returncode == 1 and "404" in p.stderr
+        cli.ok("rmi", ref)
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_commit_and_export(cli, tmp_path):
     name = "cm-%s" % cli.kind
     cli.ok("run", "--name", name, "busybox", "sh", "-c", "echo committed > /greeting")

@@ -144,6 +144,17 @@ static void test_progress(void)
 	ok(strstr(tty, "500B/1kB") != NULL, "terminal: current/total in units");
 	ok(strstr(tty, "\033[1A\033[2K\raaa: Pull complete\033[1B") != NULL,
 	   "terminal: the same line gets the final status");
+	const char *imp =
+	    "{\"status\":\"Downloading from u\"}\n"
+	    "{\"status\":\"Importing\",\"progressDetail\":{\"current\":5,\"total\":10},"
+	    "\"progress\":\"[==>  ] 5B/10B\"}\n"
+	    "{\"status\":\"sha256:abc\"}\n";
+	_cleanup_free_ char *imp_plain = show(false, imp);
+	is_str(imp_plain, "Downloading from u\nsha256:abc\n", "import: no bar off a terminal");
+	_cleanup_free_ char *imp_tty = show(true, imp);
+	is_str(imp_tty,
+	       "Downloading from u\n\033[2K\rImporting [==>  ] 5B/10B\r\033[2K\rsha256:abc\n",
+	       "import: the bar redrawn in place, then replaced by the ID");
 	_cleanup_free_ char *err = NULL;
 	char *out = NULL;
 	size_t len = 0;
