@@ -1,5 +1,6 @@
 /* image/progress: progress messages as dockerd's streamformatter writes them, with the bar of
- * JSONProgress.String() at the width a daemon uses (bar, sizes, time left). */
+ * JSONProgress.String() as a daemon renders it (bar and sizes; dockerd's stream shows no time
+ * left: the client computes its own). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,21 +48,9 @@ void progress_human_size(int64_t n, char *out, size_t len)
 	snprintf(out, len, "%.4g%s", v, units[u]);
 }
 
-/* Go's Duration.String() for whole seconds: "0s", "42s", "3m2s", "1h0m5s". */
-static void go_duration(int64_t sec, char *out, size_t len)
+static void render_bar(char *out, size_t len, int64_t cur, int64_t total)
 {
-	if (sec < 60)
-		snprintf(out, len, "%llds", (long long)sec);
-	else if (sec < 3600)
-		snprintf(out, len, "%lldm%llds", (long long)(sec / 60), (long long)(sec % 60));
-	else
-		snprintf(out, len, "%lldh%lldm%llds", (long long)(sec / 3600),
-			 (long long)(sec % 3600 / 60), (long long)(sec % 60));
-}
-
-static void render_bar(char *out, size_t len, int64_t cur, int64_t total, int64_t start_ns)
-{
-	char hc[32], ht[32], left[48] = "";
+	char hc[32], ht[32];
 	progress_human_size(cur, hc, sizeof(hc));
 	if (total <= 0) {
 		snprintf(out, len, "%8s", hc);
@@ -78,23 +67,17 @@ static void render_bar(char *out, size_t len, int64_t cur, int64_t total, int64_
 	box[pct] = '>';
 	memset(box + pct + 1, ' ', (size_t)(50 - pct));
 	box[51] = '\0';
-	if (cur < total && cur > 0 && start_ns) {
-		double per = (double)(progress_now() - start_ns) / (double)cur;
-		char d[32];
-		go_duration((int64_t)(per * (double)(total - cur) / 1e9), d, sizeof(d));
-		snprintf(left, sizeof(left), " %s", d);
-	}
 	if (cur > total)
-		snprintf(out, len, "[%s] %8s%s", box, hc, left);
+		snprintf(out, len, "[%s] %8s", box, hc);
 	else
-		snprintf(out, len, "[%s] %8s/%s%s", box, hc, ht, left);
+		snprintf(out, len, "[%s] %8s/%s", box, hc, ht);
 }
 
 json_t *progress_bar(const char *id, const char *status, int64_t current, int64_t total,
 		     int64_t start_ns)
 {
 	char bar[160];
-	render_bar(bar, sizeof(bar), current, total, start_ns);
+	render_bar(bar, sizeof(bar), current, total);
 	json_t *detail = json_pack("{s:I}", "current", (json_int_t)current);
 	if (total > 0)
 		json_object_set_new(detail, "total", json_integer(total));

@@ -14,7 +14,7 @@ json_t *progress_status(const char *fmt, ...) __attribute__((format(printf, 1, 2
 /* {"status": s, "progressDetail": {}, "id": id} */
 json_t *progress_layer(const char *id, const char *status);
 /* {"status", "progressDetail": {"current", "total"}, "progress": "[==>  ]  1.2MB/3.4MB", "id"};
- * start_ns (the transfer's start, monotonic) gives the time left as dockerd shows it. */
+ * start_ns is the transfer's start (monotonic), kept for clients' rates. */
 json_t *progress_bar(const char *id, const char *status, int64_t current, int64_t total,
 		     int64_t start_ns);
 /* go-units HumanSize: "2.243MB" (decimal units, 4 significant digits). */

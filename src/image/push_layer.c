@@ -28,7 +28,7 @@ struct gz_sink {
 	z_stream z;
 	int fd;
 	struct image_sha256 h;
-	int64_t out;
+	int64_t in, out;
 	unsigned char buf[1 << 16];
 };
 
@@ -60,6 +60,7 @@ static int gz_drain(struct gz_sink *g, int flush, struct err *e)
 static int gz_write(void *arg, const void *data, size_t len, struct err *e)
 {
 	struct gz_sink *g = arg;
+	g->in += (int64_t)len;
 	g->z.next_in = (unsigned char *)data;
 	g->z.avail_in = (unsigned)len;
 	return gz_drain(g, Z_NO_FLUSH, e);
@@ -88,6 +89,7 @@ static int compress_layer(struct push_layer *l, size_t n, struct err *e)
 		deflateEnd(&g->z);
 		image_sha256_final(&g->h, l->digest);
 		l->size = g->out;
+		l->tar_size = g->in;
 	}
 	image_sha256_release(&g->h);
 	free(g);
@@ -100,9 +102,12 @@ static bool upload_progress(void *arg, int64_t done)
 	if (__atomic_load_n(&l->p->failed, __ATOMIC_RELAXED))
 		return false;
 	int64_t now = progress_now();
-	if (now - l->last_ns >= PROGRESS_INTERVAL_NS && done > 0) {
+	if ((now - l->last_ns >= PROGRESS_INTERVAL_NS || done == l->size) && done > 0 && l->size) {
+		/* in bytes of the layer tar, as dockerd counts them (it compresses as it sends) */
+		int64_t cur = (int64_t)((double)done / (double)l->size * (double)l->tar_size);
 		l->last_ns = now;
-		push_emit(l->p, progress_bar(l->short_id, "Pushing", done, l->size, l->start_ns));
+		push_emit(l->p,
+			  progress_bar(l->short_id, "Pushing", cur, l->tar_size, l->start_ns));
 	}
 	return true;
 }
@@ -216,8 +221,9 @@ int push_layers(struct image_push *p, const struct image *img, struct err *e)
 		snprintf(l->diff_id, sizeof(l->diff_id), "%s", img->diff_ids[i]);
 		snprintf(l->chain, sizeof(l->chain), "%s", img->chain_ids[i]);
 		snprintf(l->short_id, sizeof(l->short_id), "%.12s", image_digest_hex(l->diff_id));
-		push_emit(p, progress_layer(l->short_id, "Preparing"));
 	}
+	for (size_t i = p->n; i-- > 0;) /* top layer first, as dockerd lists them */
+		push_emit(p, progress_layer(p->layers[i].short_id, "Preparing"));
 	for (size_t i = PUSH_CONCURRENCY; i < p->n; i++)
 		push_emit(p, progress_layer(p->layers[i].short_id, "Waiting"));
 	add_mount_scopes(p);

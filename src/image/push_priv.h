@@ -16,6 +16,7 @@ struct push_layer {
 	char short_id[13];
 	char digest[IMAGE_DIGEST_LEN + 1]; /* the blob as the registry has it */
 	int64_t size;			   /* of the blob */
+	int64_t tar_size;		   /* of the layer tar (dockerd's progress unit) */
 	int64_t start_ns, last_ns;
 	int rc;
 	struct err err;
