@@ -294,3 +294,23 @@ def test_bad_volume_requests(clean):
     assert r.status == 404 and r.json()["message"] == "get x1: no such volume"
     assert d.docker("volume", "ls", "-q").stdout == ""
     assert not [n for n in os.listdir(d.root / "volumes") if not n.startswith(".")]
+
+
+def test_volumes_survive_daemon_restart(clean):
+    d = clean
+    d.docker("volume", "create", "--label", "k=v", "kept")
+    d.docker("volume", "create", "-o", "type=tmpfs", "-o", "device=tmpfs", "-o", "o=size=1m",
+             "tmpk")
+    before = json.loads(d.docker("volume", "inspect", "kept").stdout)
+    cid = d.docker("run", "-d", "-v", "kept:/k", "-v", "tmpk:/t", "busybox", "sleep", "60"
+                   ).stdout.strip()
+    data = d.root / "volumes" / "tmpk" / "_data"
+    assert d.stop(cleanup_net=False) == 0
+    d.start("-D")
+    assert json.loads(d.docker("volume", "inspect", "kept").stdout) == before
+    p = d.docker("volume", "rm", "kept", check=False)
+    assert p.returncode == 1 and cid in p.stderr
+    assert [l for l in mounts_under(data) if " - tmpfs " in l]  # still in use
+    d.docker("rm", "-f", cid)
+    assert mounts_under(data) == []  # its last user is gone, after a restart too
+    d.docker("volume", "rm", "kept", "tmpk")
