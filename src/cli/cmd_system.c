@@ -1,4 +1,5 @@
 /* cli/cmd_system: version, info, events, system df/prune and `berth system ...`. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,89 @@ static long long jint(json_t *o, const char *k)
 	return (long long)json_integer_value(json_object_get(o, k));
 }
 
+/* "  Volume: local" lines of a {"Volume":[...],...} object, in docker's order. */
+static void print_plugins(json_t *plugins)
+{
+	static const char *const kinds[] = {"Volume", "Network", "Authorization", "Log"};
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++) {
+		json_t *v = json_object_get(plugins, kinds[k]);
+		if (!json_array_size(v))
+			continue;
+		printf("  %s:", kinds[k]);
+		size_t n;
+		json_t *x;
+		json_array_foreach (v, n, x)
+			printf(" %s", json_string_value(x));
+		printf("\n");
+	}
+}
+
+/* "name=seccomp,profile=builtin" as docker shows it: "  seccomp" then "   Profile: builtin". */
+static void print_security(json_t *opts)
+{
+	size_t n;
+	json_t *x;
+	if (!json_array_size(opts))
+		return;
+	printf(" Security Options:\n");
+	json_array_foreach (opts, n, x) {
+		_cleanup_strv_ char **kv = strv_split(json_string_value(x) ?: "", ",");
+		for (char **p = kv; p && *p; p++) {
+			char *eq = strchr(*p, '=');
+			if (!eq)
+				continue;
+			*eq = 0;
+			if (!strcmp(*p, "name"))
+				printf("  %s\n", eq + 1);
+			else
+				printf("   %c%s: %s\n", toupper((unsigned char)**p), *p + 1,
+				       eq + 1);
+		}
+	}
+}
+
+static void print_info(json_t *i)
+{
+	_cleanup_free_ char *mem = fmt_bytes((double)jint(i, "MemTotal"));
+	printf("Client: berth\n Version:    %s\n\nServer:\n Containers: %lld\n  Running: %lld\n  "
+	       "Paused: %lld\n  Stopped: %lld\n Images: %lld\n Server Version: %s\n Storage "
+	       "Driver: %s\n",
+	       BERTH_CLI_VERSION, jint(i, "Containers"), jint(i, "ContainersRunning"),
+	       jint(i, "ContainersPaused"), jint(i, "ContainersStopped"), jint(i, "Images"),
+	       jstr(i, "ServerVersion"), jstr(i, "Driver"));
+	size_t n;
+	json_t *x;
+	json_array_foreach (json_object_get(i, "DriverStatus"), n, x)
+		printf("  %s: %s\n", json_string_value(json_array_get(x, 0)) ?: "",
+		       json_string_value(json_array_get(x, 1)) ?: "");
+	printf(" Logging Driver: %s\n Cgroup Driver: %s\n Cgroup Version: %s\n Plugins:\n",
+	       jstr(i, "LoggingDriver"), jstr(i, "CgroupDriver"), jstr(i, "CgroupVersion"));
+	print_plugins(json_object_get(i, "Plugins"));
+	printf(" Swarm: %s\n Runtimes:", jstr(json_object_get(i, "Swarm"), "LocalNodeState"));
+	const char *k;
+	json_object_foreach (json_object_get(i, "Runtimes"), k, x)
+		printf(" %s", k);
+	printf("\n Default Runtime: %s\n runc version: %s\n", jstr(i, "DefaultRuntime"),
+	       jstr(json_object_get(i, "RuncCommit"), "ID"));
+	print_security(json_object_get(i, "SecurityOptions"));
+	printf(" Kernel Version: %s\n Operating System: %s\n OSType: %s\n Architecture: %s\n "
+	       "CPUs: %lld\n Total Memory: %s\n Name: %s\n ID: %s\n Docker Root Dir: %s\n Debug "
+	       "Mode: %s\n Experimental: %s\n",
+	       jstr(i, "KernelVersion"), jstr(i, "OperatingSystem"), jstr(i, "OSType"),
+	       jstr(i, "Architecture"), jint(i, "NCPU"), mem, jstr(i, "Name"), jstr(i, "ID"),
+	       jstr(i, "DockerRootDir"),
+	       json_is_true(json_object_get(i, "Debug")) ? "true" : "false",
+	       json_is_true(json_object_get(i, "ExperimentalBuild")) ? "true" : "false");
+	json_t *ins =
+	    json_object_get(json_object_get(i, "RegistryConfig"), "InsecureRegistryCIDRs");
+	if (json_array_size(ins))
+		printf(" Insecure Registries:\n");
+	json_array_foreach (ins, n, x)
+		printf("  %s\n", json_string_value(x));
+	printf(" Live Restore Enabled: %s\n\n",
+	       json_is_true(json_object_get(i, "LiveRestoreEnabled")) ? "true" : "false");
+}
+
 int cmd_info(struct cli *c, int argc, char **argv)
 {
 	const char *format = NULL;
@@ -97,20 +181,7 @@ int cmd_info(struct cli *c, int argc, char **argv)
 		return cli_report(&e, 1);
 	if (format)
 		return print_format(format, i);
-	_cleanup_free_ char *mem = fmt_bytes((double)jint(i, "MemTotal"));
-	printf(
-	    "Client: berth\n Version:    %s\n\nServer:\n Containers: %lld\n  Running: %lld\n  "
-	    "Paused: %lld\n  Stopped: %lld\n Images: %lld\n Server Version: %s\n Storage Driver: "
-	    "%s\n Logging Driver: %s\n Cgroup Driver: %s\n Cgroup Version: %s\n Kernel Version: "
-	    "%s\n Operating System: %s\n OSType: %s\n Architecture: %s\n CPUs: %lld\n Total "
-	    "Memory: %s\n Name: %s\n ID: %s\n Docker Root Dir: %s\n Debug Mode: %s\n",
-	    BERTH_CLI_VERSION, jint(i, "Containers"), jint(i, "ContainersRunning"),
-	    jint(i, "ContainersPaused"), jint(i, "ContainersStopped"), jint(i, "Images"),
-	    jstr(i, "ServerVersion"), jstr(i, "Driver"), jstr(i, "LoggingDriver"),
-	    jstr(i, "CgroupDriver"), jstr(i, "CgroupVersion"), jstr(i, "KernelVersion"),
-	    jstr(i, "OperatingSystem"), jstr(i, "OSType"), jstr(i, "Architecture"), jint(i, "NCPU"),
-	    mem, jstr(i, "Name"), jstr(i, "ID"), jstr(i, "DockerRootDir"),
-	    json_is_true(json_object_get(i, "Debug")) ? "true" : "false");
+	print_info(i);
 	size_t k;
 	json_t *w;
 	json_array_foreach (json_object_get(i, "Warnings"), k, w)

@@ -472,3 +472,14 @@ def test_bad_input_in_the_same_words(d):  # noqa: F811
         usage = [line for line in p.stderr.splitlines() if line.startswith("Usage:")]
         assert [line for line in q.stderr.splitlines() if line.startswith("Usage:")] == \
             [u.replace("docker", "berth") for u in usage], args
+
+
+def test_info_as_docker_shows_it(d):  # noqa: F811
+    dk, bt = Client(d, "docker"), Client(d, "berth")
+
+    def server(text):
+        lines = text.split("Server:\n", 1)[1].splitlines()
+        # docker-only fields berth has nothing to put in
+        return [line for line in lines if line.strip() and not line.strip().startswith(
+            ("Init Binary", "containerd version", "init version"))]
+    assert server(bt.ok("info").stdout) == server(dk.ok("info").stdout)
