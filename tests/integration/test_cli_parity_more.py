@@ -483,3 +483,34 @@ def test_info_as_docker_shows_it(d):  # noqa: F811
         return [line for line in lines if line.strip() and not line.strip().startswith(
             ("Init Binary", "containerd version", "init version"))]
     assert server(bt.ok("info").stdout) == server(dk.ok("info").stdout)
+
+
+def test_pull_progress_on_a_terminal(d, registry, tmp_path):  # noqa: F811
+    bt = Client(d, "berth")
+    ref = "%s/cli/tty:t1" % registry
+    try:
+        # a layer of its own (busybox's is already here), gone locally before the pull
+        bt.ok("run", "--name", "tty-layer", "busybox", "sh", "-c",
+              "head -c 300000 /dev/urandom > /blob")
+        bt.ok("commit", "tty-layer", "tty-src:1")
+        bt.ok("rm", "tty-layer")
+        bt.ok("tag", "tty-src:1", ref)
+        bt.ok("rmi", "tty-src:1")
+        d.cfgdir = tmp_path / "cfg"
+        bt.ok("login", "-u", "alice", "--password-stdin", registry, input="secret\n")
+        bt.ok("push", ref)
+        bt.ok("rmi", ref)
+        env = d.env()
+        env.pop("BERTH_HOST", None)
+        env.pop("NO_COLOR", None)
+        rc, out = _on_pty([BERTH_CLI, "pull", ref], env)
+        if "not supported" in out:
+            pytest.skip("the daemon does not pull yet")
+        assert rc == 0, out
+        # one line per layer, redrawn in place (cursor up, clear line), finished in green
+        assert re.search(r"\033\[\d+A\033\[2K\r[0-9a-f]{12}: ", out), out
+        assert "\033[32mPull complete\033[0m" in out
+        assert out.replace("\r\n", "\n").endswith(ref + "\n")
+        bt.ok("rmi", ref)
+    finally:
+        d.cfgdir = d.base / "docker-config"
