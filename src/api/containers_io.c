@@ -325,47 +325,85 @@ void api_container_attach(struct api_req *req)
 
 struct logs_stream {
 	struct container_logs *l;
-	bool tty, timestamps;
+	bool tty, timestamps, ended;
 	int sock;
-	char *pending;
+	int stream;    /* of the entry in pending */
+	char *pending; /* the entry's bytes (time stamp and text), no frame header */
 	size_t len, off;
 };
 
+/* The next entry into ls->pending: 1, 0 (none now, or the end: ls->ended), -1 (client gone). */
+static int logs_fill(struct logs_stream *ls)
+{
+	free(ls->pending);
+	ls->pending = NULL;
+	ls->off = ls->len = 0;
+	char *text;
+	size_t len;
+	int64_t ns;
+	int r =
+	    engine_container_logs_next(ls->l, &ls->stream, &text, &len, &ns, sock_gone, &ls->sock);
+	if (r == 0)
+		ls->ended = true;
+	if (r == 0 || r == 2)
+		return 0;
+	if (r < 0)
+		return -1;
+	char ts[STORE_TIME_MAX + 1] = "";
+	if (ls->timestamps) {
+		store_time_format_fixed(ns, ts);
+		strcat(ts, " ");
+	}
+	size_t tl = strlen(ts);
+	ls->pending = xmalloc(tl + len);
+	memcpy(ls->pending, ts, tl);
+	memcpy(ls->pending + tl, text, len);
+	ls->len = tl + len;
+	free(text);
+	return 1;
+}
+
+/* Fills buf with as many entries as are there, consecutive ones of a stream in one frame:
+ * 100 MiB of logs are a million lines, and both this side and the client's demultiplexer
+ * pay per send and per frame. Waits only while it has nothing at all to send. */
 static ssize_t logs_read(void *arg, char *buf, size_t max)
 {
 	struct logs_stream *ls = arg;
-	while (ls->off == ls->len) {
-		free(ls->pending);
-		ls->pending = NULL;
-		ls->off = ls->len = 0;
-		int stream;
-		char *text;
-		size_t len;
-		int64_t ns;
-		int r = engine_container_logs_next(ls->l, &stream, &text, &len, &ns, sock_gone,
-						   &ls->sock);
-		if (r == 0)
-			return API_STREAM_END;
-		if (r < 0)
-			return API_STREAM_ERROR;
-		char ts[STORE_TIME_MAX + 1] = "";
-		if (ls->timestamps) {
-			store_time_format_fixed(ns, ts);
-			strcat(ts, " ");
+	size_t filled = 0, hdr = 0, flen = 0; /* the open frame: header offset, length */
+	int fstream = 0;		      /* its stream; 0: none open */
+	while (filled < max) {
+		if (ls->off == ls->len) {
+			if (ls->ended)
+				break;
+			engine_container_logs_nowait(ls->l, filled > 0);
+			int r = logs_fill(ls);
+			if (r < 0 && !filled)
+				return API_STREAM_ERROR;
+			if (r <= 0)
+				break;
+			continue;
 		}
-		size_t tl = strlen(ts), hl = ls->tty ? 0 : 8;
-		ls->pending = xmalloc(hl + tl + len);
-		if (hl)
-			stdcopy_header((unsigned char *)ls->pending, stream, tl + len);
-		memcpy(ls->pending + hl, ts, tl);
-		memcpy(ls->pending + hl + tl, text, len);
-		ls->len = hl + tl + len;
-		free(text);
+		if (!ls->tty && fstream != ls->stream) {
+			if (max - filled <= 8)
+				break;
+			if (fstream)
+				stdcopy_header((unsigned char *)buf + hdr, fstream, flen);
+			hdr = filled;
+			fstream = ls->stream;
+			flen = 0;
+			filled += 8;
+		}
+		size_t n = ls->len - ls->off < max - filled ? ls->len - ls->off : max - filled;
+		memcpy(buf + filled, ls->pending + ls->off, n);
+		ls->off += n;
+		filled += n;
+		flen += n;
 	}
-	size_t n = ls->len - ls->off < max ? ls->len - ls->off : max;
-	memcpy(buf, ls->pending + ls->off, n);
-	ls->off += n;
-	return (ssize_t)n;
+	if (fstream)
+		stdcopy_header((unsigned char *)buf + hdr, fstream, flen);
+	if (!filled && ls->ended)
+		return API_STREAM_END;
+	return (ssize_t)filled;
 }
 
 static void logs_free(void *arg)

@@ -112,6 +112,9 @@ struct container_logs *engine_container_logs_open(struct engine *eng, const char
 int engine_container_logs_next(struct container_logs *l, int *stream, char **text, size_t *len,
 			       int64_t *ns, bool (*gone)(void *), void *arg);
 void engine_container_logs_free(struct container_logs *l);
+/* on: while following, engine_container_logs_next returns 2 at once when no entry is there
+ * yet instead of waiting (a reader batching entries sends what it has). */
+void engine_container_logs_nowait(struct container_logs *l, bool on);
 /* Exec instances (container_exec.c). create: 201's ID; 409 when the container isn't
  * running or is paused. start: hello (attach line) given -> *fd connected before the process
  * starts; errors are the runtime's text (the exec's ExitCode becomes 126). */

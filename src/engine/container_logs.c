@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/container_logs_line.h"
 #include "engine/container_priv.h"
 #include "store/time.h"
 #include "util/cleanup.h"
@@ -22,7 +23,13 @@ struct container_logs {
 	int64_t skip; /* lines still to skip for tail */
 	char *line;
 	size_t cap;
+	bool nowait; /* following: 2 instead of waiting for more */
 };
+
+void engine_container_logs_nowait(struct container_logs *l, bool on)
+{
+	l->nowait = on;
+}
 
 static char **log_files(const char *path)
 {
@@ -144,6 +151,8 @@ int engine_container_logs_next(struct container_logs *l, int *stream, char **tex
 			if (!running && (n = getline(&l->line, &l->cap, l->f)) <= 0)
 				return 0;
 			if (n <= 0) {
+				if (l->nowait)
+					return 2;
 				if (gone && gone(arg))
 					return -1;
 				usleep(50000);
@@ -170,6 +179,21 @@ int engine_container_logs_next(struct container_logs *l, int *stream, char **tex
 		if (l->skip > 0) {
 			l->skip--;
 			continue;
+		}
+		struct logs_line ll;
+		if (logs_line_decode(l->line, (size_t)n, &ll) == 0) {
+			if ((ll.stream == 1 && !l->o.stdout_) ||
+			    (ll.stream == 2 && !l->o.stderr_) ||
+			    (l->o.since && ll.ns < l->o.since) ||
+			    (l->o.until && ll.ns > l->o.until)) {
+				free(ll.text);
+				continue;
+			}
+			*stream = ll.stream;
+			*text = ll.text;
+			*len = ll.len;
+			*ns = ll.ns;
+			return 1;
 		}
 		json_t *j;
 		if (!parse_entry(l, l->line, stream, &j))

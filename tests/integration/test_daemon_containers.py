@@ -184,10 +184,24 @@ def test_logs(d):
     first = p.stdout.splitlines()[0]
     ts, text = first.split(" ", 1)
     assert text == "out 1" and ts.endswith("Z") and len(ts.split(".")[1]) == 10
-    # raw: frames with the 8-byte header
+    # raw: frames with the 8-byte header (consecutive lines of a stream may share one)
     r = d.request("GET", "/containers/%s/logs?stdout=1&stderr=0" % cid)
     assert r.status == 200
-    assert r.data[:8] == b"\x01\x00\x00\x00\x00\x00\x00\x06" and r.data[8:14] == b"out 1\n"
+    frames, data = [], r.data
+    while data:
+        assert data[:4] == b"\x01\x00\x00\x00"
+        n = int.from_bytes(data[4:8], "big")
+        frames.append(data[8:8 + n])
+        data = data[8 + n:]
+    assert b"".join(frames) == b"out 1\nout 2\nout 3\n"
+    r = d.request("GET", "/containers/%s/logs?stdout=1&stderr=1" % cid)
+    streams = []
+    data = r.data
+    while data:
+        n = int.from_bytes(data[4:8], "big")
+        streams += [data[0]] * data[8:8 + n].count(b"\n")
+        data = data[8 + n:]
+    assert streams == [1, 2, 1, 2, 1, 2]
     r = d.request("GET", "/containers/%s/logs" % cid)
     assert r.status == 400 and "at least one stream" in r.message
     d.docker("rm", cid)
