@@ -133,38 +133,62 @@ static char *url_escape(const char *s)
 	return r;
 }
 
-/* GET realm?service=..&scope=..: {"token"} or {"access_token"}. */
+/* Appends "&key=value" (value URL-escaped) to *s. */
+static void add_param(char **s, const char *key, const char *value)
+{
+	_cleanup_free_ char *v = url_escape(value);
+	char *t = str_printf("%s%s%s=%s", *s ? *s : "", *s && **s ? "&" : "", key, v);
+	free(*s);
+	*s = t;
+}
+
+/* The token request: GET realm?service=..&scope=..&account=.. with basic credentials, or
+ * with an identity token the OAuth form POST (grant_type=refresh_token) dockerd sends. */
+static int token_request(struct registry *r, const char *realm, const char *service,
+			 struct reg_resp *p, struct err *e)
+{
+	_cleanup_free_ char *params = NULL;
+	if (r->auth.identity_token) {
+		_cleanup_free_ char *scope = strv_join(r->scopes, " ");
+		add_param(&params, "grant_type", "refresh_token");
+		add_param(&params, "refresh_token", r->auth.identity_token);
+		add_param(&params, "client_id", "docker");
+		if (service)
+			add_param(&params, "service", service);
+		if (scope && *scope)
+			add_param(&params, "scope", scope);
+		char *hdrs[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+		struct reg_req q = {.method = "POST",
+				    .url = realm,
+				    .headers = hdrs,
+				    .body = params,
+				    .body_len = strlen(params),
+				    .fd = -1};
+		return reg_perform(r, &q, NULL, p, e);
+	}
+	if (service)
+		add_param(&params, "service", service);
+	for (char **sc = r->scopes; sc && *sc; sc++)
+		add_param(&params, "scope", *sc);
+	if (r->auth.username)
+		add_param(&params, "account", r->auth.username);
+	_cleanup_free_ char *url =
+	    params ? str_printf("%s%s%s", realm, strchr(realm, '?') ? "&" : "?", params)
+		   : str_dup(realm);
+	_cleanup_free_ char *basic = r->auth.username ? basic_value(&r->auth) : NULL;
+	struct reg_req q = {.method = "GET", .url = url, .fd = -1, .follow = true};
+	return reg_perform(r, &q, basic, p, e);
+}
+
+/* A bearer token from the challenge's realm: {"token"} or {"access_token"}. */
 static char *fetch_token(struct registry *r, const char *challenge, struct err *e)
 {
 	_cleanup_free_ char *realm = challenge_param(challenge, "realm");
 	_cleanup_free_ char *service = challenge_param(challenge, "service");
 	if (!realm)
 		return err_invalid(e, "bearer challenge without a realm"), NULL;
-	_cleanup_free_ char *url = str_printf("%s%s", realm, strchr(realm, '?') ? "&" : "?");
-	char *t;
-	if (service) {
-		_cleanup_free_ char *s = url_escape(service);
-		t = str_printf("%sservice=%s&", url, s);
-		free(url);
-		url = t;
-	}
-	for (char **s = r->scopes; s && *s; s++) {
-		_cleanup_free_ char *es = url_escape(*s);
-		t = str_printf("%sscope=%s&", url, es);
-		free(url);
-		url = t;
-	}
-	if (r->auth.username) {
-		_cleanup_free_ char *u = url_escape(r->auth.username);
-		t = str_printf("%saccount=%s&", url, u);
-		free(url);
-		url = t;
-	}
-	url[strlen(url) - 1] = '\0';
-	_cleanup_free_ char *basic = r->auth.username ? basic_value(&r->auth) : NULL;
-	struct reg_req q = {.method = "GET", .url = url, .fd = -1, .follow = true};
 	struct reg_resp p = {0};
-	if (reg_perform(r, &q, basic, &p, e) < 0)
+	if (token_request(r, realm, service, &p, e) < 0)
 		return NULL;
 	_cleanup_json_ json_t *j = p.body ? json_loadb(p.body, p.len, 0, NULL) : NULL;
 	const char *tok = json_string_value(json_object_get(j, "token"));

@@ -16,6 +16,7 @@ import subprocess
 import tarfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -176,8 +177,19 @@ class Proxy:
         if h.command != "HEAD":
             h.wfile.write(body)
 
+    REFRESH = "berth-test-refresh-token"
+
     def _token(self, h):
         self.token_requests.append(h.path)
+        if h.command == "POST":  # OAuth: grant_type=refresh_token with an identity token
+            n = int(h.headers.get("Content-Length") or 0)
+            form = urllib.parse.parse_qs(h.rfile.read(n).decode())
+            self.token_requests.append(form)
+            if form.get("grant_type") != ["refresh_token"] or \
+                    form.get("refresh_token") != [self.REFRESH]:
+                return self._reply(h, 401, [("Content-Type", "application/json")], b"{}")
+            body = json.dumps({"access_token": self.TOKEN, "expires_in": 300}).encode()
+            return self._reply(h, 200, [("Content-Type", "application/json")], body)
         auth = h.headers.get("Authorization", "")
         user_pw = base64.b64decode(auth[6:]).decode() if auth.startswith("Basic ") else ""
         user, _, pw = user_pw.partition(":")

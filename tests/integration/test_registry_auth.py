@@ -105,6 +105,33 @@ def test_bearer_token_auth(d, image, tmp_path):
         d.docker("load", "-i", image["path"])
 
 
+def test_identity_token_refresh(d, image, tmp_path):
+    """X-Registry-Auth with an identitytoken: the token is got by dockerd's OAuth form POST."""
+    import base64
+    reg = Registry(tmp_path / "reg").start()
+    proxy = Proxy(reg.addr, bearer={}).start()
+    try:
+        ref = "%s/oauth/app" % proxy.addr
+
+        def auth(tok):
+            raw = json.dumps({"identitytoken": tok, "serveraddress": proxy.addr}).encode()
+            return {"X-Registry-Auth": base64.urlsafe_b64encode(raw).decode().rstrip("=")}
+        d.docker("tag", "authimg:1", ref + ":1")
+        r = d.request("POST", "/v1.45/images/%s/push?tag=1" % quote(ref, safe=""),
+                      headers=auth(Proxy.REFRESH))
+        assert r.status == 200 and b"errorDetail" not in r.data, r.data
+        forms = [f for f in proxy.token_requests if isinstance(f, dict)]
+        assert forms and forms[0]["client_id"] == ["docker"], proxy.token_requests
+        assert "repository:oauth/app:pull,push" in forms[0]["scope"][0], forms
+        r = d.request("POST", "/v1.45/images/create?fromImage=%s&tag=1" % quote(ref, safe=""),
+                      headers=auth("wrong"))
+        assert r.status != 200 or b"errorDetail" in r.data, r.data
+        d.docker("rmi", ref + ":1")
+    finally:
+        proxy.stop()
+        reg.stop()
+
+
 def host_ip():
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.connect(("192.0.2.123", 9))  # no packet is sent: only the route is looked up
