@@ -514,3 +514,19 @@ def test_pull_progress_on_a_terminal(d, registry, tmp_path):  # noqa: F811
         bt.ok("rmi", ref)
     finally:
         d.cfgdir = d.base / "docker-config"
+
+
+def test_systemd_unit(tmp_path):
+    """contrib/berth.service: systemd accepts it and it runs the daemon binary."""
+    import helpers
+    unit = (helpers.TOP / "contrib" / "berth.service").read_text()
+    line = next(x for x in unit.splitlines() if x.startswith("ExecStart="))
+    assert line.split("=", 1)[1].split()[0] == "/usr/local/bin/berthd"
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze is not installed")
+    berthd = os.path.join(os.path.dirname(os.path.abspath(BERTH_CLI)), "berthd")
+    (tmp_path / "berth.service").write_text(unit.replace("/usr/local/bin/berthd", berthd))
+    p = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "berth.service")],
+                       capture_output=True, text=True, timeout=TIMEOUT,
+                       env=dict(os.environ, SYSTEMD_LOG_LEVEL="warning"))
+    assert p.returncode == 0 and p.stderr == "", p.stderr
