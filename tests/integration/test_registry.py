@@ -321,3 +321,24 @@ def test_pull_all_tags(d, registry, multi, pushed):
     r = d.request("POST", "/v1.45/images/create?fromImage=%s"
                   % quote("%s/spy/nosuchrepo" % registry.addr, safe=""))
     assert r.status == 404, r.data
+
+
+def test_push_of_committed_image(d, registry, multi, pushed):
+    """A container's change committed, pushed, removed and pulled back runs with it."""
+    cid = d.docker("run", "-d", pushed["ref"], "sh", "-c",
+                   "echo committed > /srv/new && rm /srv/data").stdout.strip()
+    assert d.docker("wait", cid).stdout.strip() == "0"
+    ref = "%s/spy/committed:1" % registry.addr
+    new_id = d.docker("commit", cid, ref).stdout.strip()
+    d.docker("rm", cid)
+    out = d.docker("push", ref).stdout
+    lines = progress_lines(out)
+    assert sum(line.endswith(": Pushed") for line in lines) == 1, out
+    assert sum(line.endswith((": Layer already exists", ": Mounted from spy/multi"))
+               for line in lines) == 3, out
+    d.docker("rmi", ref)
+    d.docker("pull", ref)
+    assert inspect(d, ref)["Id"] == new_id
+    p = d.docker("run", "--rm", ref, "sh", "-c", "cat /srv/new; test -e /srv/data || echo gone")
+    assert p.stdout.split() == ["committed", "gone"]
+    d.docker("rmi", ref)
