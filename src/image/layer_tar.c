@@ -235,9 +235,10 @@ int image_layer_tar_write_skip(const char *dir, char *const *skip, image_sink_fn
 	w.buf = xmalloc(COPY_BLOCK);
 	w.a = archive_write_new();
 	archive_write_set_format_pax_restricted(w.a);
-	/* big writes to the sink; no padding of the last block, so the bytes are those of a
-	 * 512-byte blocking (the same diff IDs) */
-	archive_write_set_bytes_per_block(w.a, 64 * 1024);
+	/* no blocking: the data goes to the sink as it is read (one copy less, big writes), and
+	 * the last block isn't padded, so the bytes are those of a 512-byte blocking (the same
+	 * diff IDs) */
+	archive_write_set_bytes_per_block(w.a, 0);
 	archive_write_set_bytes_in_last_block(w.a, 1);
 	int r = -1;
 	if (archive_write_open(w.a, &w, NULL, ltw_write, NULL) != ARCHIVE_OK)
