@@ -15,6 +15,8 @@ static int exec_sibling(const char *name, char **argv)
 	char *path = cli_sibling_path(name);
 	argv[1] = (char *)name;
 	execv(path, argv + 1);
+	if (errno == ENOENT) /* installed apart: the one in PATH */
+		execvp(name, argv + 1);
 	int en = errno;
 	fprintf(stderr, "berth: cannot run %s: %s\n", path, strerror(en));
 	free(path);

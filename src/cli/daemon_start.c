@@ -68,6 +68,8 @@ static void exec_daemon(const char *sock, const char *root, const char *run_dir,
 	char *argv[] = {"berthd",	 "-H", host, "--root", (char *)root, "--run-dir",
 			(char *)run_dir, NULL};
 	execv(bin, argv);
+	if (errno == ENOENT) /* installed apart: the one in PATH */
+		execvp("berthd", argv);
 	fprintf(stderr, "berth: cannot exec the daemon %s: %s\n", bin, strerror(errno));
 	_exit(127);
 }
