@@ -75,6 +75,37 @@ static char *command_of(const json_t *rec)
 	return str_printf("%s %s", path ? path : "", joined);
 }
 
+/* The list's Ports ({IP, PrivatePort, PublicPort, Type}) and Networks from the record's
+ * NetworkSettings (filled by the engine at start). */
+static void summary_network(json_t *item, const json_t *rec)
+{
+	const json_t *ns = json_object_get(rec, "NetworkSettings");
+	if (!json_is_object(json_object_get(ns, "Networks")))
+		return;
+	json_object_set_new(json_object_get(item, "NetworkSettings"), "Networks",
+			    json_deep_copy(json_object_get(ns, "Networks")));
+	json_t *ports = json_object_get(item, "Ports");
+	const char *key;
+	json_t *v;
+	json_object_foreach ((json_t *)json_object_get(ns, "Ports"), key, v) {
+		int priv = atoi(key);
+		const char *slash = strchr(key, '/');
+		const char *type = slash ? slash + 1 : "tcp";
+		if (!json_array_size(v))
+			json_array_append_new(
+			    ports, json_pack("{s:i, s:s}", "PrivatePort", priv, "Type", type));
+		size_t i;
+		json_t *b;
+		json_array_foreach (v, i, b) {
+			const char *hp = json_string_value(json_object_get(b, "HostPort"));
+			json_array_append_new(ports, json_pack("{s:O, s:i, s:i, s:s}", "IP",
+							       json_object_get(b, "HostIp"),
+							       "PrivatePort", priv, "PublicPort",
+							       hp ? atoi(hp) : 0, "Type", type));
+		}
+	}
+}
+
 json_t *api_container_summary_json(struct api_req *req, const json_t *rec, int64_t now)
 {
 	const json_t *cfg = json_object_get(rec, "Config");
@@ -95,6 +126,7 @@ json_t *api_container_summary_json(struct api_req *req, const json_t *rec, int64
 	    "NetworkSettings", "Networks", network_name(rec), endpoint(), "Mounts");
 	if (json_is_array(json_object_get(rec, "Mounts")))
 		json_object_set_new(item, "Mounts", json_deep_copy(json_object_get(rec, "Mounts")));
+	summary_network(item, rec);
 	if (api_query_bool(req, "size")) {
 		int64_t rw = 0, rootfs = 0;
 		engine_container_size(req->eng, json_string_value(json_object_get(rec, "Id")), &rw,
@@ -135,6 +167,26 @@ static bool str_any(const json_t *vals, const char *s)
 	json_array_foreach (vals, i, v)
 		if (str_eq(json_string_value(v), s))
 			return true;
+	return false;
+}
+
+/* A network filter value: a network name or ID (prefix) the container is attached to. */
+static bool network_match(const json_t *vals, const json_t *rec)
+{
+	const json_t *nets = json_object_get(json_object_get(rec, "NetworkSettings"), "Networks");
+	if (!json_is_object(nets))
+		return str_any(vals, network_name(rec));
+	size_t i;
+	json_t *v;
+	json_array_foreach (vals, i, v) {
+		const char *want = json_string_value(v), *k;
+		json_t *ep;
+		json_object_foreach ((json_t *)nets, k, ep) {
+			const char *id = json_string_value(json_object_get(ep, "NetworkID"));
+			if (str_eq(k, want) || (want && *want && id && str_has_prefix(id, want)))
+				return true;
+		}
+	}
 	return false;
 }
 
@@ -235,7 +287,7 @@ bool api_container_filter_match(struct api_req *req, const json_t *f, const json
 	if ((vals = api_filters_get(f, "ancestor")) &&
 	    !ancestor_match(req, vals, json_string_value(json_object_get(rec, "Image"))))
 		return false;
-	if ((vals = api_filters_get(f, "network")) && !str_any(vals, network_name(rec)))
+	if ((vals = api_filters_get(f, "network")) && !network_match(vals, rec))
 		return false;
 	if ((vals = api_filters_get(f, "volume")) && json_array_size(vals) &&
 	    !volume_match(vals, json_object_get(rec, "Mounts")))
