@@ -240,8 +240,12 @@ int seccomp_profile_check(const char *profile, struct err *e)
 	if (seccomp_profile_resolve(profile, caps, &oci, e) < 0)
 		return -1;
 	struct seccomp_filter *f = seccomp_filter_compile(oci, "seccomp profile", e);
-	if (!f && oci)
+	if (!f && oci) {
+		/* what libseccomp refuses (arches that can't be combined...) is the profile's
+		 * fault: a 400 at create, not a 500 */
+		e->kind = ERR_INVALID;
 		return -1;
+	}
 	seccomp_filter_free(f);
 	return 0;
 }

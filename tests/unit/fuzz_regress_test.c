@@ -167,6 +167,17 @@ static void test_seccomp_rule_without_names(void)
 	json_decref(oci);
 }
 
+/* seccomp_fuzz found: a profile whose archMap mixes arches libseccomp can't combine (x86_64
+ * with MIPS) failed the create with an internal error (500) instead of a 400. */
+static void test_seccomp_arches_invalid(void)
+{
+	struct err e = ERR_INIT;
+	const char *p = "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"archMap\":[{\"architecture\":"
+			"\"SCMP_ARCH_X86_64\",\"subArchitectures\":[\"SCMP_ARCH_MIPS\"]}]}";
+	ok(seccomp_profile_check(p, &e) < 0 && e.kind == ERR_INVALID,
+	   "seccomp: arches that can't be combined are invalid (%s)", e.msg);
+}
+
 int main(void)
 {
 	test_create_body_huge_number();
@@ -175,5 +186,6 @@ int main(void)
 	test_ref_uppercase_tag();
 	test_api_version_zero();
 	test_seccomp_rule_without_names();
+	test_seccomp_arches_invalid();
 	return tap_done();
 }
