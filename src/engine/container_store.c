@@ -378,11 +378,12 @@ void engine_event_publish_from(struct engine *eng, const char *type, const char 
 	struct engine_event *ev = &eng->ring[seq % EVENTS_RING];
 	free(ev->id);
 	free(ev->from);
+	free(ev->action);
 	json_decref(ev->attrs);
 	memset(ev, 0, sizeof(*ev));
 	ev->seq = seq;
 	snprintf(ev->type, sizeof(ev->type), "%s", type);
-	snprintf(ev->action, sizeof(ev->action), "%s", action);
+	ev->action = str_dup(action);
 	ev->id = str_dup(id);
 	ev->from = from ? str_dup(from) : NULL;
 	ev->attrs = attrs ? attrs : json_object();

@@ -62,8 +62,8 @@ void engine_sysinfo(struct engine *eng, struct engine_sysinfo *si);
 /* Events (the /events stream). Attributes are a JSON object of strings. */
 struct engine_event {
 	uint64_t seq;
-	char type[16];	 /* container, image, network, volume, daemon */
-	char action[40]; /* tag, untag, delete, import, ... */
+	char type[16]; /* container, image, network, volume, daemon */
+	char *action;  /* tag, untag, delete, import, "exec_create: <the whole command>" ... */
 	char *id;
 	char *from; /* container events: the image */
 	json_t *attrs;

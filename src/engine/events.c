@@ -23,6 +23,7 @@ static void event_clear(struct engine_event *ev)
 {
 	free(ev->id);
 	free(ev->from);
+	free(ev->action);
 	json_decref(ev->attrs);
 	memset(ev, 0, sizeof(*ev));
 }
@@ -52,7 +53,7 @@ void engine_event_publish(struct engine *eng, const char *type, const char *acti
 	event_clear(ev);
 	ev->seq = seq;
 	snprintf(ev->type, sizeof(ev->type), "%s", type);
-	snprintf(ev->action, sizeof(ev->action), "%s", action);
+	ev->action = str_dup(action);
 	ev->id = str_dup(id);
 	ev->attrs = attrs ? attrs : json_object();
 	ev->time = store_time_now();
@@ -66,6 +67,7 @@ static struct engine_event *event_copy(const struct engine_event *src)
 	*ev = *src;
 	ev->id = str_dup(src->id);
 	ev->from = str_dup(src->from);
+	ev->action = str_dup(src->action);
 	ev->attrs = json_deep_copy(src->attrs);
 	return ev;
 }

@@ -87,6 +87,9 @@ def test_health_flags_unhealthy_then_healthy(d):
     assert d.docker("ps", "-q", "--filter", "health=unhealthy").stdout == ""
     acts = events(d, "hc1", "event=health_status")
     assert "health_status: unhealthy" in acts and "health_status: healthy" in acts
+    # the probe's exec, its whole command in the action as dockerd has it
+    assert "exec_create: /bin/sh -c echo probe; test -f /tmp/ok" in \
+        events(d, "hc1", "event=exec_create")
     # probes are execs (events as dockerd's) but do not pile up in ExecIDs: only the touch
     assert len(d.get_json("/containers/hc1/json")["ExecIDs"]) == 1
     d.docker("rm", "-f", "hc1")
@@ -162,7 +165,7 @@ def test_oom_kill_exit(d):
     assert p.returncode == 137
     st = state(d, "oom1")
     assert st["OOMKilled"] is True and st["ExitCode"] == 137
-    acts = events(d, "oom1")
+    acts = poll(lambda: "die" in events(d, "oom1") and events(d, "oom1"))
     assert acts.count("oom") == 1 and acts.index("oom") < acts.index("die")
     # a fresh start clears it
     d.docker("start", "-a", "oom1", check=False)
