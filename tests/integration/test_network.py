@@ -287,13 +287,26 @@ def test_restore_after_daemon_kill(tmp_path):
     try:
         d.docker("import", "-c", "ENV PATH=/bin", str(tar), "busybox:latest")
         port = free_port()
-        d.docker("run", "-d", "--name", "kk", "-p", "127.0.0.1:%d:80" % port, "busybox", "sh",
-                 "-c", HTTPD)
+        d.docker("run", "-d", "--name", "kk", "-p", "127.0.0.1:%d:80" % port, "-p", "80",
+                 "busybox", "sh", "-c", HTTPD)
         assert http_get("http://127.0.0.1:%d/" % port).startswith("hello")
         d.stop(signal.SIGKILL, cleanup_net=False)
         d.start()
         assert http_get("http://127.0.0.1:%d/" % port).startswith("hello")
-        assert len(ports_rules(d)) == 1
+        assert len(ports_rules(d)) == 2
+        # a clean stop that also loses the bridge and the table (as the test helper's
+        # teardown does): the next start makes them again around the live container
+        d.stop()
+        assert not os.path.exists("/sys/class/net/%s" % d.bridge)
+        d.start()
+        assert http_get("http://127.0.0.1:%d/" % port).startswith("hello")
+        # from another container through the gateway (hairpin NAT) to the 0.0.0.0 port
+        gw = d.get_json("/networks/bridge")["IPAM"]["Config"][0]["Gateway"]
+        any_port = d.docker("port", "kk", "80").stdout.split()
+        any_port = [int(x.rsplit(":", 1)[1]) for x in any_port if x.startswith("0.0.0.0:")][0]
+        p = d.docker("run", "--rm", "busybox", "sh", "-c", GET.replace(" 80 ", " %d " % any_port)
+                     % gw)
+        assert p.stdout.startswith("hello-")
         d.docker("rm", "-f", "kk")
         assert_no_leaks(d)
     finally:
