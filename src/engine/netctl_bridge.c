@@ -187,7 +187,8 @@ void netctl_sync(struct engine *eng)
 	bool any = false;
 	for (size_t i = 0; i < nc->n; i++)
 		any = any || nc->nets[i]->up;
-	if (any && netctl_apply_locked(nc, &e) < 0)
+	/* no bridge in use: a table left by an earlier run has nothing to do */
+	if ((any ? netctl_apply_locked(nc, &e) : nft_delete(nc->table, &e)) < 0)
 		log_warn("%s", e.msg);
 	pthread_mutex_unlock(&nc->mu);
 }
