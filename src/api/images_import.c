@@ -21,7 +21,7 @@ struct url_import {
 	bool running;
 };
 
-static void put_line(struct url_import *u, json_t *msg)
+static int put_line(struct url_import *u, json_t *msg)
 {
 	_cleanup_free_ char *s = jx_dumps(msg);
 	json_decref(msg);
@@ -32,9 +32,10 @@ static void put_line(struct url_import *u, json_t *msg)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return; /* the client left: the import still ends cleanly */
+			return -1; /* the client left */
 		off += (size_t)n;
 	}
+	return 0;
 }
 
 /* go-units HumanSize: "2.243MB". */
@@ -50,8 +51,9 @@ static void human(int64_t n, char *out, size_t len)
 	snprintf(out, len, "%.4g%s", v, units[i]);
 }
 
-/* jsonmessage.JSONProgress: a 50-column bar when the total is known. */
-static void on_progress(void *arg, int64_t cur, int64_t total)
+/* jsonmessage.JSONProgress: a 50-column bar when the total is known. -1 when the client
+ * left: the download stops (as dockerd's request context is cancelled). */
+static int on_progress(void *arg, int64_t cur, int64_t total)
 {
 	struct url_import *u = arg;
 	char c[32], t[32], bar[160];
@@ -65,9 +67,9 @@ static void on_progress(void *arg, int64_t cur, int64_t total)
 	} else {
 		snprintf(bar, sizeof(bar), "%10s", c);
 	}
-	put_line(u, json_pack("{s:s, s:{s:I, s:I}, s:s}", "status", "Importing", "progressDetail",
-			      "current", (json_int_t)cur, "total", (json_int_t)total, "progress",
-			      bar));
+	return put_line(u, json_pack("{s:s, s:{s:I, s:I}, s:s}", "status", "Importing",
+				     "progressDetail", "current", (json_int_t)cur, "total",
+				     (json_int_t)total, "progress", bar));
 }
 
 static void *url_thread(void *arg)
@@ -77,9 +79,10 @@ static void *url_thread(void *arg)
 	put_line(
 	    u, json_pack("{s:s+}", "status", "Downloading from ", engine_image_import_url(u->imp)));
 	struct image *img = NULL;
-	int r = engine_image_import_fetch(u->imp, on_progress, u, &e);
-	struct err fe = ERR_INIT;
-	img = engine_image_import_finish(u->imp, r < 0 ? &fe : &e);
+	/* a failed download is never finished (url_free aborts the import): only a complete
+	 * body may become an image */
+	if (engine_image_import_fetch(u->imp, on_progress, u, &e) == 0)
+		img = engine_image_import_finish(u->imp, &e);
 	if (img)
 		put_line(u, json_pack("{s:s}", "status", img->id));
 	else

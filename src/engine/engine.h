@@ -113,7 +113,9 @@ int engine_image_import_write(struct engine_import *imp, const void *data, size_
 struct image *engine_image_import_finish(struct engine_import *imp, struct err *e);
 void engine_image_import_free(struct engine_import *imp);
 /* fromSrc=URL: the URL (http:// added when it has no scheme), else NULL; fetch streams it into
- * the import (progress as image_fetch reports it), then engine_image_import_finish. */
+ * the import (progress as image_fetch reports it; -1 from it cancels), then
+ * engine_image_import_finish, only when fetch succeeded: a failed or cut download must not
+ * become an image (free the import instead). */
 const char *engine_image_import_url(const struct engine_import *imp);
 int engine_image_import_fetch(struct engine_import *imp, image_fetch_progress_fn *progress,
 			      void *arg, struct err *e);

@@ -207,6 +207,7 @@ struct fetch_ctx {
 	struct engine_import *ei;
 	image_fetch_progress_fn *progress;
 	void *arg;
+	bool cancelled;
 };
 
 static int fetch_sink(void *arg, const void *data, size_t len)
@@ -215,19 +216,23 @@ static int fetch_sink(void *arg, const void *data, size_t len)
 	return engine_image_import_write(f->ei, data, len);
 }
 
-static void fetch_progress(void *arg, int64_t current, int64_t total)
+static int fetch_progress(void *arg, int64_t current, int64_t total)
 {
 	struct fetch_ctx *f = arg;
-	if (f->progress)
-		f->progress(f->arg, current, total);
+	if (f->progress && f->progress(f->arg, current, total) < 0)
+		f->cancelled = true;
+	return f->cancelled ? -1 : 0;
 }
 
 int engine_image_import_fetch(struct engine_import *ei, image_fetch_progress_fn *progress,
 			      void *arg, struct err *e)
 {
-	struct fetch_ctx f = {ei, progress, arg};
-	/* 1: the extraction stopped; its error comes from engine_image_import_finish */
-	return image_fetch(ei->url, fetch_sink, fetch_progress, &f, e) < 0 ? -1 : 0;
+	struct fetch_ctx f = {ei, progress, arg, false};
+	int r = image_fetch(ei->url, fetch_sink, fetch_progress, &f, e);
+	if (f.cancelled)
+		return err_set(e, ERR_INTERNAL, 0, "import from %s: cancelled", ei->url);
+	/* 1 otherwise: the extraction stopped; its error comes from the finish */
+	return r < 0 ? -1 : 0;
 }
 
 /* The recorded split goes with the layer (kept only when it hashes to the diff ID). */

@@ -100,11 +100,11 @@ struct image *image_import_finish(struct image_import *imp, struct err *e);
 void image_import_free(struct image_import *imp);
 
 /* docker import URL: src without a scheme gets http:// (malloc'd); image_fetch streams the
- * body to sink (a sink returning -1 stops it: 1 is returned, the sink has the error) and
- * reports progress every 512 KiB and at the end (total 0 when the server sent no length).
- * ERR_INVALID for another scheme or an HTTP error status. */
+ * body to sink and reports progress every 512 KiB and at the end (total 0 when the server
+ * sent no length). A sink or progress returning -1 stops the transfer: 1 is returned, the
+ * callback knows why. ERR_INVALID for another scheme or an HTTP error status. */
 typedef int image_fetch_sink_fn(void *arg, const void *data, size_t len);
-typedef void image_fetch_progress_fn(void *arg, int64_t current, int64_t total);
+typedef int image_fetch_progress_fn(void *arg, int64_t current, int64_t total);
 char *image_fetch_url(const char *src);
 int image_fetch(const char *url, image_fetch_sink_fn *sink, image_fetch_progress_fn *progress,
 		void *arg, struct err *e);

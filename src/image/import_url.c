@@ -31,7 +31,10 @@ static size_t on_data(char *p, size_t size, size_t n, void *userp)
 	f->got += (int64_t)len;
 	if (f->progress && f->got - f->reported >= PROGRESS_STEP) {
 		f->reported = f->got;
-		f->progress(f->arg, f->got, f->total);
+		if (f->progress(f->arg, f->got, f->total) < 0) {
+			f->stopped = true;
+			return 0;
+		}
 	}
 	return len;
 }

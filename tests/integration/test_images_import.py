@@ -25,11 +25,15 @@ class Server:
                 if body is None:
                     self.send_error(404)
                     return
+                cut = None
+                if isinstance(body, tuple):  # (body, n): only n bytes are sent
+                    body, cut = body
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-tar")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                self.wfile.write(body[:cut])
+                self.close_connection = True
 
             def log_message(self, *a):
                 pass
@@ -53,7 +57,18 @@ def env(tmp_path_factory):
     tar = base / "rootfs.tar"
     subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
                    capture_output=True, timeout=120)
-    srv = Server({"/rootfs.tar": tar.read_bytes(), "/junk.tar": b"not a tar archive" * 100})
+    import io
+    import tarfile
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        for name in ("a", "b"):
+            ti = tarfile.TarInfo(name)
+            ti.size = 1 << 20
+            t.addfile(ti, io.BytesIO(b"x" * ti.size))
+    two = buf.getvalue()
+    srv = Server({"/rootfs.tar": tar.read_bytes(), "/junk.tar": b"not a tar archive" * 100,
+                  # cut right after the first file: what arrived is a tar missing its end
+                  "/cut.tar": (two, 512 + (1 << 20))})
     tar.unlink()
     dm = Daemon(base)
     dm.start("-D")
@@ -105,6 +120,8 @@ def test_import_url_errors_leave_nothing(env):
     assert p.returncode != 0 and "404" in p.stderr
     p = d.docker("import", srv.url("/junk.tar"), "bad:2", check=False)
     assert p.returncode != 0 and "tar" in p.stderr
+    p = d.docker("import", srv.url("/cut.tar"), "bad:3", check=False)
+    assert p.returncode != 0, p.stdout
     r = d.request("POST", "/images/create?fromSrc=" + urllib.parse.quote("ftp://x/y.tar"))
     assert r.status == 400 or "only http" in r.data.decode()
     assert d.docker("images", "-aq").stdout == before
