@@ -154,13 +154,18 @@ def test_user_network_names_and_aliases(d):
 
 def test_published_ports_from_localhost(d):
     port = free_port()
+    lo = 20000 + int.from_bytes(os.urandom(2), "big") % 20000
     d.docker("run", "-d", "--name", "pub", "-p", "127.0.0.1:%d:80" % port, "-p", "127.0.0.1::80",
-             "--expose", "7000", "-P", "busybox", "sh", "-c", HTTPD)
+             "-p", "127.0.0.1:%d-%d:8080/udp" % (lo, lo + 20), "--expose", "7000", "-P",
+             "busybox", "sh", "-c", HTTPD)
     try:
         cid = d.docker("inspect", "-f", "{{.Id}}", "pub").stdout.strip()
         assert http_get("http://127.0.0.1:%d/" % port).strip() == "hello-%s" % cid[:12]
         out = d.docker("port", "pub").stdout
         assert "80/tcp -> 127.0.0.1:%d" % port in out and "7000/tcp -> 0.0.0.0:" in out
+        udp = [int(line.rsplit(":", 1)[1]) for line in out.splitlines()
+               if line.startswith("8080/udp -> 127.0.0.1:")]
+        assert len(udp) == 1 and lo <= udp[0] <= lo + 20  # the first free one of the range
         rnd = [int(line.rsplit(":", 1)[1]) for line in out.splitlines()
                if line.startswith("80/tcp") and ":%d" % port not in line]
         assert len(rnd) == 1 and http_get("http://127.0.0.1:%d/" % rnd[0]).startswith("hello")
@@ -175,7 +180,7 @@ def test_published_ports_from_localhost(d):
         assert p.returncode != 0 and "address already in use" in p.stderr
         st = json.loads(d.docker("inspect", "pub2").stdout)[0]
         assert st["State"]["Running"] is False and st["NetworkSettings"]["IPAddress"] == ""
-        assert len(ports_rules(d)) == 3
+        assert len(ports_rules(d)) == 4
     finally:
         d.docker("rm", "-f", "pub", "pub2", check=False)
     assert_no_leaks(d)
