@@ -291,6 +291,7 @@ int engine_container_rename(struct engine *eng, const char *name, const char *ne
 	pthread_mutex_unlock(&s->mu);
 	if (r == 0) {
 		container_save(eng, c, NULL);
+		container_net_rename(eng, c->id, bare);
 		container_event(eng, c->rec, "rename", json_pack("{s:s}", "oldName", old));
 	}
 	container_put(eng, c);

@@ -114,6 +114,8 @@ int container_net_write_etc(struct engine *eng, struct container *c, const char 
 			    struct err *e);
 void container_net_stop(struct engine *eng, struct container *c, const char *rdir);
 void container_net_restore(struct engine *eng, struct container *c, const char *rdir);
+/* The embedded DNS answers to the new name. */
+void container_net_rename(struct engine *eng, const char *id, const char *name);
 
 /* The rootfs (rootfs.c): overlay of the image layers + upper/work under dir. */
 int rootfs_mount(struct engine *eng, const json_t *rec, const char *dir, struct err *e);

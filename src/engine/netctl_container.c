@@ -420,3 +420,16 @@ void container_net_restore(struct engine *eng, struct container *c, const char *
 		netctl_dns_listen_locked(nc, c->rec, nsfd);
 	pthread_mutex_unlock(&nc->mu);
 }
+
+void container_net_rename(struct engine *eng, const char *id, const char *name)
+{
+	struct netctl *nc = eng->net;
+	pthread_mutex_lock(&nc->mu);
+	for (size_t i = 0; i < nc->natts; i++) {
+		if (strcmp(nc->atts[i]->cid, id))
+			continue;
+		free(nc->atts[i]->cname);
+		nc->atts[i]->cname = str_dup(name);
+	}
+	pthread_mutex_unlock(&nc->mu);
+}

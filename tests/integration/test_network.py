@@ -146,9 +146,20 @@ def test_user_network_names_and_aliases(d):
                      "ping -c1 -W2 srv >/dev/null 2>&1 || echo no-name; "
                      + GET % "10.231.7.50" + " || true", check=False)
         assert "no-name" in p.stdout and "hello" not in p.stdout
+        # a renamed container answers to its new name
+        d.docker("rename", "srv", "srv9")
+        p = d.docker("run", "--rm", "--network", "tnet", "--dns", "127.0.0.1", "busybox", "sh",
+                     "-c", GET % "srv9")
+        assert p.stdout.startswith("hello-")
+        # an internal network: no default route, nothing masqueraded
+        d.docker("network", "create", "--internal", "tint")
+        p = d.docker("run", "--rm", "--network", "tint", "busybox", "ip", "route")
+        assert p.stdout and "default" not in p.stdout
+        assert d.get_json("/networks/tint")["Internal"] is True
     finally:
-        d.docker("rm", "-f", "srv", check=False)
+        d.docker("rm", "-f", "srv", "srv9", check=False)
         d.docker("network", "rm", "tnet")
+        d.docker("network", "rm", "tint", check=False)
     assert_no_leaks(d)
 
 
