@@ -116,10 +116,11 @@ bool netctl_ports_release_locked(struct netctl *nc, const char *cid);
 void netctl_ports_restore_locked(struct netctl *nc, const char *cid, const json_t *ports,
 				 uint32_t ip);
 
-/* netctl_etc.c: /etc/hosts and /etc/resolv.conf of a container; the upstream resolvers
+/* netctl_etc.c: /etc/hosts (extra_hosts: lines of --link targets) and /etc/resolv.conf of a
+ * container; the upstream resolvers
  * of its DNS (for user networks). */
 int netctl_write_etc(const json_t *rec, const char *cdir, uint32_t ip, bool embedded_dns,
-		     uint32_t default_gw, struct err *e);
+		     uint32_t default_gw, char *const *extra_hosts, struct err *e);
 void netctl_upstream(const json_t *rec, uint32_t up[3]);
 
 /* netctl_container.c: an endpoint in inspect shape from an EndpointConfig (may be NULL). */

@@ -111,11 +111,13 @@ static char *resolv_text(const json_t *rec, bool embedded)
 	return str_printf("%s\n", text);
 }
 
-static char *hosts_text(const json_t *rec, uint32_t ip, uint32_t default_gw)
+static char *hosts_text(const json_t *rec, uint32_t ip, uint32_t default_gw, char *const *extra)
 {
 	const json_t *cfg = json_object_get(rec, "Config");
 	_cleanup_strv_ char **out = NULL;
 	strv_push(&out, localhost);
+	for (char *const *x = extra; x && *x; x++)
+		strv_push_take(&out, str_printf("%s\n", *x));
 	size_t i;
 	json_t *v;
 	json_array_foreach (json_object_get(json_object_get(rec, "HostConfig"), "ExtraHosts"), i,
@@ -143,9 +145,9 @@ static char *hosts_text(const json_t *rec, uint32_t ip, uint32_t default_gw)
 }
 
 int netctl_write_etc(const json_t *rec, const char *cdir, uint32_t ip, bool embedded_dns,
-		     uint32_t default_gw, struct err *e)
+		     uint32_t default_gw, char *const *extra_hosts, struct err *e)
 {
-	_cleanup_free_ char *hosts = hosts_text(rec, ip, default_gw);
+	_cleanup_free_ char *hosts = hosts_text(rec, ip, default_gw, extra_hosts);
 	_cleanup_free_ char *resolv = resolv_text(rec, embedded_dns);
 	_cleanup_free_ char *hp = str_printf("%s/hosts", cdir);
 	_cleanup_free_ char *rp = str_printf("%s/resolv.conf", cdir);

@@ -221,6 +221,10 @@ def test_connect_disconnect_live(d):
         d.docker("run", "-d", "--name", "srv2", "busybox", "sh", "-c", HTTPD)
         d.docker("run", "-d", "--name", "cli2", "--network", "live1", "--dns", "127.0.0.1",
                  "busybox", "sleep", "60")
+        # a legacy --link on the default bridge: an /etc/hosts entry
+        p = d.docker("run", "--rm", "--link", "srv2:websrv", "busybox", "sh", "-c",
+                     GET % "websrv")
+        assert p.stdout.startswith("hello-")
         get = GET % "srv2"
         assert "hello" not in d.docker("exec", "cli2", "sh", "-c", get, check=False).stdout
         d.docker("network", "connect", "--alias", "api", "live1", "srv2")
