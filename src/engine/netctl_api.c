@@ -55,6 +55,10 @@ json_t *engine_network_inspect(struct engine *eng, const char *name, struct err 
 	struct netctl *nc = eng->net;
 	pthread_mutex_lock(&nc->mu);
 	struct netw *n = netctl_find_locked(nc, name, e);
+	/* the default bridge is made on first use: an inspect shows its subnet too */
+	struct err e2 = ERR_INIT;
+	if (n && n->is_default && netctl_bridge_ensure_locked(nc, n, &e2) < 0)
+		log_warn("%s", e2.msg);
 	json_t *r = n ? public_copy(nc, n, true) : NULL;
 	pthread_mutex_unlock(&nc->mu);
 	return r;
@@ -179,6 +183,11 @@ static int check_create(struct netctl *nc, const json_t *body, const char **name
 	if (drv && (!strcmp(drv, "host") || !strcmp(drv, "null")))
 		return err_set(e, ERR_FORBIDDEN, 0,
 			       "only one instance of \"%s\" network is allowed", drv);
+	const char *mtu = json_string_value(
+	    json_object_get(json_object_get(body, "Options"), "com.docker.network.driver.mtu"));
+	int m = 0;
+	if (mtu && (str_to_int(mtu, &m, "mtu", NULL) < 0 || m < 68 || m > 65535))
+		return err_invalid(e, "invalid MTU number: %s", mtu);
 	if (drv && *drv && strcmp(drv, "bridge"))
 		return err_notfound(e, "plugin \"%s\" not found", drv);
 	return 0;

@@ -83,7 +83,10 @@ static int bridge_up(struct netctl *nc, struct netw *n, struct nl *l, struct err
 	if ((n->is_default && default_subnet(nc, n, e) < 0) ||
 	    (idx = nl_link_index(l, n->bridge, e)) < 0)
 		return -1;
-	n->mtu = default_mtu(l);
+	/* --opt com.docker.network.driver.mtu, else the host's default route's */
+	const char *mtu = json_string_value(
+	    json_object_get(json_object_get(n->rec, "Options"), "com.docker.network.driver.mtu"));
+	n->mtu = mtu && atoi(mtu) >= 68 ? atoi(mtu) : default_mtu(l);
 	if (!idx && (nl_bridge_add(l, n->bridge, n->mtu, e) < 0 ||
 		     (idx = nl_link_index(l, n->bridge, e)) <= 0))
 		return -1;

@@ -151,10 +151,12 @@ def test_user_network_names_and_aliases(d):
         p = d.docker("run", "--rm", "--network", "tnet", "--dns", "127.0.0.1", "busybox", "sh",
                      "-c", GET % "srv9")
         assert p.stdout.startswith("hello-")
-        # an internal network: no default route, nothing masqueraded
-        d.docker("network", "create", "--internal", "tint")
-        p = d.docker("run", "--rm", "--network", "tint", "busybox", "ip", "route")
-        assert p.stdout and "default" not in p.stdout
+        # an internal network: no default route, nothing masqueraded; its MTU as asked
+        d.docker("network", "create", "--internal", "-o", "com.docker.network.driver.mtu=1280",
+                 "tint")
+        p = d.docker("run", "--rm", "--network", "tint", "busybox", "sh", "-c",
+                     "ip route; cat /sys/class/net/eth0/mtu")
+        assert p.stdout and "default" not in p.stdout and p.stdout.split()[-1] == "1280"
         assert d.get_json("/networks/tint")["Internal"] is True
     finally:
         d.docker("rm", "-f", "srv", "srv9", check=False)
