@@ -325,7 +325,7 @@ void api_container_attach(struct api_req *req)
 
 struct logs_stream {
 	struct container_logs *l;
-	bool tty, timestamps, ended;
+	bool tty, timestamps, ended, follow;
 	int sock;
 	int stream;    /* of the entry in pending */
 	char *pending; /* the entry's bytes (time stamp and text), no frame header */
@@ -363,9 +363,11 @@ static int logs_fill(struct logs_stream *ls)
 	return 1;
 }
 
-/* Fills buf with as many entries as are there, consecutive ones of a stream in one frame:
- * 100 MiB of logs are a million lines, and both this side and the client's demultiplexer
- * pay per send and per frame. Waits only while it has nothing at all to send. */
+/* Fills buf with as many entries as are there: 100 MiB of logs are a million lines, and both
+ * this side and the client's demultiplexer pay per send and per frame. Without follow,
+ * consecutive entries of a stream share a frame (clients read it all); a followed stream
+ * keeps a frame per entry, which docker-py hands out as one item each. Waits only while it
+ * has nothing at all to send. */
 static ssize_t logs_read(void *arg, char *buf, size_t max)
 {
 	struct logs_stream *ls = arg;
@@ -383,7 +385,7 @@ static ssize_t logs_read(void *arg, char *buf, size_t max)
 				break;
 			continue;
 		}
-		if (!ls->tty && fstream != ls->stream) {
+		if (!ls->tty && (fstream != ls->stream || (ls->follow && ls->off == 0))) {
 			if (max - filled <= 8)
 				break;
 			if (fstream)
@@ -448,6 +450,7 @@ void api_container_logs(struct api_req *req)
 	ls->l = l;
 	ls->tty = tty;
 	ls->timestamps = api_query_bool(req, "timestamps");
+	ls->follow = o.follow;
 	ls->sock = api_req_socket(req);
 	api_reply_stream(req, 200, api_version_ge(req, 1, 42) ? stream_type(req, tty) : NULL,
 			 logs_read, ls, logs_free);

@@ -202,6 +202,9 @@ def test_logs(d):
         streams += [data[0]] * data[8:8 + n].count(b"\n")
         data = data[8 + n:]
     assert streams == [1, 2, 1, 2, 1, 2]
+    # followed: a frame per line (docker-py's logs(stream=True) yields frames)
+    r = d.request("GET", "/containers/%s/logs?stdout=1&follow=1" % cid)
+    assert r.data == b"".join(b"\x01\0\0\0\0\0\0\x06out %d\n" % i for i in (1, 2, 3))
     r = d.request("GET", "/containers/%s/logs" % cid)
     assert r.status == 400 and "at least one stream" in r.message
     d.docker("rm", cid)
