@@ -11,7 +11,9 @@
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -23,6 +25,39 @@
 #include "util/id.h"
 #include "util/json.h"
 #include "util/str.h"
+
+/* Kernel file systems a running container has mounted (a stopped one shows their empty
+ * mount points): cp neither reads them (endless or host-wide files) nor writes into them. */
+static bool pseudo_fs(const char *path)
+{
+	struct statfs sf;
+	if (statfs(path, &sf) < 0)
+		return false;
+	switch ((unsigned long)sf.f_type) {
+	case PROC_SUPER_MAGIC:
+	case SYSFS_MAGIC:
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+	case DEVPTS_SUPER_MAGIC:
+	case 0x19800202: /* mqueue */
+	case DEBUGFS_MAGIC:
+	case SECURITYFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case BPF_FS_MAGIC:
+		return true;
+	}
+	return false;
+}
+
+/* A path inside a kernel file system other than its mount point is not shown. */
+static bool hidden(const char *real, const struct stat *st)
+{
+	if (S_ISLNK(st->st_mode) || !pseudo_fs(real))
+		return false;
+	_cleanup_free_ char *parent = str_printf("%s/..", real);
+	struct stat pst;
+	return stat(parent, &pst) < 0 || pst.st_dev == st->st_dev;
+}
 
 /* Go's os.FileMode from st_mode. */
 static uint32_t go_mode(mode_t m)
@@ -66,7 +101,7 @@ static char *resolve(const char *path, bool *follow, char **base)
 static int stat_path(struct cp_job *j, const char *real, bool follow, struct stat *st,
 		     struct err *e)
 {
-	if ((follow ? stat(real, st) : lstat(real, st)) < 0)
+	if ((follow ? stat(real, st) : lstat(real, st)) < 0 || hidden(real, st))
 		return err_notfound(e, "Could not find the file %s in container %s", j->path,
 				    j->cname);
 	return 0;
@@ -132,13 +167,21 @@ static int add_entry(const char *p, const struct stat *st, int flag, struct FTW 
 		_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 		char buf[65536];
 		ssize_t n;
-		while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
+		off_t left = st->st_size; /* a growing file: the header's size is what goes in */
+		while (fd >= 0 && left > 0 &&
+		       (n = read(fd, buf, left < (off_t)sizeof(buf) ? (size_t)left : sizeof(buf))) >
+			   0) {
+			left -= n;
 			if (archive_write_data(tw->a, buf, (size_t)n) < 0) {
 				tw->err = EIO;
 				break;
 			}
+		}
 	}
-	return tw->err ? 1 : 0;
+	if (tw->err)
+		return FTW_STOP;
+	/* /proc, /sys and the like of a running container: the mount point, not its contents */
+	return flag == FTW_D && pseudo_fs(p) ? FTW_SKIP_SUBTREE : FTW_CONTINUE;
 }
 
 int cp_do_get(struct cp_job *j, struct err *e)
@@ -159,7 +202,7 @@ int cp_do_get(struct cp_job *j, struct err *e)
 	archive_write_set_format_pax_restricted(w.a);
 	archive_write_open_fd(w.a, j->out_fd);
 	tw = &w;
-	if (nftw(top, add_entry, 16, FTW_PHYS) < 0 && !w.err)
+	if (nftw(top, add_entry, 16, FTW_PHYS | FTW_ACTIONRETVAL) < 0 && !w.err)
 		w.err = errno;
 	tw = NULL;
 	archive_write_close(w.a);
@@ -212,6 +255,12 @@ static int check_parents(const char *name, json_t *made, struct err *e)
 					   "invalid archive: entry \"%s\" would be written through "
 					   "the symbolic link \"%s\"",
 					   name, p);
+		if (!m && pseudo_fs(p))
+			return err_invalid(
+			    e,
+			    "invalid archive: entry \"%s\" would be written into the "
+			    "kernel file system at \"%s\"",
+			    name, p);
 		*s = '/';
 	}
 	return 0;
@@ -337,6 +386,8 @@ int cp_do_put(struct cp_job *j, struct err *e)
 				    j->cname);
 	if (!S_ISDIR(st.st_mode))
 		return err_invalid(e, "extraction point is not a directory");
+	if (pseudo_fs(clean))
+		return err_invalid(e, "cannot copy into %s: a kernel file system", j->path);
 	if (chdir(clean) < 0)
 		return err_sys(e, "cp: enter %s", j->path);
 	struct statvfs vfs;

@@ -211,3 +211,21 @@ def test_cp_read_only(d, tmp_path, state):
     finally:
         d.docker("rm", "-f", name)
         d.docker("volume", "rm", "rw-" + name, "ro-" + name)
+
+
+def test_cp_kernel_file_systems(ctr):
+    """/proc, /sys and the like are mount points to cp, never contents (a running container's
+    would be endless or the host's)."""
+    d, name, bind = ctr
+    r = d.request("GET", "/v1.45/containers/%s/archive?path=/" % name)
+    assert r.status == 200
+    names = tarfile.open(fileobj=io.BytesIO(r.data)).getnames()
+    assert "./bin/sh" in names and "./proc" in names and "./sys" in names
+    assert not [n for n in names if n.startswith(("./proc/", "./sys/", "./dev/pts/"))]
+    r = d.request("GET", "/v1.45/containers/%s/archive?path=/proc/cpuinfo" % name)
+    assert r.status == 404
+    if name.endswith("running"):  # stopped: plain directories of the root, as in dockerd
+        r = put_tar(d, name, "/proc", [entry("x", b"x")])
+        assert r.status == 400 and "kernel file system" in r.json()["message"]
+        r = put_tar(d, name, "/", [entry("proc/x", b"x")])
+        assert r.status == 400 and "kernel file system" in r.json()["message"]
