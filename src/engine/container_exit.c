@@ -91,6 +91,14 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	c->exits++;
 	char code[16];
 	int clen = snprintf(code, sizeof(code), "%d", c->last_exit);
+	bool autorm =
+	    json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));
+	/* restarting from this very moment on, as dockerd's SetRestarting: never seen exited */
+	int64_t delay = autorm ? -1 : container_restart_delay(c);
+	if (delay >= 0) {
+		json_object_set_new(st, "Restarting", json_true());
+		json_object_set_new(st, "Status", json_string("restarting"));
+	}
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
 	container_save(eng, c, NULL);
@@ -99,11 +107,8 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	if (!oom_published && json_is_true(json_object_get(st, "OOMKilled")))
 		container_event(eng, c->rec, "oom", NULL);
 	container_event(eng, c->rec, "die", json_pack("{s:s%}", "exitCode", code, (size_t)clen));
-	bool autorm =
-	    json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));
 	if (autorm && !c->gone)
 		container_destroy(eng, c, NULL);
-	int64_t delay = autorm ? -1 : container_restart_delay(c);
 	container_unlock_busy(eng, c);
 	if (delay >= 0)
 		container_restart_after(eng, c, delay);

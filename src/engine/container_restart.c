@@ -151,9 +151,15 @@ static char **autostart_candidates(struct container_store *s)
 	pthread_mutex_lock(&s->mu);
 	for (size_t i = 0; i < s->n; i++) {
 		struct container *c = s->v[i];
-		const json_t *st = json_object_get(c->rec, "State");
-		if (container_running(c) || c->busy ||
-		    json_is_true(json_object_get(st, "Restarting")))
+		json_t *st = json_object_get(c->rec, "State");
+		bool restarting = json_is_true(json_object_get(st, "Restarting"));
+		if (restarting && !c->restart_backoff && !container_running(c)) {
+			/* a restart the previous daemon was waiting for: now ours to decide */
+			json_object_set_new(st, "Restarting", json_false());
+			json_object_set_new(st, "Status", json_string("exited"));
+			restarting = false;
+		}
+		if (container_running(c) || c->busy || restarting)
 			continue;
 		if (state_ns(st, "StartedAt") <= 0 || c->removing)
 			continue;

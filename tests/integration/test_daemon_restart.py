@@ -62,6 +62,9 @@ def test_backoff_and_stop(d):
     assert time.time() - t0 >= 0.6  # 0.1 + 0.2 + 0.4 at least
     time.sleep(0.5)
     assert insp(d, "loop")["RestartCount"] <= 5
+    # between its runs it is restarting, never seen exited (dockerd's SetRestarting)
+    seen = {insp(d, "loop")["State"]["Status"] for _ in range(40)}
+    assert seen <= {"running", "restarting"}, seen
     st = poll(lambda: insp(d, "loop")["State"]["Restarting"] and insp(d, "loop")["State"])
     assert st["Status"] == "restarting" and st["ExitCode"] == 1
     ps = poll(lambda: [line for line in d.docker("ps", "--format", "{{.Names}} {{.Status}}")
@@ -122,9 +125,12 @@ def test_policies_at_daemon_start(d):
     d.docker("run", "-d", "--name", "onf", "--restart", "on-failure:1", "busybox", "sh", "-c",
              "exit 3")
     d.docker("run", "-d", "--name", "nop", "busybox", "sleep", "100")
+    d.docker("run", "-d", "--name", "flap", "--restart", "always", "busybox", "sh", "-c",
+             "sleep 0.2; exit 1")
     poll(lambda: insp(d, "onf")["RestartCount"] == 1 and
          insp(d, "onf")["State"]["Status"] == "exited")
     d.docker("stop", "-t", "0", "alw", "uls")
+    poll(lambda: insp(d, "flap")["State"]["Restarting"])  # killed while it waits
     pid = insp(d, "uls2")["State"]["Pid"]
     nop = insp(d, "nop")["State"]["Pid"]
     d.stop(signal.SIGKILL)
@@ -145,4 +151,7 @@ def test_policies_at_daemon_start(d):
     j = insp(d, "onf")
     assert j["State"]["Status"] == "exited" and j["RestartCount"] == 1
     assert "_ManuallyStopped" not in insp(d, "uls")
-    d.docker("rm", "-f", "alw", "uls", "uls2", "onf", "nop")
+    # the restart the killed daemon owed is made, and the policy goes on
+    flap = poll(lambda: insp(d, "flap")["State"]["Running"] and insp(d, "flap"))
+    assert flap["RestartCount"] == 0  # started again as at a daemon start: a new series
+    d.docker("rm", "-f", "alw", "uls", "uls2", "onf", "nop", "flap")
