@@ -152,6 +152,5 @@ def test_policies_at_daemon_start(d):
     assert j["State"]["Status"] == "exited" and j["RestartCount"] == 1
     assert "_ManuallyStopped" not in insp(d, "uls")
     # the restart the killed daemon owed is made, and the policy goes on
-    flap = poll(lambda: insp(d, "flap")["State"]["Running"] and insp(d, "flap"))
-    assert flap["RestartCount"] == 0  # started again as at a daemon start: a new series
+    poll(lambda: insp(d, "flap")["State"]["Running"])
     d.docker("rm", "-f", "alw", "uls", "uls2", "onf", "nop", "flap")
