@@ -114,6 +114,9 @@ def test_named_volume_persists(clean):
     assert v["Name"] == "keep" and v["Scope"] == "local" and v["Driver"] == "local"
     assert v["Mountpoint"] == m["Source"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", v["CreatedAt"])
+    # system df: the bytes in it and the containers using it
+    [u] = [x for x in d.get_json("/v1.45/system/df")["Volumes"] if x["Name"] == "keep"]
+    assert u["UsageData"] == {"Size": len("persisted\n"), "RefCount": 1}
     for f in ("volume=keep", "volume=/data"):
         assert d.docker("ps", "-aq", "--no-trunc", "-f", f).stdout.split() == [
             d.docker("inspect", "-f", "{{.Id}}", "wr").stdout.strip()]
