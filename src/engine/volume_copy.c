@@ -111,6 +111,19 @@ static bool dir_empty(int fd)
 	return true;
 }
 
+/* Removes what a failed copy left in dir (never crossing into a mount). */
+static void empty_dir(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		_cleanup_free_ char *p = str_printf("%s/%s", dir, de->d_name);
+		fs_rm_rf(p, NULL);
+	}
+}
+
 int volume_copy_in(const char *src, const char *dst, struct err *e)
 {
 	_cleanup_close_ int sfd = open(src, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -122,8 +135,10 @@ int volume_copy_in(const char *src, const char *dst, struct err *e)
 	if (!dir_empty(dfd))
 		return 0;
 	struct stat st;
-	if (copy_dir(sfd, dfd, 0, e) < 0)
+	if (copy_dir(sfd, dfd, 0, e) < 0) {
+		empty_dir(dst); /* all or nothing: the next start tries again */
 		return err_wrap(e, "copy the image's files into volume %s", dst);
+	}
 	/* the volume's root takes the owner and mode of the image's directory */
 	if (fstat(sfd, &st) == 0) {
 		if (fchown(dfd, st.st_uid, st.st_gid) < 0) {
