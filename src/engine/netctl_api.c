@@ -202,14 +202,15 @@ static json_t *new_record(const json_t *body, const char *id, const char *name, 
 	json_t *ipamopts = json_object_get(json_object_get(body, "IPAM"), "Options");
 	return json_pack(
 	    "{s:s, s:s, s:s, s:s, s:s, s:b, s:{s:s, s:O, s:[]}, s:b, s:b, s:b, s:{s:s}, s:b, "
-	    "s:O, s:O, s:s}",
+	    "s:o, s:o, s:s}",
 	    "Name", name, "Id", id, "Created", now, "Scope", "local", "Driver", "bridge",
 	    "EnableIPv6", json_is_true(json_object_get(body, "EnableIPv6")), "IPAM", "Driver",
 	    "default", "Options", json_is_object(ipamopts) ? ipamopts : json_null(), "Config",
 	    "Internal", json_is_true(json_object_get(body, "Internal")), "Attachable",
 	    json_is_true(json_object_get(body, "Attachable")), "Ingress", 0, "ConfigFrom",
-	    "Network", "", "ConfigOnly", 0, "Options", json_is_object(opts) ? opts : json_object(),
-	    "Labels", json_is_object(labels) ? labels : json_object(), "_Bridge", bridge);
+	    "Network", "", "ConfigOnly", 0, "Options",
+	    json_is_object(opts) ? json_incref(opts) : json_object(), "Labels",
+	    json_is_object(labels) ? json_incref(labels) : json_object(), "_Bridge", bridge);
 }
 
 static void drop_locked(struct netctl *nc, struct netw *n)
