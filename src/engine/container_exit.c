@@ -239,6 +239,8 @@ void container_recover(struct engine *eng, struct container *c)
 	int pid = 0;
 	if (s && str_to_int(s, &pid, "pid", NULL) == 0 && pid > 0 && is_monitor(pid))
 		c->monitor = pid;
+	if (!container_paused(c))
+		container_recover_thaw(eng, c->id); /* a commit's pause the daemon died in */
 	container_net_restore(eng, c, rdir);
 	container_watch(eng, c); /* a monitor already gone is handled at once */
 	container_health_start(eng, c);

@@ -73,6 +73,16 @@ static void remove_cgroup(const char *id)
 		exists = fs_is_dir(h[i].path);
 	if (exists) {
 		cgroup_kill_all(cg, SIGKILL, NULL);
+		/* killed members leave only once reaped by whoever inherited them */
+		for (int i = 0; i < 150; i++) {
+			pid_t *pids = NULL;
+			size_t np = 0;
+			int r = cgroup_pids(cg, &pids, &np, NULL);
+			free(pids);
+			if (r < 0 || np == 0)
+				break;
+			usleep(20000);
+		}
 		cgroup_destroy(cg, NULL);
 	}
 	cgroup_free(cg);
@@ -111,4 +121,10 @@ void container_recover_unrecorded(struct engine *eng, const char *id)
 	if (rename(cdir, tmp) == 0)
 		fs_rm_rf(tmp, NULL);
 	fs_rm_rf(rdir, NULL);
+}
+
+void container_recover_thaw(struct engine *eng, const char *id)
+{
+	_cleanup_free_ char *rt = container_runtime_root(eng);
+	container_pause(rt, id, false, NULL); /* an error: it was not frozen */
 }

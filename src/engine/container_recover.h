@@ -14,4 +14,8 @@ void container_recover_orphan(struct engine *eng, const char *id, const char *rd
  * was written): whatever it holds goes, as the container never existed. */
 void container_recover_unrecorded(struct engine *eng, const char *id);
 
+/* A running container recorded as not paused is thawed: a pause the daemon died in (commit
+ * freezes the container while it copies) must not leave it frozen for good. */
+void container_recover_thaw(struct engine *eng, const char *id);
+
 #endif

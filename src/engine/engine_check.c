@@ -23,7 +23,7 @@
 /* A snapshot of the containers (id, running, monitor pid), taken under the store's mutex. */
 struct ctr_snap {
 	char id[ID_HEX_LEN + 1];
-	bool running;
+	bool running, paused;
 	pid_t monitor;
 	json_t *rec;
 };
@@ -36,6 +36,7 @@ static struct ctr_snap *snapshot(struct engine *eng, size_t *n)
 	for (size_t i = 0; i < s->n; i++) {
 		snprintf(v[i].id, sizeof(v[i].id), "%s", s->v[i]->id);
 		v[i].running = container_running(s->v[i]);
+		v[i].paused = container_paused(s->v[i]);
 		v[i].monitor = s->v[i]->monitor;
 		v[i].rec = json_deep_copy(s->v[i]->rec);
 	}
@@ -70,6 +71,16 @@ static bool cgroup_exists(const char *id)
 	if (d)
 		closedir(d);
 	return found;
+}
+
+/* Its cgroup is frozen (v1 freezer.state FROZEN, v2 cgroup.freeze 1). */
+static bool frozen(const char *id)
+{
+	_cleanup_free_ char *v1 = str_printf("/sys/fs/cgroup/freezer/berth/%s/freezer.state", id);
+	_cleanup_free_ char *v2 = str_printf("/sys/fs/cgroup/berth/%s/cgroup.freeze", id);
+	_cleanup_free_ char *s1 = fs_exists(v1) ? fs_read_file(v1, NULL, NULL) : NULL;
+	_cleanup_free_ char *s2 = fs_exists(v2) ? fs_read_file(v2, NULL, NULL) : NULL;
+	return (s1 && str_has_prefix(s1, "FROZEN")) || (s2 && str_has_prefix(s2, "1"));
 }
 
 static bool mounted(const char *path)
@@ -107,6 +118,8 @@ static void check_container(struct engine *eng, const struct ctr_snap *c, char *
 			PROBLEM(p, "container %s: running but its monitor is gone", c->id);
 		if (!mounted(merged))
 			PROBLEM(p, "container %s: running but its rootfs is not mounted", c->id);
+		if (!c->paused && frozen(c->id))
+			PROBLEM(p, "container %s: running, not paused, but frozen", c->id);
 		return;
 	}
 	if (mounted(merged))
