@@ -38,8 +38,10 @@ static int croot_open(struct engine *eng, const char *name, struct croot *r, str
 	if (container_running(r->c)) {
 		r->pid = (pid_t)json_integer_value(
 		    json_object_get(json_object_get(r->c->rec, "State"), "Pid"));
-		if (r->pid > 0)
-			return 0;
+		/* never a second mount of a live root */
+		return r->pid > 0 ? 0
+				  : err_set(e, ERR_INTERNAL, 0, "container %.12s has no process",
+					    r->c->id);
 	}
 	if (rootfs_mount(eng, r->c->rec, r->cdir, e) < 0)
 		return -1;
