@@ -73,6 +73,9 @@ static bool event_wanted(const struct ev_stream *st, const struct engine_event *
 	    (strcmp(ev->type, "container") ||
 	     !match_any(api_filters_get(f, "container"), ev->id, name)))
 		return false;
+	/* moby's fuzzyMatchName: the volume's name is its Actor ID */
+	if (api_filters_get(f, "volume") && !match_any(api_filters_get(f, "volume"), ev->id, name))
+		return false;
 	return api_filters_match_labels(f, "label", ev->attrs);
 }
 

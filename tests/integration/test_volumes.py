@@ -102,6 +102,9 @@ def test_named_volume_persists(clean):
     assert ev[1] == ("mount", "keep", {"container": cid, "destination": "/data", "driver": "local",
                                        "propagation": "", "read/write": "true"})
     assert ev[2] == ("unmount", "keep", {"container": cid, "driver": "local"})
+    out = d.docker("events", "--since", since, "--until", str(int(time.time()) + 1),
+                   "--filter", "volume=keep", "--format", "{{.Type}} {{.Action}}").stdout
+    assert out.splitlines() == ["volume create", "volume mount", "volume unmount"]
     [m] = mounts_of(d, "wr")
     assert m["Type"] == "volume" and m["Name"] == "keep" and m["Driver"] == "local"
     assert m["Source"] == str(d.root / "volumes" / "keep" / "_data")
