@@ -54,9 +54,13 @@ int container_mounts_create(struct engine *eng, const json_t *rec, char ***made,
 		const json_t *dc = json_object_get(vo, "DriverConfig");
 		bool anon = json_is_true(json_object_get(m, CONTAINER_MOUNT_ANON_KEY)),
 		     created = false;
-		json_t *v = volume_create(eng, name, json_string_value(json_object_get(dc, "Name")),
-					  json_object_get(dc, "Options"),
+		const char *drv = json_string_value(json_object_get(dc, "Name"));
+		if (!drv || !*drv) /* --volume-driver: for the volumes that name none */
+			drv = json_string_value(json_object_get(hc, "VolumeDriver"));
+		json_t *v = volume_create(eng, name, drv, json_object_get(dc, "Options"),
 					  json_object_get(vo, "Labels"), anon, &created, e);
+		if (!v && e && e->kind == ERR_NOT_FOUND)
+			e->kind = ERR_INVALID; /* a 404 from create makes the CLI pull the image */
 		if (!v) {
 			container_mounts_undo(eng, *made);
 			*made = NULL;

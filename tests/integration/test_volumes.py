@@ -267,6 +267,10 @@ BAD_SPECS = [
     (["-v", "d1:/same", "-v", "d2:/same"], "Duplicate mount point: /same"),
     (["--mount", "type=bind,src=/nonexistent-berth,dst=/x"], "bind source path does not exist"),
     (["--volumes-from", "nosuch"], "No such container: nosuch"),
+    (["--volume-driver", "nosuchdriver", "-v", "dv:/x"], 'plugin "nosuchdriver" not found'),
+    # the volume made before the failing one is removed again: nothing half-done
+    (["-v", "made1:/a", "--mount", "type=volume,dst=/x,volume-driver=nosuchdriver"],
+     'plugin "nosuchdriver" not found'),
 ]
 
 
