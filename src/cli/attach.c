@@ -2,6 +2,7 @@
  * by hand because libcurl has no raw-stream mode after an upgrade. */
 #include "cli/attach.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -170,10 +172,41 @@ static void send_size(struct pump *p)
 		p->resize(ws.ws_row, ws.ws_col, p->ud);
 }
 
-/* stdin to the socket; in TTY mode ctrl-p ctrl-q detaches. 0 go on, 1 EOF/detach. */
-static int relay_stdin(int sock, struct pump *p, int *held)
+int cli_detach_keys_parse(const char *spec, unsigned char *keys, size_t *n, struct err *e)
 {
-	char buf[8192], out[8200];
+	static const char specials[] = "@[\\]^_"; /* ctrl-@ is 0, ctrl-[ 27 ... ctrl-_ 31 */
+	_cleanup_strv_ char **parts = strv_split(spec, ",");
+	*n = 0;
+	for (char **k = parts; k && *k; k++) {
+		const char *c = *k;
+		int v = -1;
+		if (strlen(c) == 1) {
+			v = (unsigned char)c[0];
+		} else if (!strncasecmp(c, "ctrl-", 5) && strlen(c) == 6) {
+			char x = (char)tolower((unsigned char)c[5]);
+			const char *sp = strchr(specials, x);
+			v = x >= 'a' && x <= 'z' ? x - 'a' + 1
+			    : sp && x		 ? (sp == specials ? 0 : 26 + (int)(sp - specials))
+						 : -1;
+		}
+		if (v < 0 || *n >= CLI_DETACH_KEYS_MAX)
+			return err_invalid(e, "Invalid detach keys (%s) provided", spec);
+		keys[(*n)++] = (unsigned char)v;
+	}
+	if (!*n)
+		return err_invalid(e, "Invalid detach keys (%s) provided", spec);
+	return 0;
+}
+
+/* stdin to the socket; in TTY mode the detach sequence (default ctrl-p ctrl-q) detaches:
+ * its bytes are held while they match and sent on when the match breaks. 0 go on,
+ * 1 EOF/detach. */
+static int relay_stdin(int sock, struct pump *p, size_t *held)
+{
+	static const unsigned char def[] = {0x10, 0x11};
+	const unsigned char *keys = p->nkeys ? p->keys : def;
+	size_t nkeys = p->nkeys ? p->nkeys : sizeof(def);
+	char buf[8192], out[8192 + CLI_DETACH_KEYS_MAX];
 	ssize_t n = read(0, buf, sizeof(buf));
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
@@ -181,19 +214,25 @@ static int relay_stdin(int sock, struct pump *p, int *held)
 		return 1;
 	size_t o = 0;
 	for (ssize_t i = 0; i < n; i++) {
-		if (p->tty && *held) {
-			*held = 0;
-			if (buf[i] == 0x11) {
+		unsigned char ch = (unsigned char)buf[i];
+		if (p->tty && ch == keys[*held]) {
+			if (++*held == nkeys) {
 				p->detached = true;
 				return 1;
 			}
-			out[o++] = 0x10;
-		}
-		if (p->tty && buf[i] == 0x10) {
-			*held = 1;
 			continue;
 		}
-		out[o++] = buf[i];
+		/* a broken match: what was held goes through, then this byte is looked at anew */
+		if (p->tty && *held) {
+			memcpy(out + o, keys, *held);
+			o += *held;
+			*held = 0;
+			if (ch == keys[0]) {
+				*held = 1;
+				continue;
+			}
+		}
+		out[o++] = (char)ch;
 	}
 	return write_all(sock, out, o) < 0 ? 1 : 0;
 }
@@ -223,7 +262,7 @@ int cli_pump(struct hijack *h, struct pump *p, struct err *e)
 	if (!p->stdin_on)
 		shutdown(h->fd, SHUT_WR);
 	bool in_open = p->stdin_on;
-	int held = 0;
+	size_t held = 0;
 	for (;;) {
 		struct pollfd pf[3] = {
 		    {h->fd, POLLIN, 0}, {in_open ? 0 : -1, POLLIN, 0}, {sfd, POLLIN, 0}};

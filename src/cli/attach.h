@@ -34,8 +34,15 @@ struct pump {
 	cli_resize_fn resize;
 	cli_signal_fn proxy; /* NULL: signals act on the CLI as usual */
 	void *ud;
-	bool detached; /* out: ctrl-p ctrl-q was typed */
+	const unsigned char *keys; /* detach sequence (NULL: ctrl-p ctrl-q) */
+	size_t nkeys;
+	bool detached; /* out: the detach sequence was typed */
 };
+
+#define CLI_DETACH_KEYS_MAX 16
+/* docker's --detach-keys: "ctrl-p,ctrl-q", "a,ctrl-@"...; the bytes into keys (at most
+ * CLI_DETACH_KEYS_MAX), their count into *n. */
+int cli_detach_keys_parse(const char *spec, unsigned char *keys, size_t *n, struct err *e);
 
 /* Blocks the signals the pump takes over (SIGWINCH with tty, the proxied ones): call it
  * before starting threads, or they would take those signals with the default action. */

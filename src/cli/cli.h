@@ -68,10 +68,17 @@ char *cli_sibling_path(const char *name);
 /* Parses a command's flags: 0 go on, otherwise *status is the exit status to return. */
 int cli_parse(const struct cli_cmd_spec *spec, int argc, char **argv, char ***pos, int *status);
 
+struct cli_attach_opts {
+	bool tty, in;		 /* the container's Tty; relay our stdin */
+	bool start;		 /* start it once attached (run, start -a) */
+	bool sig_proxy;		 /* forward our signals (non-TTY only, as docker) */
+	const char *cond;	 /* the held wait's condition: next-exit, removed, not-running */
+	const char *detach_keys; /* --detach-keys, NULL for ctrl-p,ctrl-q */
+};
+
 /* Attach (hijacked), hold a wait (cond), start when asked, pump the streams; the
  * container's exit status (run.c). */
-int cli_run_attached(struct cli *c, const char *id, bool tty, bool in, const char *cond, bool start,
-		     struct err *e);
+int cli_run_attached(struct cli *c, const char *id, const struct cli_attach_opts *o, struct err *e);
 
 typedef int (*cli_cmd_fn)(struct cli *c, int argc, char **argv);
 

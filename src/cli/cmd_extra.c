@@ -52,7 +52,13 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 	const char *id = json_string_value(json_object_get(info, "Id")) ?: pos[0];
 	bool tty = json_is_true(json_object_get(cfg, "Tty"));
 	bool in = !nostdin && json_is_true(json_object_get(cfg, "OpenStdin"));
-	return cli_run_attached(c, id, tty, in, "not-running", false, &e);
+	struct cli_attach_opts ao = {.tty = tty,
+				     .in = in,
+				     .start = false,
+				     .sig_proxy = sigproxy,
+				     .cond = "not-running",
+				     .detach_keys = keys};
+	return cli_run_attached(c, id, &ao, &e);
 }
 
 int cmd_diff(struct cli *c, int argc, char **argv)

@@ -27,8 +27,13 @@ static void exec_resize(unsigned short h, unsigned short w, void *ud)
 	cli_do(u[0], "POST", p, &e);
 }
 
-static int exec_stream(struct cli *c, const char *eid, bool tty, bool in, struct err *e)
+static int exec_stream(struct cli *c, const char *eid, bool tty, bool in, const char *keys,
+		       struct err *e)
 {
+	unsigned char dk[CLI_DETACH_KEYS_MAX];
+	size_t ndk = 0;
+	if (keys && cli_detach_keys_parse(keys, dk, &ndk, e) < 0)
+		return cli_report(e, 1);
 	_cleanup_free_ char *path = str_printf("/exec/%s/start", eid);
 	_cleanup_free_ char *body =
 	    str_printf("{\"Detach\":false,\"Tty\":%s}", tty ? "true" : "false");
@@ -36,7 +41,12 @@ static int exec_stream(struct cli *c, const char *eid, bool tty, bool in, struct
 	if (cli_hijack(c->sock, path, body, &h, e) < 0)
 		return cli_report(e, 1);
 	void *ud[2] = {c, (void *)eid};
-	struct pump p = {.tty = tty, .stdin_on = in, .resize = tty ? exec_resize : NULL, .ud = ud};
+	struct pump p = {.tty = tty,
+			 .stdin_on = in,
+			 .resize = tty ? exec_resize : NULL,
+			 .ud = ud,
+			 .keys = dk,
+			 .nkeys = ndk};
 	if (tty && in)
 		cli_tty_raw();
 	int r = cli_pump(&h, &p, e);
@@ -110,5 +120,5 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 			return cli_report(&e, 1);
 		return 0;
 	}
-	return exec_stream(c, eid, tty, in, &e);
+	return exec_stream(c, eid, tty, in, keys, &e);
 }

@@ -239,16 +239,25 @@ int cmd_create(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-int cli_run_attached(struct cli *c, const char *id, bool tty, bool in, const char *cond, bool start,
-		     struct err *e)
+int cli_run_attached(struct cli *c, const char *id, const struct cli_attach_opts *o, struct err *e)
 {
-	_cleanup_free_ char *path = str_printf("/containers/%s/attach?stream=1&stdout=1&stderr=1%s",
-					       id, in ? "&stdin=1" : "");
+	bool tty = o->tty, in = o->in, start = o->start;
+	const char *cond = o->cond;
+	unsigned char keys[CLI_DETACH_KEYS_MAX];
+	size_t nkeys = 0;
+	if (o->detach_keys && cli_detach_keys_parse(o->detach_keys, keys, &nkeys, e) < 0)
+		return cli_report(e, 125);
+	bool proxy = !tty && o->sig_proxy;
+	/* the daemon watches for the sequence too (as for docker's CLI): it must know ours */
+	_cleanup_free_ char *ek = o->detach_keys ? cli_http_escape(o->detach_keys) : NULL;
+	_cleanup_free_ char *path =
+	    str_printf("/containers/%s/attach?stream=1&stdout=1&stderr=1%s%s%s", id,
+		       in ? "&stdin=1" : "", ek ? "&detachKeys=" : "", ek ? ek : "");
 	struct hijack h;
 	if (cli_hijack(c->sock, path, NULL, &h, e) < 0)
 		return cli_report(e, 125);
 	sigset_t set;
-	cli_pump_signals(tty, !tty, &set);
+	cli_pump_signals(tty, proxy, &set);
 	struct waiter w;
 	if (waiter_start(&w, c->sock, id, cond, e) < 0) {
 		cli_hijack_close(&h);
@@ -268,8 +277,10 @@ int cli_run_attached(struct cli *c, const char *id, bool tty, bool in, const cha
 	struct pump p = {.tty = tty,
 			 .stdin_on = in,
 			 .resize = tty ? do_resize : NULL,
-			 .proxy = tty ? NULL : do_signal,
-			 .ud = &rc};
+			 .proxy = proxy ? do_signal : NULL,
+			 .ud = &rc,
+			 .keys = keys,
+			 .nkeys = nkeys};
 	if (tty && in)
 		cli_tty_raw();
 	int r = cli_pump(&h, &p, e);
@@ -295,7 +306,11 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		return st;
 	struct err e = ERR_INIT;
 	char id[128];
-	if (create(c, &r, id, sizeof(id), &e) < 0) {
+	unsigned char keys[CLI_DETACH_KEYS_MAX];
+	size_t nkeys;
+	/* bad detach keys are refused before anything is created */
+	if ((r.detach_keys && cli_detach_keys_parse(r.detach_keys, keys, &nkeys, &e) < 0) ||
+	    create(c, &r, id, sizeof(id), &e) < 0) {
 		run_opts_release(&r);
 		return cli_report(&e, 125);
 	}
@@ -308,14 +323,23 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		printf("%s\n", id);
 		return 0;
 	}
-	return cli_run_attached(c, id, tty, in, rm ? "removed" : "next-exit", true, &e);
+	struct cli_attach_opts ao = {.tty = tty,
+				     .in = in,
+				     .start = true,
+				     .sig_proxy = r.sig_proxy,
+				     .cond = rm ? "removed" : "next-exit",
+				     .detach_keys = r.detach_keys};
+	return cli_run_attached(c, id, &ao, &e);
 }
 
 int cmd_start(struct cli *c, int argc, char **argv)
 {
 	bool attach = false, in = false;
+	const char *keys = NULL;
 	const struct cli_opt opts[] = {
 	    {'a', "attach", OPT_BOOL, &attach, "Attach STDOUT/STDERR and forward signals"},
+	    {0, "detach-keys", OPT_STR, &keys,
+	     "string\tOverride the key sequence for detaching a container"},
 	    {'i', "interactive", OPT_BOOL, &in, "Attach container's STDIN"},
 	    {0}};
 	const struct cli_cmd_spec spec = {"start",
@@ -343,7 +367,13 @@ int cmd_start(struct cli *c, int argc, char **argv)
 			return cli_report(&e, 1);
 		const char *id = json_string_value(json_object_get(info, "Id")) ?: pos[0];
 		bool tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
-		return cli_run_attached(c, id, tty, in, "next-exit", true, &e);
+		struct cli_attach_opts ao = {.tty = tty,
+					     .in = in,
+					     .start = true,
+					     .sig_proxy = true,
+					     .cond = "next-exit",
+					     .detach_keys = keys};
+		return cli_run_attached(c, id, &ao, &e);
 	}
 	for (char **n = pos; *n; n++) {
 		_cleanup_free_ char *en = cli_http_escape(*n);

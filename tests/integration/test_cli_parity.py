@@ -285,6 +285,16 @@ def test_tty_run_size_exit_and_detach(cli, d):
         assert cli.ok("inspect", "-f", "{{.State.Running}}", name).stdout == "true\n"
     finally:
         cli.ok("rm", "-f", name)
+    # --detach-keys: ctrl-p ctrl-q reaches the shell, ctrl-a x detaches
+    name = "tty2-%s" % cli.kind
+    rc, out = _pty_run([cli.binary, "run", "-it", "--detach-keys", "ctrl-a,x", "--name", name,
+                        "busybox", "sh"], env,
+                       [(b"# ", b"echo \x10\x11; echo typed-$((6*7))\r"), (b"typed-42", b"\x01x")])
+    try:
+        assert rc == 0, out
+        assert cli.ok("inspect", "-f", "{{.State.Running}}", name).stdout == "true\n"
+    finally:
+        cli.ok("rm", "-f", name)
 
 
 def test_logs_follow_tail_timestamps(cli):
@@ -346,6 +356,33 @@ def test_signals_reach_the_container(cli, d):
     deadline = time.time() + 10
     while cli.ok("ps", "-aq").stdout and time.time() < deadline:
         time.sleep(0.05)
+
+
+def test_no_sig_proxy(cli):
+    """--sig-proxy=false: a SIGTERM to the client does not reach the container."""
+    name = "nsp-%s" % cli.kind
+    env = cli.d.env()
+    env.pop("BERTH_HOST", None)
+    proc = subprocess.Popen([cli.binary, "run", "--sig-proxy=false", "--name", name, "busybox",
+                             "sh", "-c", "trap 'exit 9' TERM; while true; do sleep 0.1; done"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            p = cli("inspect", "-f", "{{.State.Running}}", name)
+            if p.returncode == 0 and p.stdout == "true\n":
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        # the container did not get it (its trap would have ended it)
+        assert cli.ok("inspect", "-f", "{{.State.Running}}", name).stdout == "true\n"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        cli("rm", "-f", name)
 
 
 def test_berth_help_and_bad_input(d):

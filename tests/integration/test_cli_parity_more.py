@@ -530,3 +530,11 @@ def test_systemd_unit(tmp_path):
                        capture_output=True, text=True, timeout=TIMEOUT,
                        env=dict(os.environ, SYSTEMD_LOG_LEVEL="warning"))
     assert p.returncode == 0 and p.stderr == "", p.stderr
+
+
+def test_bad_detach_keys_create_nothing(d):  # noqa: F811
+    bt = Client(d, "berth")
+    p = bt("run", "--rm", "-i", "--detach-keys", "ctrl-nope", "busybox", "true")
+    assert p.returncode == 125
+    assert p.stderr == "berth: Invalid detach keys (ctrl-nope) provided\n"
+    assert bt.ok("ps", "-aq").stdout == ""

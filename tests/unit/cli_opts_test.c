@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/attach.h"
 #include "cli/format.h"
 #include "cli/opts.h"
 #include "cli/run_opts.h"
@@ -167,8 +168,24 @@ static void test_format(void)
 	free(buf);
 }
 
+static void test_detach_keys(void)
+{
+	unsigned char k[CLI_DETACH_KEYS_MAX];
+	size_t n = 0;
+	struct err e = ERR_INIT;
+	is_int(cli_detach_keys_parse("ctrl-p,ctrl-q", k, &n, &e), 0, "default keys parse");
+	ok(n == 2 && k[0] == 0x10 && k[1] == 0x11, "ctrl-p ctrl-q are 0x10 0x11");
+	is_int(cli_detach_keys_parse("a,ctrl-@,ctrl-[,ctrl-_,CTRL-Z", k, &n, &e), 0, "specials");
+	ok(n == 5 && k[0] == 'a' && k[1] == 0 && k[2] == 27 && k[3] == 31 && k[4] == 26,
+	   "letters, @ [ _ and upper case");
+	is_int(cli_detach_keys_parse("ctrl-nope", k, &n, &e), -1, "a bad key is refused");
+	is_str(e.msg, "Invalid detach keys (ctrl-nope) provided", "docker's message");
+	is_int(cli_detach_keys_parse("", k, &n, &e), -1, "no keys is refused");
+}
+
 int main(void)
 {
+	test_detach_keys();
 	test_opts();
 	test_run_flags();
 	test_format();
