@@ -136,6 +136,14 @@ static void *watch_thread(void *p)
 	struct container_oom oom;
 	container_oom_open(w->eng, w->c->id, &oom);
 	bool oom_published = false;
+	/* a kill before the watch began (a hog is quick): the cgroup is the container's alone,
+	 * so any count is its own; one the record already has was published before */
+	pthread_mutex_lock(&s->mu);
+	bool known =
+	    json_is_true(json_object_get(json_object_get(w->c->rec, "State"), "OOMKilled"));
+	pthread_mutex_unlock(&s->mu);
+	if (oom.fd >= 0 && oom.count > 0 && !known)
+		oom_published = container_oom_event(w->eng, w->c);
 	for (;;) {
 		struct pollfd pfd[2] = {{w->pidfd, POLLIN, 0}, {oom.fd, POLLIN, 0}};
 		int r = poll(pfd, oom.fd >= 0 ? 2 : 1, -1);

@@ -43,7 +43,7 @@ def state(d, name):
     return d.get_json("/containers/%s/json" % name)["State"]
 
 
-def poll(fn, timeout=20):
+def poll(fn, timeout=40):
     deadline = time.time() + timeout
     while time.time() < deadline:
         v = fn()
