@@ -17,7 +17,7 @@ from conftest import (DOCKER, all_ids, cgroups_of, check, figures, import_busybo
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
-KILLS = scale(40, 240)
+KILLS = scale(30, 240)
 
 
 class Crasher:

@@ -15,7 +15,7 @@ from test_daemon_common import UnixHTTPConnection
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
 CLIENTS = 64
-SECONDS = scale(20, 120)
+SECONDS = scale(15, 120)
 CONTAINERS = 6
 
 

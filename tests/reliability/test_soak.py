@@ -4,6 +4,7 @@ mount, cgroup, monitor, run directory or record of those containers remains."""
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -12,9 +13,11 @@ from conftest import (all_ids, cgroups_of, check, daemon_fds, daemon_rss_kb, fig
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
-RUNS = scale(100, 1000)
-CYCLES = scale(40, 200)
+RUNS = scale(60, 1000)
+CYCLES = scale(30, 200)
 WORKERS = 8
+WARM = 200
+IDLE = 6  # the daemon returns freed heap memory every 5 s when idle: both RSS are at rest
 
 
 def cycle(d, ids, errors):
@@ -30,6 +33,23 @@ def cycle(d, ids, errors):
             errors.append("%s: %s" % (args[0], p.stderr))
 
 
+def parallel(d, ids, n):
+    """n create/start/rm cycles, WORKERS at a time; the errors."""
+    errors = []
+    sem = threading.Semaphore(WORKERS)
+
+    def worker():
+        with sem:
+            cycle(d, ids, errors)
+
+    threads = [threading.Thread(target=worker) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
 def within(before, after, pct=10, slack=0):
     return after <= before * (1 + pct / 100.0) + slack
 
@@ -38,9 +58,11 @@ def test_soak(daemon, tmp_path, rootfs_tar):
     d = daemon
     import_busybox(d, rootfs_tar)
     ids = set()
-    # warm-up: thread stacks, caches and the allocator's arenas settle
-    for _ in range(10):
-        d.docker("run", "--rm", "busybox", "true")
+    # warm-up: thread stacks, caches and the allocator's arenas settle, and the event ring
+    # (the last 1,024 events, ~6 per container) fills up to its bound
+    warm = parallel(d, ids, WARM)
+    assert warm == [], warm[:5]
+    time.sleep(IDLE)
     fds0, rss0 = daemon_fds(d), daemon_rss_kb(d)
     cidfile = tmp_path / "cid"
     for i in range(RUNS):
@@ -49,21 +71,11 @@ def test_soak(daemon, tmp_path, rootfs_tar):
         assert p.stdout.strip(), p
         ids.add(cidfile.read_text().strip())
         cidfile.unlink()
-    errors = []
-    sem = threading.Semaphore(WORKERS)
-
-    def worker():
-        with sem:
-            cycle(d, ids, errors)
-
-    threads = [threading.Thread(target=worker) for _ in range(CYCLES)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = parallel(d, ids, CYCLES)
     assert errors == [], errors[:5]
+    time.sleep(IDLE)
     fds1, rss1 = daemon_fds(d), daemon_rss_kb(d)
-    assert len(ids) == RUNS + CYCLES
+    assert len(ids) == RUNS + CYCLES + WARM
     left = {
         "containers": len(all_ids(d)),
         "mounts": len(mounts_under(d.base)),
@@ -76,6 +88,5 @@ def test_soak(daemon, tmp_path, rootfs_tar):
             rss_kb_before=rss0, rss_kb_after=rss1, **{"left_" + k: v for k, v in left.items()})
     assert all(v == 0 for v in left.values()), left
     assert within(fds0, fds1, slack=1), (fds0, fds1)
-    # RSS: 10%, with 1 MiB of slack for a small daemon (malloc keeps freed arenas)
-    assert within(rss0, rss1, slack=1024), (rss0, rss1)
+    assert within(rss0, rss1), (rss0, rss1)
     finish(d, ids)
