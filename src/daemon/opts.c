@@ -88,22 +88,23 @@ static int apply_config(struct daemon_opts *o, const json_t *cfg, struct err *e)
 
 static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err *e)
 {
-	static const struct option longopts[] = {{"host", required_argument, NULL, 'H'},
-						 {"root", required_argument, NULL, 'r'},
-						 {"data-root", required_argument, NULL, 'r'},
-						 {"run-dir", required_argument, NULL, 'R'},
-						 {"exec-root", required_argument, NULL, 'R'},
-						 {"pidfile", required_argument, NULL, 'p'},
-						 {"config-file", required_argument, NULL, 'c'},
-						 {"group", required_argument, NULL, 'G'},
-						 {"debug", no_argument, NULL, 'D'},
-						 {"log-level", required_argument, NULL, 'l'},
-						 {"bridge", required_argument, NULL, 'b'},
-						 {"bip", required_argument, NULL, 'B'},
-						 {"insecure-registry", required_argument, NULL, 'I'},
-						 {"help", no_argument, NULL, 'h'},
-						 {"version", no_argument, NULL, 'v'},
-						 {NULL, 0, NULL, 0}};
+	static const struct option longopts[] = {
+	    {"host", required_argument, NULL, 'H'},
+	    {"root", required_argument, NULL, 'r'},
+	    {"data-root", required_argument, NULL, 'r'},
+	    {"run-dir", required_argument, NULL, 'R'},
+	    {"exec-root", required_argument, NULL, 'R'},
+	    {"pidfile", required_argument, NULL, 'p'},
+	    {"config-file", required_argument, NULL, 'c'},
+	    {"group", required_argument, NULL, 'G'},
+	    {"debug", no_argument, NULL, 'D'},
+	    {"log-level", required_argument, NULL, 'l'},
+	    {"bridge", required_argument, NULL, 'b'},
+	    {"bip", required_argument, NULL, 'B'},
+	    {"insecure-registry", required_argument, NULL, 'I'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0}};
 	optind = 1;
 	opterr = 0;
 	int c;
