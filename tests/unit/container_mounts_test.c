@@ -5,6 +5,7 @@
 
 #include "engine/container_mounts.h"
 #include "engine/ocispec.h"
+#include "engine/volume.h"
 #include "tap.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -189,8 +190,40 @@ static void test_oci_mounts(void)
 	}
 }
 
+static void test_volume_rules(void)
+{
+	ok(volume_name_valid("ab") && volume_name_valid("a.b-c_1"), "valid volume names");
+	ok(!volume_name_valid("a") && !volume_name_valid("a/b") && !volume_name_valid(".ab") &&
+	       !volume_name_valid("-ab") && !volume_name_valid(""),
+	   "invalid volume names");
+	static const struct {
+		const char *name, *driver, *opts, *want;
+	} cases[] = {
+	    {"v1", "nosuch", NULL, "plugin \"nosuch\" not found"},
+	    {"v1", NULL, "{\"bogus\":\"1\"}", "create v1: invalid option: \"bogus\""},
+	    {"v1", NULL, "{\"type\":\"tmpfs\"}", "create v1: missing required option: \"device\""},
+	    {"v1", NULL, "{\"device\":\"tmpfs\"}", "create v1: missing required option: \"type\""},
+	    {"v1", NULL, "{\"o\":\"size=1m\"}", "create v1: missing required option: \"device\""},
+	    {"v1", NULL, "{\"type\":1,\"device\":\"x\"}", "DriverOpts.type: expected a string"},
+	    {"a/b", NULL, NULL, "create a/b: \"a/b\" includes invalid characters"},
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_json_ json_t *o =
+		    cases[i].opts ? json_loads(cases[i].opts, 0, NULL) : NULL;
+		struct err e = ERR_INIT;
+		ok(volume_check(cases[i].name, cases[i].driver, o, &e) < 0 &&
+		       strstr(e.msg, cases[i].want),
+		   "volume %s %s: %s", cases[i].name, cases[i].opts ? cases[i].opts : "", e.msg);
+	}
+	_cleanup_json_ json_t *good =
+	    json_loads("{\"type\":\"tmpfs\",\"device\":\"tmpfs\",\"o\":\"size=1m\"}", 0, NULL);
+	struct err e = ERR_INIT;
+	ok(volume_check("v1", "local", good, &e) == 0, "a tmpfs volume's options pass");
+}
+
 int main(void)
 {
+	test_volume_rules();
 	test_binds();
 	test_bad_binds();
 	test_mounts_and_from();
