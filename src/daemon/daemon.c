@@ -82,8 +82,13 @@ static int run(const struct daemon_opts *o, struct err *e)
 	 * freed memory stays: two are plenty for a daemon that mostly waits */
 	mallopt(M_ARENA_MAX, 2);
 	umask(022);
-	struct engine_config cfg = {o->root,   o->run_dir, o->debug,
-				    o->bridge, o->bip,	   o->insecure_registries};
+	struct engine_config cfg = {o->root,
+				    o->run_dir,
+				    o->debug,
+				    o->bridge,
+				    o->bip,
+				    o->insecure_registries,
+				    o->registry_mirrors};
 	_cleanup_strv_ char **warnings = NULL;
 	struct engine *eng = engine_new(&cfg, &warnings, e);
 	if (!eng)

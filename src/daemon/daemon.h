@@ -12,6 +12,7 @@ struct daemon_opts {
 	char *root, *run_dir, *pidfile, *group, *config_file, *log_level;
 	char *bridge, *bip; /* default network's host bridge and its gateway/prefix */
 	char **insecure_registries;
+	char **registry_mirrors;
 	bool debug;
 };
 

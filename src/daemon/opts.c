@@ -30,6 +30,8 @@ static const char usage_text[] =
     "      --bip CIDR           its gateway address and prefix (default: a free subnet)\n"
     "      --insecure-registry R  registry (host[:port] or CIDR) spoken to over plain\n"
     "                           HTTP or unverified TLS (repeatable)\n"
+    "      --registry-mirror URL  pull docker.io images from this mirror first\n"
+    "                           (http://host:port or https://...; repeatable)\n"
     "  -v, --version            print the version\n";
 
 static void set_str(char **dst, const char *v)
@@ -57,15 +59,18 @@ static int apply_config(struct daemon_opts *o, const json_t *cfg, struct err *e)
 				set_str(dst, json_string_value(v));
 		} else if (!strcmp(key, "debug") && json_is_boolean(v)) {
 			o->debug = o->debug || json_is_true(v);
-		} else if (!strcmp(key, "insecure-registries") && json_is_array(v)) {
+		} else if ((!strcmp(key, "insecure-registries") ||
+			    !strcmp(key, "registry-mirrors")) &&
+			   json_is_array(v)) {
 			size_t i;
 			json_t *h;
 			json_array_foreach (v, i, h) {
 				if (!json_is_string(h))
-					return err_invalid(
-					    e, "%s: insecure-registries[%zu]: expected a string",
-					    o->config_file, i);
-				strv_push(&o->insecure_registries, json_string_value(h));
+					return err_invalid(e, "%s: %s[%zu]: expected a string",
+							   o->config_file, key, i);
+				strv_push(key[0] == 'i' ? &o->insecure_registries
+							: &o->registry_mirrors,
+					  json_string_value(h));
 			}
 		} else if (!strcmp(key, "hosts") && json_is_array(v)) {
 			size_t i;
@@ -102,6 +107,7 @@ static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err 
 	    {"bridge", required_argument, NULL, 'b'},
 	    {"bip", required_argument, NULL, 'B'},
 	    {"insecure-registry", required_argument, NULL, 'I'},
+	    {"registry-mirror", required_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0}};
@@ -142,6 +148,9 @@ static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err 
 			break;
 		case 'I':
 			strv_push(&o->insecure_registries, optarg);
+			break;
+		case 'M':
+			strv_push(&o->registry_mirrors, optarg);
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -204,5 +213,6 @@ void daemon_opts_release(struct daemon_opts *o)
 	free(o->bridge);
 	free(o->bip);
 	strv_free(o->insecure_registries);
+	strv_free(o->registry_mirrors);
 	memset(o, 0, sizeof(*o));
 }

@@ -55,6 +55,7 @@ struct engine *engine_new(const struct engine_config *cfg, char ***warnings, str
 	eng->bridge = str_dup(cfg->bridge ? cfg->bridge : "berth0");
 	eng->bip = cfg->bip ? str_dup(cfg->bip) : NULL;
 	eng->insecure_registries = strv_copy(cfg->insecure_registries);
+	eng->registry_mirrors = strv_copy(cfg->registry_mirrors);
 	events_init(eng);
 	_cleanup_strv_ char **warn = xcalloc(1, sizeof(char *));
 	if (engine_dirs(eng, cfg, e) < 0 || (eng->lock_fd = store_lock_root(eng->root, e)) < 0 ||
@@ -106,6 +107,7 @@ void engine_free(struct engine *eng)
 	free(eng->bridge);
 	free(eng->bip);
 	strv_free(eng->insecure_registries);
+	strv_free(eng->registry_mirrors);
 	free(eng);
 }
 

@@ -21,6 +21,7 @@ struct engine_config {
 	const char *bridge; /* host bridge of the default network ("berth0") */
 	const char *bip;    /* its gateway/prefix ("10.1.0.1/24"), NULL: a free subnet */
 	char *const *insecure_registries; /* plain HTTP / unverified TLS (host[:port], CIDR) */
+	char *const *registry_mirrors;	  /* docker.io pulls try these first (URLs) */
 };
 
 struct engine;

@@ -19,6 +19,7 @@ struct engine {
 	struct volume_store *volumes;	    /* volume.c */
 	char *bridge, *bip;		    /* default network: host bridge, --bip */
 	char **insecure_registries;	    /* --insecure-registry */
+	char **registry_mirrors;	    /* --registry-mirror */
 	struct netctl *net;		    /* networks (netctl.c) */
 
 	pthread_mutex_t ev_mu;

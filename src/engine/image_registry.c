@@ -88,8 +88,13 @@ struct engine_pull {
 static void dist_opts(struct engine_pull *ep, const struct image_ref *ref,
 		      struct image_dist_opts *d)
 {
-	*d = (struct image_dist_opts){ref,	    &ep->auth, ep->eng->insecure_registries,
-				      ep->progress, ep->arg,   ep->tags != NULL};
+	*d = (struct image_dist_opts){.ref = ref,
+				      .auth = &ep->auth,
+				      .insecure = ep->eng->insecure_registries,
+				      .progress = ep->progress,
+				      .arg = ep->arg,
+				      .no_status = ep->tags != NULL,
+				      .mirrors = ep->eng->registry_mirrors};
 }
 
 struct engine_pull *engine_image_pull_start(struct engine *eng, const struct engine_pull_opts *o,

@@ -17,6 +17,7 @@ struct image_dist_opts {
 	image_progress_fn *progress;
 	void *arg;
 	bool no_status; /* pull: one tag of a pull -a (the final Status line is the caller's) */
+	char *const *mirrors; /* pull of docker.io images: these registries (URLs) first */
 };
 
 /* Pull, in two steps: start resolves the manifest (and the config), so that an unknown image

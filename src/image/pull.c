@@ -89,6 +89,24 @@ static int resolve(struct image_pull *p, struct err *e)
 	return r;
 }
 
+/* The first mirror that has the image (dockerd's pull endpoints: mirrors, then the Hub); a
+ * mirror that fails leaves nothing behind and is skipped. */
+static int pull_from_mirror(struct image_pull *p, const struct image_dist_opts *o)
+{
+	for (char *const *m = o->mirrors; m && *m; m++) {
+		struct err me = ERR_INIT;
+		p->reg = registry_open_url(*m, p->ref.domain, p->ref.path, "pull", o->auth,
+					   o->insecure, &me);
+		if (p->reg && resolve(p, &me) == 0)
+			return 0;
+		registry_close(TAKE_PTR(p->reg));
+		free(TAKE_PTR(p->layers));
+		free(TAKE_PTR(p->config));
+		p->n = p->config_len = 0;
+	}
+	return -1;
+}
+
 /* The registry's "not found" answers as dockerd words them (translatePullError). */
 static void translate_error(struct image_pull *p, struct err *e)
 {
@@ -122,6 +140,8 @@ struct image_pull *image_pull_start(struct image_store *s, const struct image_di
 	p->ref.tag = o->ref->digest ? NULL : str_dup(o->ref->tag ? o->ref->tag : "latest");
 	p->ref.digest = str_dup(o->ref->digest);
 	p->tag_or_digest = str_dup(p->ref.digest ? p->ref.digest : p->ref.tag);
+	if (str_eq(p->ref.domain, IMAGE_DEFAULT_DOMAIN) && pull_from_mirror(p, o) == 0)
+		return p;
 	p->reg = registry_open(p->ref.domain, p->ref.path, "pull", o->auth, o->insecure, e);
 	if (!p->reg || resolve(p, e) < 0) {
 		translate_error(p, e);
@@ -155,6 +175,17 @@ void image_pull_free(struct image_pull *p)
 
 char **image_pull_list_tags(const struct image_dist_opts *o, struct err *e)
 {
+	/* a mirror's list when one answers for a docker.io repository */
+	for (char *const *m = o->mirrors; m && *m && str_eq(o->ref->domain, IMAGE_DEFAULT_DOMAIN);
+	     m++) {
+		struct registry *r = registry_open_url(*m, o->ref->domain, o->ref->path, "pull",
+						       o->auth, o->insecure, NULL);
+		char **tags = r ? registry_tags_list(r, NULL) : NULL;
+		registry_close(r);
+		if (tags && tags[0])
+			return tags;
+		strv_free(tags);
+	}
 	struct registry *r =
 	    registry_open(o->ref->domain, o->ref->path, "pull", o->auth, o->insecure, e);
 	char **tags = r ? registry_tags_list(r, e) : NULL;

@@ -45,6 +45,11 @@ struct registry;
 struct registry *registry_open(const char *domain, const char *path, const char *actions,
 			       const struct registry_auth *auth, char *const *insecure,
 			       struct err *e);
+/* The same for a registry at a URL ("http://127.0.0.1:5000", "https://mirror.example"),
+ * a mirror of domain: plain HTTP only when the URL says so. */
+struct registry *registry_open_url(const char *url, const char *domain, const char *path,
+				   const char *actions, const struct registry_auth *auth,
+				   char *const *insecure, struct err *e);
 void registry_close(struct registry *r);
 /* Makes every transfer in progress fail (a client that went away); thread-safe. */
 void registry_cancel(struct registry *r);

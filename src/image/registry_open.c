@@ -119,6 +119,28 @@ struct registry *registry_open(const char *domain, const char *path, const char 
 	return r;
 }
 
+struct registry *registry_open_url(const char *url, const char *domain, const char *path,
+				   const char *actions, const struct registry_auth *auth,
+				   char *const *insecure, struct err *e)
+{
+	const char *host = strstr(url, "://") ? strstr(url, "://") + 3 : url;
+	_cleanup_free_ char *hostport = str_ndup(host, strcspn(host, "/"));
+	struct registry *r = xcalloc(1, sizeof(*r));
+	pthread_mutex_init(&r->mu, NULL);
+	r->domain = str_dup(domain);
+	r->path = str_dup(path);
+	r->insecure = registry_is_insecure(hostport, insecure);
+	r->base = str_has_prefix(url, "http://") ? str_printf("http://%s", hostport)
+						 : str_printf("https://%s", hostport);
+	auth_copy(&r->auth, auth);
+	registry_add_scope(r, path, actions);
+	if (registry_ping(r, e) < 0) {
+		registry_close(r);
+		return NULL;
+	}
+	return r;
+}
+
 void registry_add_scope(struct registry *r, const char *path, const char *actions)
 {
 	pthread_mutex_lock(&r->mu);

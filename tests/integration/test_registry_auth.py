@@ -242,3 +242,35 @@ def test_interrupted_upload_resumes(d, tmp_path):
         d.docker("rmi", "%s/resume/a:1" % reg.addr)
     finally:
         reg.stop()
+
+
+def test_registry_mirror_for_docker_io(d, image, tmp_path):
+    """--registry-mirror: docker.io images come from the mirror (offline here), and keep their
+    docker.io names; a flag and a config-file key both work."""
+    reg = Registry(tmp_path / "reg").start()
+    other = None
+    try:
+        mirror_ref = "%s/library/hello-world:latest" % reg.addr
+        d.docker("tag", "authimg:1", mirror_ref)
+        d.docker("tag", "authimg:1", "%s/library/hello-world:linux" % reg.addr)
+        d.docker("push", "--all-tags", "%s/library/hello-world" % reg.addr)
+        d.docker("rmi", mirror_ref, "%s/library/hello-world:linux" % reg.addr)
+        other = Daemon(tmp_path / "d2").start("--registry-mirror", "http://%s" % reg.addr)
+        out = other.docker("pull", "hello-world").stdout
+        assert "latest: Pulling from library/hello-world" in out, out
+        assert "Status: Downloaded newer image for hello-world:latest" in out, out
+        info = json.loads(other.docker("image", "inspect", "hello-world").stdout)[0]
+        assert info["Id"] == image["id"]
+        assert info["RepoTags"] == ["hello-world:latest"]
+        assert info["RepoDigests"][0].startswith("hello-world@sha256:")
+        out = other.docker("pull", "--all-tags", "hello-world").stdout
+        assert "linux: Pulling from library/hello-world" in out, out
+        other.stop()
+        cfg = tmp_path / "daemon.json"
+        cfg.write_text(json.dumps({"registry-mirrors": ["http://%s/" % reg.addr]}))
+        other = Daemon(tmp_path / "d3").start("--config-file", cfg)
+        other.docker("pull", "library/hello-world:linux")
+    finally:
+        if other:
+            other.stop()
+        reg.stop()
