@@ -1,19 +1,147 @@
-/* daemon/lazy_nft: libnftables' functions as berth uses them (a ruleset per call), forwarded
- * to libnftables.so.1 loaded at the first call (lazy.h): a daemon without bridge networks up
- * maps neither it nor libnftnl, libxtables and GMP. A function missing here is linked from
- * libnftables as usual: add it when you use a new one. */
+/* daemon/lazy_nft: libnftables as berth uses it (a context per ruleset, errors buffered), with
+ * every command run in a short-lived child that loads the library: the daemon itself never
+ * maps libnftables, libnftnl, libxtables or GMP (1.5 MiB of RSS for good, from the first
+ * rule on: the daemon starts with bridges up), and a crash in them can't take it down.
+ * The context here only remembers the flags and the child's error text. A function missing
+ * here is linked from libnftables as usual: add it when you use a new one. */
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <nftables/libnftables.h>
-#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-#include "daemon/lazy.h"
+#include "util/str.h"
 
-static struct lazy_lib nft_lib = {"libnftables.so.1", NULL, false};
-#define LAZY_LIB nft_lib
+#define NFT_SONAME "libnftables.so.1"
 
-LAZY(struct nft_ctx *, nft_ctx_new, NULL, (uint32_t a0), (a0))
-LAZY_VOID(nft_ctx_free, (struct nft_ctx * a0), (a0))
-LAZY(int, nft_ctx_buffer_output, -1, (struct nft_ctx * a0), (a0))
-LAZY(int, nft_ctx_buffer_error, -1, (struct nft_ctx * a0), (a0))
-LAZY(const char *, nft_ctx_get_error_buffer, "libnftables is not available", (struct nft_ctx * a0),
-     (a0))
-LAZY(int, nft_run_cmd_from_buffer, -1, (struct nft_ctx * a0, const char *a1), (a0, a1))
+struct nft_ctx {
+	uint32_t flags;
+	char *error; /* the last command's error buffer */
+};
+
+struct nft_ctx *nft_ctx_new(uint32_t flags)
+{
+	struct nft_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	ctx->flags = flags;
+	return ctx;
+}
+
+void nft_ctx_free(struct nft_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	free(ctx->error);
+	free(ctx);
+}
+
+/* Output and errors are always buffered (in the child); the output is not kept. */
+int nft_ctx_buffer_output(struct nft_ctx *ctx)
+{
+	return 0;
+}
+
+int nft_ctx_buffer_error(struct nft_ctx *ctx)
+{
+	return 0;
+}
+
+const char *nft_ctx_get_error_buffer(struct nft_ctx *ctx)
+{
+	return ctx->error ? ctx->error : "";
+}
+
+static void write_all(int fd, const void *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p = (const char *)p + w;
+		n -= (size_t)w;
+	}
+}
+
+/* The child: the real library, one command, its status then its error text on fd. */
+static __attribute__((noreturn)) void run_child(int fd, uint32_t flags, const char *cmd)
+{
+	void *h = dlopen(NFT_SONAME, RTLD_NOW | RTLD_LOCAL);
+	int r = -1;
+	const char *msg = h ? "" : "cannot load " NFT_SONAME;
+	if (h) {
+		void *(*new_)(uint32_t) = (void *(*)(uint32_t))dlsym(h, "nft_ctx_new");
+		int (*buf_out)(void *) = (int (*)(void *))dlsym(h, "nft_ctx_buffer_output");
+		int (*buf_err)(void *) = (int (*)(void *))dlsym(h, "nft_ctx_buffer_error");
+		int (*run)(void *, const char *) =
+		    (int (*)(void *, const char *))dlsym(h, "nft_run_cmd_from_buffer");
+		const char *(*err)(void *) =
+		    (const char *(*)(void *))dlsym(h, "nft_ctx_get_error_buffer");
+		void *c = new_ && buf_out && buf_err && run && err ? new_(flags) : NULL;
+		if (c) {
+			buf_out(c);
+			buf_err(c);
+			r = run(c, cmd);
+			msg = err(c);
+		} else {
+			msg = "cannot create an nftables context";
+		}
+	}
+	write_all(fd, &r, sizeof(r));
+	write_all(fd, msg ? msg : "", msg ? strlen(msg) : 0);
+	_exit(0);
+}
+
+int nft_run_cmd_from_buffer(struct nft_ctx *ctx, const char *buf)
+{
+	free(ctx->error);
+	ctx->error = NULL;
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		ctx->error = str_printf("pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		run_child(p[1], ctx->flags, buf);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		ctx->error = str_printf("fork: %s", strerror(errno));
+		return -1;
+	}
+	size_t len = 0, cap = 256;
+	char *out = xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap)
+			out = xrealloc(out, cap *= 2);
+		ssize_t n = read(p[0], out + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(p[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	int r = -1;
+	if (len < sizeof(r)) { /* the child died before its answer */
+		free(out);
+		ctx->error = str_printf("the nftables helper process %s",
+					WIFSIGNALED(status) ? strsignal(WTERMSIG(status))
+							    : "ended without an answer");
+		return -1;
+	}
+	memcpy(&r, out, sizeof(r));
+	memmove(out, out + sizeof(r), len - sizeof(r));
+	out[len - sizeof(r)] = '\0';
+	ctx->error = out;
+	return r;
+}
