@@ -53,8 +53,14 @@ json_t *cli_sort_by_name(json_t *list);
 /* docker's prune prompt: true when the user answers y. */
 bool cli_confirm(const char *warning);
 
+struct cli_pull_opts {
+	bool quiet;	      /* errors only */
+	bool all_tags;	      /* every tag of an untagged ref */
+	const char *platform; /* os[/arch[/variant]] or NULL */
+};
 /* Pulls ref with its progress on out (the daemon's /images/create?fromImage=...). */
-int cli_pull_image(struct cli *c, const char *ref, FILE *out, bool quiet, struct err *e);
+int cli_pull_image(struct cli *c, const char *ref, const struct cli_pull_opts *po, FILE *out,
+		   struct err *e);
 
 /* Prints e (prefix "berth: " for run/create as docker does) and returns status. */
 int cli_report(const struct err *e, int status);

@@ -117,8 +117,8 @@ int cmd_rm(struct cli *c, int argc, char **argv)
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
 	char q[64];
-	snprintf(q, sizeof(q), "%s%s%s", force ? "force=1" : "", force && vols ? "&" : "",
-		 vols ? "v=1" : "");
+	snprintf(q, sizeof(q), "%s%s%s%s%s", force ? "force=1" : "", force && vols ? "&" : "",
+		 vols ? "v=1" : "", (force || vols) && link ? "&" : "", link ? "link=1" : "");
 	return each(c, pos, "DELETE", "", q, force);
 }
 

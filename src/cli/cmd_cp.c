@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,20 +14,33 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/format.h"
 #include "cli/stream.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
 
+/* One copy: the connection, docker's -a and -L, and the tar bytes moved (for its report). */
+struct cp_job {
+	struct cli_http *h;
+	bool archive, follow;
+	int fd;
+	uint64_t bytes;
+};
+
 static int fd_sink(const char *buf, size_t n, void *ud)
 {
-	return buf ? write_all(*(int *)ud, buf, n) : 0;
+	struct cp_job *j = ud;
+	j->bytes += buf ? n : 0;
+	return buf ? write_all(j->fd, buf, n) : 0;
 }
 
 static long fd_source(char *buf, size_t n, void *ud)
 {
-	ssize_t r = read(*(int *)ud, buf, n);
+	struct cp_job *j = ud;
+	ssize_t r = read(j->fd, buf, n);
+	j->bytes += r > 0 ? (uint64_t)r : 0;
 	return r < 0 ? -1 : (long)r;
 }
 
@@ -64,8 +78,10 @@ static int tar_wait(pid_t pid, struct err *e)
 	return 0;
 }
 
-/* The container path's stat (HEAD): 1 a directory, 0 something else, -1 absent or error. */
-static int ctr_stat(struct cli_http *h, const char *ctr, const char *path, struct err *e)
+/* The container path's stat (HEAD): 1 a directory, 0 something else, -1 absent or error;
+ * *link (optional) gets a symbolic link's target. */
+static int ctr_stat(struct cli_http *h, const char *ctr, const char *path, char **link,
+		    struct err *e)
 {
 	_cleanup_free_ char *ec = cli_http_escape(ctr), *ep = cli_http_escape(path);
 	_cleanup_free_ char *p = str_printf("/containers/%s/archive?path=%s", ec, ep);
@@ -75,23 +91,28 @@ static int ctr_stat(struct cli_http *h, const char *ctr, const char *path, struc
 	cli_resp_release(&r);
 	if (rc < 0)
 		return -1;
+	const char *lt = json_string_value(json_object_get(j, "linkTarget"));
+	if (link)
+		*link = lt && *lt ? str_dup(lt) : NULL;
 	/* Go's os.FileMode: the directory bit is 1 << 31 */
 	return (json_integer_value(json_object_get(j, "mode")) & (1LL << 31)) ? 1 : 0;
 }
 
-/* GET the container's path as tar into `tar -x -C dir`. */
-static int get_into(struct cli_http *h, const char *ctr, const char *src, const char *dir,
+/* GET the container's path as tar into `tar -x -C dir` (owners kept only with -a, as
+ * docker's CLI chowns to the caller otherwise). */
+static int get_into(struct cp_job *j, const char *ctr, const char *src, const char *dir,
 		    struct err *e)
 {
 	_cleanup_free_ char *ec = cli_http_escape(ctr), *es = cli_http_escape(src);
 	_cleanup_free_ char *p = str_printf("/containers/%s/archive?path=%s", ec, es);
-	char *argv[] = {"tar", "-x", "-C", (char *)dir, "-f", "-", NULL};
-	int fd = -1;
-	pid_t pid = spawn_tar(argv, true, &fd, e);
+	char *argv[] = {"tar", "-x",	    j->archive ? "--same-owner" : "--no-same-owner",
+			"-C",  (char *)dir, "-f",
+			"-",   NULL};
+	pid_t pid = spawn_tar(argv, true, &j->fd, e);
 	if (pid < 0)
 		return -1;
-	int rc = cli_http_stream(h, "GET", p, NULL, NULL, NULL, fd_sink, &fd, NULL, e);
-	close(fd);
+	int rc = cli_http_stream(j->h, "GET", p, NULL, NULL, NULL, fd_sink, j, NULL, e);
+	close(j->fd);
 	struct err te = ERR_INIT;
 	int trc = tar_wait(pid, &te);
 	if (rc == 0 && trc < 0)
@@ -100,12 +121,28 @@ static int get_into(struct cli_http *h, const char *ctr, const char *src, const 
 }
 
 /* ctr:src to a local dest: into dest when it is a directory, else as dest (renamed). */
-static int copy_from(struct cli_http *h, const char *ctr, const char *src, const char *dest,
+static int copy_from(struct cp_job *j, const char *ctr, const char *src, const char *dest,
 		     struct err *e)
 {
+	struct cli_http *h = j->h;
 	struct stat st;
+	_cleanup_free_ char *link = NULL;
 	/* a missing source is the daemon's error, before any tar runs */
-	int kind = ctr_stat(h, ctr, src, e);
+	int kind = ctr_stat(h, ctr, src, j->follow ? &link : NULL, e);
+	if (kind >= 0 && link) { /* -L: what the link points to, under the link's name */
+		_cleanup_free_ char *sd = str_dup(src);
+		_cleanup_free_ char *target =
+		    link[0] == '/' ? str_dup(link) : str_printf("%s/%s", dirname(sd), link);
+		_cleanup_free_ char *b = str_dup(src);
+		_cleanup_free_ char *as = str_dup(dest);
+		struct stat dst;
+		if (stat(dest, &dst) == 0 && S_ISDIR(dst.st_mode)) {
+			free(as);
+			as = str_printf("%s/%s", dest, basename(b));
+		}
+		j->follow = false;
+		return copy_from(j, ctr, target, as, e);
+	}
 	if (kind < 0 && e->kind == ERR_NOT_FOUND) { /* HEAD has no body: which 404? */
 		_cleanup_free_ char *ec = cli_http_escape(ctr);
 		_cleanup_free_ char *p = str_printf("/containers/%s/json", ec);
@@ -121,12 +158,12 @@ static int copy_from(struct cli_http *h, const char *ctr, const char *src, const
 	if (kind == 1 && stat(dest, &st) == 0 && !S_ISDIR(st.st_mode))
 		return err_invalid(e, "cannot copy directory to a file: %s", dest);
 	if (stat(dest, &st) == 0 && S_ISDIR(st.st_mode))
-		return get_into(h, ctr, src, dest, e);
+		return get_into(j, ctr, src, dest, e);
 	_cleanup_free_ char *d = str_dup(dest), *s = str_dup(src);
 	_cleanup_free_ char *tmp = str_printf("%s/.berth-cp-XXXXXX", dirname(d));
 	if (!mkdtemp(tmp))
 		return err_sys(e, "mkdir %s", tmp);
-	int rc = get_into(h, ctr, src, tmp, e);
+	int rc = get_into(j, ctr, src, tmp, e);
 	_cleanup_free_ char *got = str_printf("%s/%s", tmp, basename(s));
 	if (rc == 0 && rename(got, dest) < 0)
 		rc = err_sys(e, "rename to %s", dest);
@@ -149,16 +186,17 @@ static char *sed_escape(const char *s)
 }
 
 /* A local src into ctr:dest: into dest when it is a directory there, else as dest. */
-static int copy_to(struct cli_http *h, const char *src, const char *ctr, const char *dest,
+static int copy_to(struct cp_job *j, const char *src, const char *ctr, const char *dest,
 		   struct err *e)
 {
+	struct cli_http *h = j->h;
 	struct stat st;
 	if (lstat(src, &st) < 0)
 		return err_sys(e, "lstat %s", src);
 	_cleanup_free_ char *s1 = str_dup(src), *s2 = str_dup(src), *d1 = str_dup(dest),
 			    *d2 = str_dup(dest);
 	char *sdir = dirname(s1), *sbase = basename(s2);
-	int kind = ctr_stat(h, ctr, dest, e);
+	int kind = ctr_stat(h, ctr, dest, NULL, e);
 	if (kind < 0 && e->kind != ERR_NOT_FOUND)
 		return -1;
 	if (kind < 0 && str_has_suffix(dest, "/"))
@@ -171,25 +209,28 @@ static int copy_to(struct cli_http *h, const char *src, const char *ctr, const c
 	const char *target = kind == 1 ? dest : dirname(d1);
 	_cleanup_free_ char *from = sed_escape(sbase);
 	_cleanup_free_ char *xf = kind == 1 ? NULL : str_printf("s,^%s,%s,S", from, basename(d2));
+	/* -L: links in the source followed (tar -h) */
 	char *argv[] = {"tar",
 			"-c",
 			"-f",
 			"-",
 			"-C",
 			sdir,
+			j->follow ? "-h" : "-C",
+			j->follow ? sdir : ".",
 			xf ? "--transform" : sbase,
 			xf ? xf : NULL,
 			xf ? sbase : NULL,
 			NULL};
-	int fd = -1;
-	pid_t pid = spawn_tar(argv, false, &fd, e);
+	pid_t pid = spawn_tar(argv, false, &j->fd, e);
 	if (pid < 0)
 		return -1;
 	_cleanup_free_ char *ec = cli_http_escape(ctr), *et = cli_http_escape(target);
-	_cleanup_free_ char *p = str_printf("/containers/%s/archive?path=%s", ec, et);
+	_cleanup_free_ char *p = str_printf("/containers/%s/archive?path=%s%s", ec, et,
+					    j->archive ? "&copyUIDGID=1" : "");
 	int rc =
-	    cli_http_stream(h, "PUT", p, "application/x-tar", fd_source, &fd, NULL, NULL, NULL, e);
-	close(fd);
+	    cli_http_stream(h, "PUT", p, "application/x-tar", fd_source, j, NULL, NULL, NULL, e);
+	close(j->fd);
 	if (rc < 0)
 		kill(pid, SIGTERM);
 	struct err te = ERR_INIT;
@@ -248,18 +289,26 @@ int cmd_cp(struct cli *c, int argc, char **argv)
 	struct cli_http *h = cli_api(c, &e);
 	if (!h)
 		return cli_report(&e, 1);
-	int fd = sc ? 1 : 0, rc;
+	struct cp_job j = {.h = h, .archive = archive, .follow = follow, .fd = sc ? 1 : 0};
+	int rc;
 	_cleanup_free_ char *ec = cli_http_escape(sc ? sc : dc);
 	_cleanup_free_ char *ep = cli_http_escape(sc ? src : dst);
 	_cleanup_free_ char *p = str_printf("/containers/%s/archive?path=%s", ec, ep);
 	if (sc && !strcmp(dst, "-"))
-		rc = cli_http_stream(h, "GET", p, NULL, NULL, NULL, fd_sink, &fd, NULL, &e);
+		rc = cli_http_stream(h, "GET", p, NULL, NULL, NULL, fd_sink, &j, NULL, &e);
 	else if (sc)
-		rc = copy_from(h, sc, src, dst, &e);
+		rc = copy_from(&j, sc, src, dst, &e);
 	else if (!strcmp(src, "-"))
-		rc = cli_http_stream(h, "PUT", p, "application/x-tar", fd_source, &fd, NULL, NULL,
+		rc = cli_http_stream(h, "PUT", p, "application/x-tar", fd_source, &j, NULL, NULL,
 				     NULL, &e);
 	else
-		rc = copy_to(h, src, dc, dst, &e);
-	return rc < 0 ? cli_report(&e, 1) : 0;
+		rc = copy_to(&j, src, dc, dst, &e);
+	if (rc < 0)
+		return cli_report(&e, 1);
+	/* docker's report, for a person watching */
+	if (!quiet && isatty(2) && strcmp(sc ? dst : src, "-")) {
+		_cleanup_free_ char *sz = fmt_size4((double)j.bytes);
+		fprintf(stderr, "Successfully copied %s to %s\n", sz, pos[1]);
+	}
+	return 0;
 }

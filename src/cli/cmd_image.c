@@ -101,6 +101,10 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		_cleanup_free_ char *r = cli_http_escape(pos[1]);
 		fprintf(f, "&repo=%s", r);
 	}
+	if (platform) {
+		_cleanup_free_ char *pl = cli_http_escape(platform);
+		fprintf(f, "&platform=%s", pl);
+	}
 	if (message) {
 		_cleanup_free_ char *m = cli_http_escape(message);
 		fprintf(f, "&message=%s", m);

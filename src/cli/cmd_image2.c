@@ -14,6 +14,9 @@ static const char *HIST_HEADERS = "{\"ID\":\"IMAGE\",\"CreatedSince\":\"CREATED\
 				  "\"CREATED AT\",\"CreatedBy\":\"CREATED BY\",\"Size\":\"SIZE\","
 				  "\"Comment\":\"COMMENT\"}";
 
+/* -H=false: sizes in bytes, dates as RFC 3339, as docker prints them. */
+static bool history_human = true;
+
 static json_t *history_row(json_t *it, bool trunc)
 {
 	const char *id = json_string_value(json_object_get(it, "Id")) ?: "<missing>";
@@ -21,15 +24,23 @@ static json_t *history_row(json_t *it, bool trunc)
 		id += 7;
 	json_int_t created = json_integer_value(json_object_get(it, "Created"));
 	_cleanup_free_ char *d = fmt_duration((int64_t)time(NULL) - (int64_t)created);
-	_cleanup_free_ char *cs = str_printf("%s ago", d);
-	const char *by = json_string_value(json_object_get(it, "CreatedBy")) ?: "";
-	_cleanup_free_ char *cb = trunc ? fmt_ellipsis(by, 45) : str_dup(by);
-	_cleanup_free_ char *sz = fmt_size((double)json_integer_value(json_object_get(it, "Size")));
 	char ca[64];
 	time_t t = (time_t)created;
 	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(ca, sizeof(ca), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	localtime_r(&t, &tm);
+	/* Go's RFC 3339: Z in UTC, else +hh:mm */
+	strftime(ca, sizeof(ca), tm.tm_gmtoff ? "%Y-%m-%dT%H:%M:%S%z" : "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (tm.tm_gmtoff) {
+		size_t n = strlen(ca);
+		memmove(ca + n - 1, ca + n - 2, 3);
+		ca[n - 2] = ':';
+	}
+	_cleanup_free_ char *cs = history_human ? str_printf("%s ago", d) : str_dup(ca);
+	const char *by = json_string_value(json_object_get(it, "CreatedBy")) ?: "";
+	_cleanup_free_ char *cb = trunc ? fmt_ellipsis(by, 45) : str_dup(by);
+	json_int_t size = json_integer_value(json_object_get(it, "Size"));
+	_cleanup_free_ char *sz =
+	    history_human ? fmt_size((double)size) : str_printf("%lld", (long long)size);
 	return json_pack("{s:s%,s:s,s:s,s:s,s:s,s:s}", "ID", id,
 			 trunc && strcmp(id, "<missing>") ? (size_t)12 : strlen(id), "CreatedSince",
 			 cs, "CreatedAt", ca, "CreatedBy", cb, "Size", sz, "Comment",
@@ -52,6 +63,7 @@ int cmd_history(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
+	history_human = human;
 	struct err e = ERR_INIT;
 	_cleanup_free_ char *en = cli_http_escape(pos[0]);
 	_cleanup_free_ char *path = str_printf("/images/%s/history", en);
@@ -60,6 +72,8 @@ int cmd_history(struct cli *c, int argc, char **argv)
 		return cli_report(&e, 1);
 	struct fmt_out o;
 	_cleanup_json_ json_t *h = json_loads(HIST_HEADERS, 0, NULL);
+	if (!human) /* the dates are dates then, and docker names the column so */
+		json_object_set_new(h, "CreatedSince", json_string("CREATED AT"));
 	if (fmt_out_init(
 		&o, quiet ? "{{.ID}}" : format,
 		"table {{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}", h,

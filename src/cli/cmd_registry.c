@@ -158,8 +158,10 @@ static int registry_stream(struct cli *c, const char *path, const char *ref, FIL
 	return rc;
 }
 
-int cli_pull_image(struct cli *c, const char *ref, FILE *out, bool quiet, struct err *e)
+int cli_pull_image(struct cli *c, const char *ref, const struct cli_pull_opts *po, FILE *out,
+		   struct err *e)
 {
+	bool quiet = po && po->quiet;
 	/* as docker sends it: fromImage=NAME&tag=TAG (or the digest) */
 	_cleanup_free_ char *name = str_dup(ref);
 	char *at = strchr(name, '@'), *last = strrchr(name, '/');
@@ -168,11 +170,16 @@ int cli_pull_image(struct cli *c, const char *ref, FILE *out, bool quiet, struct
 	if (at || colon) {
 		*(at ? at : colon) = 0;
 		tag = (at ? at : colon) + 1;
+	} else if (po && po->all_tags) {
+		tag = NULL; /* no tag: every tag of the repository */
 	} else if (!quiet) {
 		fprintf(out, "Using default tag: latest\n");
 	}
-	_cleanup_free_ char *en = cli_http_escape(name), *et = cli_http_escape(tag);
-	_cleanup_free_ char *path = str_printf("/images/create?fromImage=%s&tag=%s", en, et);
+	_cleanup_free_ char *en = cli_http_escape(name), *et = tag ? cli_http_escape(tag) : NULL;
+	_cleanup_free_ char *ep = po && po->platform ? cli_http_escape(po->platform) : NULL;
+	_cleanup_free_ char *path =
+	    str_printf("/images/create?fromImage=%s%s%s%s%s", en, et ? "&tag=" : "", et ? et : "",
+		       ep ? "&platform=" : "", ep ? ep : "");
 	struct progress pr;
 	return registry_stream(c, path, ref, out, quiet, &pr, e);
 }
@@ -199,10 +206,17 @@ int cmd_pull(struct cli *c, int argc, char **argv)
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
 	struct err e = ERR_INIT;
-	if (cli_pull_image(c, pos[0], stdout, quiet, &e) < 0)
-		return cli_report(&e, 1);
 	bool tagged;
 	_cleanup_free_ char *full = full_ref(pos[0], &tagged);
+	if (all && tagged) {
+		fprintf(stderr, "tag can't be used with --all-tags/-a\n");
+		return 1;
+	}
+	struct cli_pull_opts po = {.quiet = quiet, .all_tags = all, .platform = platform};
+	if (cli_pull_image(c, pos[0], &po, stdout, &e) < 0)
+		return cli_report(&e, 1);
+	if (all) /* the repository, as docker prints it after -a */
+		full[strlen(full) - strlen(":latest")] = 0;
 	printf("%s\n", full);
 	return 0;
 }

@@ -1,5 +1,5 @@
 /* cli/cmd_stats: stats (docker's CPU/memory/IO math from one sample pair) and
- * `berth system df|prune|info|events`. */
+ * `berth system prune`. */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -20,7 +20,7 @@ static double num(json_t *o, const char *path)
 }
 
 /* One row of `stats`: CPU%, memory, net and block I/O as cli28 stats_helpers.go. */
-static json_t *stats_row(json_t *s, const char *id)
+static json_t *stats_row(json_t *s, const char *id, bool trunc)
 {
 	double cpu = num(s, "cpu_stats.cpu_usage.total_usage") -
 		     num(s, "precpu_stats.cpu_usage.total_usage");
@@ -61,10 +61,10 @@ static json_t *stats_row(json_t *s, const char *id)
 	_cleanup_free_ char *nio = str_printf("%s / %s", nr, nt),
 			    *bio = str_printf("%s / %s", br, bw);
 	_cleanup_free_ char *pids = str_printf("%lld", (long long)num(s, "pids_stats.current"));
-	return json_pack("{s:s%,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id, (size_t)12,
-			 "Container", id, "Name", name[0] == '/' ? name + 1 : name, "CPUPerc", cp,
-			 "MemUsage", mus, "MemPerc", mp, "NetIO", nio, "BlockIO", bio, "PIDs",
-			 pids);
+	return json_pack("{s:s%,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id,
+			 trunc && strlen(id) > 12 ? (size_t)12 : strlen(id), "Container", id,
+			 "Name", name[0] == '/' ? name + 1 : name, "CPUPerc", cp, "MemUsage", mus,
+			 "MemPerc", mp, "NetIO", nio, "BlockIO", bio, "PIDs", pids);
 }
 
 static const char *STATS_HEADERS =
@@ -72,7 +72,12 @@ static const char *STATS_HEADERS =
     "%\",\"MemUsage\":\"MEM USAGE / LIMIT\",\"MemPerc\":\"MEM %\",\"NetIO\":\"NET I/O\","
     "\"BlockIO\":\"BLOCK I/O\",\"PIDs\":\"PIDS\"}";
 
-static int stats_once(struct cli *c, char **names, const char *format, bool clear)
+struct stats_opts {
+	const char *format;
+	bool all, trunc, clear;
+};
+
+static int stats_once(struct cli *c, char **names, const struct stats_opts *so)
 {
 	struct err e = ERR_INIT;
 	_cleanup_strv_ char **ids = NULL;
@@ -80,7 +85,8 @@ static int stats_once(struct cli *c, char **names, const char *format, bool clea
 		ids = strv_copy(names);
 	} else {
 		_cleanup_json_ json_t *list = NULL;
-		if (cli_get(c, "/containers/json", &list, &e) < 0)
+		if (cli_get(c, so->all ? "/containers/json?all=1" : "/containers/json", &list, &e) <
+		    0)
 			return cli_report(&e, 1);
 		size_t i;
 		json_t *it;
@@ -89,7 +95,7 @@ static int stats_once(struct cli *c, char **names, const char *format, bool clea
 	}
 	struct fmt_out o;
 	_cleanup_json_ json_t *h = json_loads(STATS_HEADERS, 0, NULL);
-	if (fmt_out_init(&o, format,
+	if (fmt_out_init(&o, so->format,
 			 "table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t"
 			 "{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
 			 h, &e) < 0) {
@@ -102,15 +108,24 @@ static int stats_once(struct cli *c, char **names, const char *format, bool clea
 		_cleanup_free_ char *path = str_printf("/containers/%s/stats?stream=0", en);
 		_cleanup_json_ json_t *s = NULL;
 		if (cli_get(c, path, &s, &e) < 0) {
-			rc = cli_report(&e, 1);
+			/* -a lists stopped ones too: docker shows them as a row of "--" */
+			if (so->all && strstr(e.msg, "is not running")) {
+				_cleanup_json_ json_t *row = json_pack(
+				    "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", "", "Container",
+				    *n, "Name", "--", "CPUPerc", "--", "MemUsage", "-- / --",
+				    "MemPerc", "--", "NetIO", "--", "BlockIO", "--", "PIDs", "--");
+				fmt_out_row(&o, row, &e);
+			} else {
+				rc = cli_report(&e, 1);
+			}
 			err_clear(&e);
 			continue;
 		}
 		const char *id = json_string_value(json_object_get(s, "id")) ?: *n;
-		_cleanup_json_ json_t *row = stats_row(s, id);
+		_cleanup_json_ json_t *row = stats_row(s, id, so->trunc);
 		fmt_out_row(&o, row, &e);
 	}
-	if (clear)
+	if (so->clear)
 		printf("\033[2J\033[H");
 	fmt_out_finish(&o, stdout);
 	fflush(stdout);
@@ -140,84 +155,15 @@ int cmd_stats(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
+	struct stats_opts so = {.format = format, .all = all, .trunc = !notrunc};
 	if (nostream)
-		return stats_once(c, pos, format, false);
+		return stats_once(c, pos, &so);
+	so.clear = isatty(1);
 	for (;;) {
-		int rc = stats_once(c, pos, format, isatty(1));
+		int rc = stats_once(c, pos, &so);
 		if (rc)
 			return rc;
 	}
-}
-
-int cmd_system_df(struct cli *c, int argc, char **argv)
-{
-	const char *format = NULL;
-	bool verbose = false;
-	const struct cli_opt opts[] = {
-	    {0, "format", OPT_STR, &format, "string\tFormat output using a custom template"},
-	    {'v', "verbose", OPT_BOOL, &verbose, "Show detailed information on space usage"},
-	    {0}};
-	const struct cli_cmd_spec spec = {"system df", "[OPTIONS]", "Show berth disk usage", 0, 0,
-					  false,       opts};
-	_cleanup_free_ char **pos = NULL;
-	int st;
-	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
-		return st;
-	struct err e = ERR_INIT;
-	_cleanup_json_ json_t *df = NULL;
-	if (cli_get(c, "/system/df", &df, &e) < 0)
-		return cli_report(&e, 1);
-	_cleanup_json_ json_t *rows = json_array();
-	double isz = num(df, "LayersSize"), iact = 0, ireclaim = 0, csz = 0, cact = 0;
-	size_t i, nimg = json_array_size(json_object_get(df, "Images"));
-	size_t nctr = json_array_size(json_object_get(df, "Containers"));
-	json_t *it;
-	json_array_foreach (json_object_get(df, "Images"), i, it) {
-		if (num(it, "Containers") > 0)
-			iact++;
-		else
-			ireclaim += num(it, "Size");
-	}
-	json_array_foreach (json_object_get(df, "Containers"), i, it) {
-		csz += num(it, "SizeRw");
-		const char *state = json_string_value(json_object_get(it, "State")) ?: "";
-		if (!strcmp(state, "running") || !strcmp(state, "paused"))
-			cact++;
-	}
-	const struct {
-		const char *type;
-		double total, active, size, reclaim;
-	} r[] = {
-	    {"Images", (double)nimg, iact, isz, ireclaim},
-	    {"Containers", (double)nctr, cact, csz, csz},
-	    {"Local Volumes", (double)json_array_size(json_object_get(df, "Volumes")), 0, 0, 0},
-	    {"Build Cache", 0, 0, 0, 0}};
-	for (i = 0; i < ARRAY_SIZE(r); i++) {
-		_cleanup_free_ char *sz = fmt_size(r[i].size), *rc = fmt_size(r[i].reclaim);
-		_cleanup_free_ char *rec =
-		    r[i].size > 0
-			? str_printf("%s (%d%%)", rc, (int)(r[i].reclaim * 100 / r[i].size))
-			: str_dup(rc);
-		json_array_append_new(rows, json_pack("{s:s,s:I,s:I,s:s,s:s}", "Type", r[i].type,
-						      "TotalCount", (json_int_t)r[i].total,
-						      "Active", (json_int_t)r[i].active, "Size", sz,
-						      "Reclaimable", rec));
-	}
-	struct fmt_out o;
-	_cleanup_json_ json_t *h =
-	    json_pack("{s:s,s:s,s:s,s:s,s:s}", "Type", "TYPE", "TotalCount", "TOTAL", "Active",
-		      "ACTIVE", "Size", "SIZE", "Reclaimable", "RECLAIMABLE");
-	if (fmt_out_init(
-		&o, format,
-		"table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}", h,
-		&e) < 0) {
-		fmt_out_finish(&o, stdout);
-		return fprintf(stderr, "template parsing error: %s\n", e.msg), 1;
-	}
-	json_array_foreach (rows, i, it)
-		fmt_out_row(&o, it, &e);
-	fmt_out_finish(&o, stdout);
-	return 0;
 }
 
 /* One more prune of system prune: the names it deleted under title; a daemon without the

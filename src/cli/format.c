@@ -51,6 +51,12 @@ char *fmt_size(double bytes)
 	return units(bytes, 1000.0, u, ARRAY_SIZE(u), 3);
 }
 
+char *fmt_size4(double bytes)
+{
+	static const char *const u[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"};
+	return units(bytes, 1000.0, u, ARRAY_SIZE(u), 4);
+}
+
 char *fmt_bytes(double bytes)
 {
 	static const char *const u[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

@@ -13,6 +13,8 @@
 char *fmt_duration(int64_t secs);
 /* go-units HumanSizeWithPrecision(n, 3): decimal units, "4.26MB", "0B". */
 char *fmt_size(double bytes);
+/* go-units HumanSize: decimal units with 4 digits, "1.988MB" (system df). */
+char *fmt_size4(double bytes);
 /* go-units BytesSize: binary units with 4 digits, "1.5MiB". */
 char *fmt_bytes(double bytes);
 /* docker's Ellipsis: at most width runes, the last one "…" when cut. */

@@ -254,6 +254,19 @@ static char *short_image_id(const char *id, bool trunc)
 	return str_ndup(id, 12);
 }
 
+/* The digest of repo among the image's RepoDigests ("repo@sha256:..."), or "<none>". */
+static const char *repo_digest(json_t *img, const char *repo)
+{
+	size_t i, n = strlen(repo);
+	json_t *d;
+	json_array_foreach (json_object_get(img, "RepoDigests"), i, d) {
+		const char *s = json_string_value(d) ?: "";
+		if (!strncmp(s, repo, n) && s[n] == '@')
+			return s + n + 1;
+	}
+	return "<none>";
+}
+
 /* One row per tag; the list item as-is in "Image" for the expander. */
 static json_t *image_row_one(json_t *img, const char *ref, bool trunc)
 {
@@ -278,8 +291,8 @@ static json_t *image_row_one(json_t *img, const char *ref, bool trunc)
 	json_int_t ctr = json_integer_value(json_object_get(img, "Containers"));
 	_cleanup_free_ char *cn = ctr < 0 ? str_dup("N/A") : str_printf("%lld", (long long)ctr);
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Repository", repo, "Tag", tag, "ID",
-			 id, "CreatedSince", cs, "CreatedAt", ca, "Size", sz, "Digest", "<none>",
-			 "Containers", cn);
+			 id, "CreatedSince", cs, "CreatedAt", ca, "Size", sz, "Digest",
+			 repo_digest(img, repo), "Containers", cn);
 }
 
 static const char *IMG_HEADERS =
@@ -336,7 +349,11 @@ int cmd_images(struct cli *c, int argc, char **argv)
 	}
 	if (quiet)
 		format = "{{.ID}}";
-	return cli_print_rows(
-	    rows, cli_identity_row, !notrunc, format,
-	    "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}", IMG_HEADERS);
+	return cli_print_rows(rows, cli_identity_row, !notrunc, format,
+			      digests
+				  ? "table {{.Repository}}\t{{.Tag}}\t{{.Digest}}\t{{.ID}}\t"
+				    "{{.CreatedSince}}\t{{.Size}}"
+				  : "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t"
+				    "{{.Size}}",
+			      IMG_HEADERS);
 }

@@ -155,8 +155,9 @@ static int create(struct cli *c, struct run_opts *r, char *id, size_t idlen, str
 	if (!body)
 		return -1;
 	_cleanup_free_ char *en = r->name ? cli_http_escape(r->name) : NULL;
-	_cleanup_free_ char *path =
-	    str_printf("/containers/create%s%s", en ? "?name=" : "", en ? en : "");
+	_cleanup_free_ char *ep = r->platform ? cli_http_escape(r->platform) : NULL;
+	_cleanup_free_ char *path = str_printf("/containers/create?%s%s%s%s", en ? "name=" : "",
+					       en ? en : "", ep ? "&platform=" : "", ep ? ep : "");
 	_cleanup_json_ json_t *out = NULL;
 	if (cli_post(c, path, body, &out, e) < 0) {
 		if (e->kind != ERR_NOT_FOUND || !strstr(e->msg, "No such image"))
@@ -167,7 +168,8 @@ static int create(struct cli *c, struct run_opts *r, char *id, size_t idlen, str
 			tagged ? "" : ":latest");
 		struct err pe = ERR_INIT;
 		_cleanup_free_ char *ref = str_printf("%s%s", r->image, tagged ? "" : ":latest");
-		if (cli_pull_image(c, ref, stderr, r->quiet, &pe) < 0) {
+		struct cli_pull_opts po = {.quiet = r->quiet, .platform = r->platform};
+		if (cli_pull_image(c, ref, &po, stderr, &pe) < 0) {
 			/* offline is the normal case: say how to get the image */
 			return err_set(e, pe.kind, 0,
 				       "%s\nberth: make it with `berth import ROOTFS.tar %s` or "
