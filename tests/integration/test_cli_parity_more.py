@@ -538,3 +538,26 @@ def test_bad_detach_keys_create_nothing(d):  # noqa: F811
     assert p.returncode == 125
     assert p.stderr == "berth: Invalid detach keys (ctrl-nope) provided\n"
     assert bt.ok("ps", "-aq").stdout == ""
+
+
+def test_same_output_more(d):  # noqa: F811
+    """Column for column the same text from both clients, where time does not enter."""
+    dk, bt = Client(d, "docker"), Client(d, "berth")
+    bt.ok("volume", "create", "same-vol")
+    bt.ok("create", "--name", "same-stopped", "-v", "same-vol:/v", "busybox", "true")
+    try:
+        for args in (["system", "df"],
+                     ["history", "-H=false", "busybox"],
+                     ["history", "--no-trunc", "--format", "{{.ID}} {{.Size}} {{.CreatedBy}}",
+                      "busybox"],
+                     ["images", "--digests", "--format", "{{.Repository}} {{.Tag}} {{.Digest}}"],
+                     ["stats", "--no-stream", "-a", "--format",
+                      "table {{.Name}}\t{{.CPUPerc}}\t{{.PIDs}}"],
+                     ["volume", "ls"], ["network", "ls"], ["info", "--format",
+                                                           "{{.Driver}} {{.Images}}"]):
+            assert bt.ok(*args).stdout == dk.ok(*args).stdout, args
+        lines = bt.ok("system", "df", "-v").stdout
+        assert "Local Volumes space usage:" in lines and "same-vol" in lines
+    finally:
+        bt.ok("rm", "same-stopped")
+        bt.ok("volume", "rm", "same-vol")
