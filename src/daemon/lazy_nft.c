@@ -2,8 +2,9 @@
  * every command run in a short-lived child that loads the library: the daemon itself never
  * maps libnftables, libnftnl, libxtables or GMP (1.5 MiB of RSS for good, from the first
  * rule on: the daemon starts with bridges up), and a crash in them can't take it down.
- * The context here only remembers the flags and the child's error text. A function missing
- * here is linked from libnftables as usual: add it when you use a new one. */
+ * The context here only remembers the flags and the child's output and error text. Every
+ * libnftables function berth calls must be defined here (a real one given this context would
+ * crash): add it when you use a new one. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 
 struct nft_ctx {
 	uint32_t flags;
-	char *error; /* the last command's error buffer */
+	char *error, *output; /* the last command's buffers */
 };
 
 struct nft_ctx *nft_ctx_new(uint32_t flags)
@@ -34,6 +35,7 @@ void nft_ctx_free(struct nft_ctx *ctx)
 	if (!ctx)
 		return;
 	free(ctx->error);
+	free(ctx->output);
 	free(ctx);
 }
 
@@ -51,6 +53,11 @@ int nft_ctx_buffer_error(struct nft_ctx *ctx)
 const char *nft_ctx_get_error_buffer(struct nft_ctx *ctx)
 {
 	return ctx->error ? ctx->error : "";
+}
+
+const char *nft_ctx_get_output_buffer(struct nft_ctx *ctx)
+{
+	return ctx->output ? ctx->output : "";
 }
 
 static void write_all(int fd, const void *p, size_t n)
@@ -71,7 +78,7 @@ static __attribute__((noreturn)) void run_child(int fd, uint32_t flags, const ch
 {
 	void *h = dlopen(NFT_SONAME, RTLD_NOW | RTLD_LOCAL);
 	int r = -1;
-	const char *msg = h ? "" : "cannot load " NFT_SONAME;
+	const char *msg = h ? "" : "cannot load " NFT_SONAME, *out = NULL;
 	if (h) {
 		void *(*new_)(uint32_t) = (void *(*)(uint32_t))dlsym(h, "nft_ctx_new");
 		int (*buf_out)(void *) = (int (*)(void *))dlsym(h, "nft_ctx_buffer_output");
@@ -80,25 +87,32 @@ static __attribute__((noreturn)) void run_child(int fd, uint32_t flags, const ch
 		    (int (*)(void *, const char *))dlsym(h, "nft_run_cmd_from_buffer");
 		const char *(*err)(void *) =
 		    (const char *(*)(void *))dlsym(h, "nft_ctx_get_error_buffer");
+		const char *(*get_out)(void *) =
+		    (const char *(*)(void *))dlsym(h, "nft_ctx_get_output_buffer");
 		void *c = new_ && buf_out && buf_err && run && err ? new_(flags) : NULL;
 		if (c) {
 			buf_out(c);
 			buf_err(c);
 			r = run(c, cmd);
 			msg = err(c);
+			out = get_out ? get_out(c) : NULL;
 		} else {
 			msg = "cannot create an nftables context";
 		}
 	}
+	size_t elen = msg ? strlen(msg) : 0;
 	write_all(fd, &r, sizeof(r));
-	write_all(fd, msg ? msg : "", msg ? strlen(msg) : 0);
+	write_all(fd, &elen, sizeof(elen));
+	write_all(fd, msg ? msg : "", elen);
+	write_all(fd, out ? out : "", out ? strlen(out) : 0);
 	_exit(0);
 }
 
 int nft_run_cmd_from_buffer(struct nft_ctx *ctx, const char *buf)
 {
 	free(ctx->error);
-	ctx->error = NULL;
+	free(ctx->output);
+	ctx->error = ctx->output = NULL;
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0) {
 		ctx->error = str_printf("pipe: %s", strerror(errno));
@@ -132,7 +146,11 @@ int nft_run_cmd_from_buffer(struct nft_ctx *ctx, const char *buf)
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	int r = -1;
-	if (len < sizeof(r)) { /* the child died before its answer */
+	size_t elen = 0;
+	if (len >= sizeof(r) + sizeof(elen))
+		memcpy(&elen, out + sizeof(r), sizeof(elen));
+	if (len < sizeof(r) + sizeof(elen) || elen > len - sizeof(r) - sizeof(elen)) {
+		/* the child died before its answer */
 		free(out);
 		ctx->error = str_printf("the nftables helper process %s",
 					WIFSIGNALED(status) ? strsignal(WTERMSIG(status))
@@ -140,8 +158,9 @@ int nft_run_cmd_from_buffer(struct nft_ctx *ctx, const char *buf)
 		return -1;
 	}
 	memcpy(&r, out, sizeof(r));
-	memmove(out, out + sizeof(r), len - sizeof(r));
-	out[len - sizeof(r)] = '\0';
-	ctx->error = out;
+	const char *e = out + sizeof(r) + sizeof(elen);
+	ctx->error = str_ndup(e, elen);
+	ctx->output = str_ndup(e + elen, len - sizeof(r) - sizeof(elen) - elen);
+	free(out);
 	return r;
 }
