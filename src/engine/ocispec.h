@@ -38,6 +38,9 @@ json_t *ocispec_resources(const json_t *hostconfig, bool swap_ok);
  * (seccomp profile from the bounding set, noNewPrivileges). */
 int ocispec_security_check(const json_t *hostconfig, struct err *e);
 int ocispec_security_apply(json_t *spec, const json_t *hostconfig, struct err *e);
+/* HostConfig.Devices (ocispec_devices.c) and, when privileged, every host device: nodes in
+ * linux.devices and their cgroup rules. Called by ocispec_security_apply. */
+int ocispec_devices_apply(json_t *spec, const json_t *hostconfig, struct err *e);
 /* HostConfig.Init (ocispec_init.c): the command runs under docker-init (tini), bind-mounted
  * at /sbin/docker-init; the binary found (malloc'd) or NULL. */
 int ocispec_init_apply(json_t *spec, const json_t *hostconfig, struct err *e);

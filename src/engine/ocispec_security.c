@@ -93,7 +93,7 @@ static char **bounding_caps(const json_t *spec)
 int ocispec_security_apply(json_t *spec, const json_t *hc, struct err *e)
 {
 	struct security_opts o;
-	if (security_parse(hc, &o, e) < 0)
+	if (security_parse(hc, &o, e) < 0 || ocispec_devices_apply(spec, hc, e) < 0)
 		return -1;
 	json_t *proc = json_object_get(spec, "process");
 	json_object_set_new(proc, "noNewPrivileges", json_boolean(o.no_new_privs));

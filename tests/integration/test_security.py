@@ -197,3 +197,18 @@ def test_bad_security_opts_are_refused(d, tmp_path):
                   headers={"Content-Type": "application/json"})
     assert r.status == 400 and "seccomp profile" in r.message, (r.status, r.data)
     assert d.docker("ps", "-aq").stdout.split() == []
+
+
+def test_device_option(d):
+    # --device: the node appears and its cgroup rule lets it open; others stay closed
+    out = run(d, "--device", "/dev/fuse", "sectest", "sh", "-c",
+              "%s open /dev/fuse; mknod /tmp/k c 1 11; %s open /tmp/k" % (HELPER, HELPER))
+    assert out.split() == ["ok", EPERM], out
+    out = run(d, "--device", "/dev/fuse:/dev/f2:r", "sectest", "sh", "-c",
+              "ls /dev/f2 && %s open /dev/f2" % HELPER)
+    assert out.split() == ["/dev/f2", "ok"], out
+    p = run(d, "--device", "/dev/berth-no-such-device", "sectest", "true", check=False)
+    assert p.returncode != 0 and "error gathering device information" in p.stderr, p.stderr
+    # --privileged: the host's devices are there
+    out = sh(d, "ls /dev/fuse /dev/kmsg", "--privileged")
+    assert out.split() == ["/dev/fuse", "/dev/kmsg"], out
