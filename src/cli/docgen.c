@@ -69,10 +69,17 @@ void doc_free(struct doc *doc)
 /* What a command's positional arguments name, read from its usage text. */
 const char *doc_arg_kind(const struct doc_cmd *d)
 {
-	const char *u = d->spec.usage ? d->spec.usage : "";
+	/* the first argument after [OPTIONS] decides: "IMAGE [COMMAND]", "file|URL|-" */
+	_cleanup_strv_ char **words = strv_split(d->spec.usage ? d->spec.usage : "", " \t\n");
+	const char *u = "";
+	for (char **w = words; w && *w; w++)
+		if (strcmp(*w, "[OPTIONS]")) {
+			u = *w + strspn(*w, "[");
+			break;
+		}
 	if (strstr(u, "CONTAINER") || strstr(u, "NAME|ID"))
 		return "container";
-	if (strstr(u, "IMAGE") || strstr(u, "REPOSITORY"))
+	if (strstr(u, "IMAGE") || strstr(u, "REPOSITORY") || str_has_prefix(u, "NAME"))
 		return "image";
 	if (strstr(u, "VOLUME"))
 		return "volume";

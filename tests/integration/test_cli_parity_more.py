@@ -561,3 +561,26 @@ def test_same_output_more(d):  # noqa: F811
     finally:
         bt.ok("rm", "same-stopped")
         bt.ok("volume", "rm", "same-vol")
+
+
+@pytest.mark.skipif(not shutil.which("zsh"), reason="zsh is not installed")
+def test_zsh_completion_offers_commands_and_flags(tmp_path):
+    """The zsh function with compadd/_describe stubbed: what it would offer."""
+    script = berth("completion", "zsh").stdout
+    body = script.rsplit("\n_berth \"$@\"\n", 1)[0]
+    (tmp_path / "t.zsh").write_text(
+        "_describe() { local arr=$2; print -l -- ${(P)arr} }\n"
+        "compadd() { if [[ $1 == -a ]]; then print -l -- ${(P)2}; else print -l -- \"$@\"; fi }\n"
+        "_files() { print FILES }\n" + body + "\n"
+        "words=(berth volu); CURRENT=2; PREFIX=volu; print '#1'; _berth\n"
+        "words=(berth volume cr); CURRENT=3; PREFIX=cr; print '#2'; _berth\n"
+        "words=(berth run --rest); CURRENT=3; PREFIX=--rest; print '#3'; _berth\n"
+        "words=(berth import x); CURRENT=3; PREFIX=x; print '#4'; _berth\n")
+    out = subprocess.run(["zsh", "-f", str(tmp_path / "t.zsh")], capture_output=True, text=True,
+                         timeout=TIMEOUT)
+    assert out.returncode == 0, out.stderr
+    parts = dict(p.split("\n", 1) for p in out.stdout.split("#")[1:])
+    assert "volume:Manage volumes" in parts["1"].splitlines()
+    assert "create:Create a volume" in parts["2"].splitlines()
+    assert "--restart:Restart policy to apply when a container exits" in parts["3"].splitlines()
+    assert parts["4"].splitlines() == ["FILES"]
