@@ -3,15 +3,17 @@
  * running and stopped containers alike. A stopped container's root and option volumes are
  * mounted for the call and released after; the work itself happens inside the container's
  * view of its files (container_archive_ns.c). */
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "engine/container_archive.h"
 #include "engine/container_mounts.h"
 #include "engine/container_priv.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 #include "util/str.h"
 
 /* The container held busy; a stopped one's root and volumes are made ready. */
@@ -90,23 +92,77 @@ json_t *engine_container_archive_stat(struct engine *eng, const char *name, cons
 	return j.stat;
 }
 
-/* GET archive: a memfd holding the tar (read from offset 0); *stat the path's stat. */
+/* A GET's tar, written into a pipe by a thread of its own while the reply streams it; the
+ * container stays held (busy, its root mounted) until the tar is complete. */
+struct get_job {
+	struct croot r;
+	struct cp_job j;
+	char *path, *cname;
+};
+
+static void get_job_free(struct get_job *g)
+{
+	if (g->j.out_fd >= 0)
+		close(g->j.out_fd);
+	croot_close(&g->r);
+	json_decref(g->j.stat);
+	free(g->path);
+	free(g->cname);
+	free(g);
+}
+
+static void *get_thread(void *arg)
+{
+	struct get_job *g = arg;
+	struct err e = ERR_INIT;
+	/* a failure ends the stream early: the client sees a short tar, as with dockerd */
+	if (cp_job_run(&g->j, &e) < 0)
+		log_warn("cp: tar of %s in container %.12s: %s", g->path, g->r.c->id, e.msg);
+	get_job_free(g);
+	return NULL;
+}
+
+/* GET archive: *stat the path's stat, the result a pipe the tar comes through. */
 int engine_container_archive_get(struct engine *eng, const char *name, const char *path,
 				 json_t **stat, struct err *e)
 {
 	*stat = NULL;
-	int fd = memfd_create("archive", MFD_CLOEXEC);
-	if (fd < 0)
-		return err_sys(e, "memfd");
-	struct cp_job j = {.op = CP_GET, .path = path, .out_fd = fd};
-	if (run(eng, name, &j, e) < 0) {
-		json_decref(j.stat);
-		close(fd);
+	struct get_job *g = xcalloc(1, sizeof(*g));
+	g->path = str_dup(path);
+	g->cname = str_dup(name);
+	g->j = (struct cp_job){.op = CP_STAT, .path = g->path, .cname = g->cname, .out_fd = -1};
+	int p[2] = {-1, -1};
+	if (croot_open(eng, name, &g->r, e) < 0) {
+		get_job_free(g);
 		return -1;
 	}
-	lseek(fd, 0, SEEK_SET);
-	*stat = j.stat;
-	return fd;
+	g->j.pid = g->r.pid;
+	g->j.merged = g->r.merged;
+	g->j.rec = g->r.c->rec;
+	g->j.tar_name = true;
+	if (cp_job_run(&g->j, e) < 0 || pipe2(p, O_CLOEXEC) < 0) {
+		if (e && e->kind == ERR_NONE)
+			err_sys(e, "cp: pipe");
+		get_job_free(g);
+		return -1;
+	}
+	*stat = TAKE_PTR(g->j.stat);
+	g->j.op = CP_GET;
+	g->j.out_fd = p[1];
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	int r = pthread_create(&t, &attr, get_thread, g);
+	pthread_attr_destroy(&attr);
+	if (r != 0) {
+		close(p[0]);
+		get_job_free(g);
+		json_decref(*stat);
+		*stat = NULL;
+		return err_errno(e, r, "cp: start a thread");
+	}
+	return p[0];
 }
 
 /* PUT archive: the tar in fd (read from its start) is extracted into path (an existing

@@ -25,6 +25,7 @@ struct cp_job {
 	json_t *stat;	    /* STAT, GET: the path's stat */
 	int in_fd;	    /* PUT: the tar (read twice: checked, then extracted) */
 	bool no_overwrite_dir_nondir, copy_uidgid;
+	bool tar_name; /* STAT: name the path as its tar does ("." for "dir/.") */
 	int rc;
 	struct err err;
 };

@@ -130,7 +130,11 @@ int cp_do_stat(struct cp_job *j, struct err *e)
 	if (stat_path(j, real, follow, &st, e) < 0)
 		return -1;
 	_cleanup_free_ char *slash = str_dup(real);
-	j->stat = stat_json(real, !strcmp(real, "/") ? "/" : strrchr(slash, '/') + 1, &st);
+	j->stat = stat_json(real,
+			    j->tar_name		 ? base
+			    : !strcmp(real, "/") ? "/"
+						 : strrchr(slash, '/') + 1,
+			    &st);
 	return 0;
 }
 

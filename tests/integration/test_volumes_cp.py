@@ -129,6 +129,17 @@ def test_cp_follows_mounts(ctr, tmp_path):
     d.docker("cp", str(big), "%s:/b/" % name, timeout=120)
     assert (bind / "big").stat().st_size == 65 * (1 << 20) + 3
     assert (bind / "big").read_bytes()[-3:] == b"end"
+    # and out again, streamed
+    d.docker("cp", "%s:/b/big" % name, str(tmp_path / "big-out"), timeout=120)
+    assert (tmp_path / "big-out").read_bytes() == big.read_bytes()
+    # a client that leaves mid-tar: the container is not held
+    c = d.connect()
+    c.request("GET", "/v1.45/containers/%s/archive?path=/b/big" % name)
+    resp = c.getresponse()
+    assert resp.status == 200 and len(resp.read(1 << 16)) == 1 << 16
+    c.close()
+    r = d.request("HEAD", "/v1.45/containers/%s/archive?path=/b/big" % name)
+    assert r.status == 200
     os.unlink(bind / "big")
     f = tmp_path / "m.txt"
     f.write_text("to the mounts\n")
