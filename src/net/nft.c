@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* In berthd these calls go to src/daemon/lazy_nft.c, which runs each command in a forked
+ * child: a libnftables function used here must have its stand-in there. */
 #include <nftables/libnftables.h>
 
 #include "net/nft.h"
