@@ -18,6 +18,23 @@ from conftest import (DOCKER, all_ids, cgroups_of, check, figures, import_busybo
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
 KILLS = scale(30, 240)
+BRIDGE_PREFIX = "brw%d-" % (os.getpid() % 1000)
+
+
+def bridges_left(d):
+    """Our test bridges that no network of the daemon owns (a create cut short)."""
+    nets = set(d.docker("network", "ls", "--format", "{{.Name}}").stdout.split())
+    left = []
+    for name in os.listdir("/sys/class/net"):
+        if name.startswith(BRIDGE_PREFIX) and "net" + name[len(BRIDGE_PREFIX):] not in nets:
+            left.append(name)
+    return left
+
+
+def drop_bridges():
+    for name in os.listdir("/sys/class/net"):
+        if name.startswith(BRIDGE_PREFIX):
+            subprocess.run(["ip", "link", "del", name], capture_output=True)
 
 
 class Crasher:
@@ -77,6 +94,10 @@ class Crasher:
             return ["rmi", self.rng.choice(imgs)] if imgs else ["images"]
         if op == "volume":
             return ["volume", "create", "v%d" % n]
+        if op == "network":
+            # a bridge name of ours: one left without its network is attributable
+            return ["network", "create", "-o", "com.docker.network.bridge.name=%s%d"
+                    % (BRIDGE_PREFIX, n), "net%d" % n]
         raise AssertionError(op)
 
     def track(self):
@@ -117,6 +138,8 @@ def ops_available(d):
     ops = ["create", "start", "run_rm", "run_d", "stop", "rm", "import", "load", "rmi"]
     if d.request("GET", "/volumes").status == 200:
         ops.append("volume")
+    if d.request("GET", "/networks").status == 200:
+        ops.append("network")
     if d.request("POST", "/commit?container=none").status == 404:
         ops.append("commit")  # the route exists: 404 is "No such container"
     return ops
@@ -135,6 +158,7 @@ def test_kill_daemon_at_random_points(daemon, tmp_path, rootfs_tar):
         if i % 20 == 0:
             if i:
                 remove_all(d)
+                d.docker("network", "prune", "-f")
                 cr.running.clear()
                 cr.exited.clear()
             cr.track()
@@ -150,7 +174,8 @@ def test_kill_daemon_at_random_points(daemon, tmp_path, rootfs_tar):
         if p.returncode == 0 and op in ("run_d", "create") and out.strip():
             cr.ids.add(out.strip())
         d.start()
-        problems = converged(d) + cr.verify()
+        problems = converged(d) + cr.verify() + ["bridge %s without its network" % b
+                                                   for b in bridges_left(d)]
         cr.ids.update(all_ids(d))
         per_op[op] = per_op.get(op, 0) + 1
         if problems:
@@ -159,7 +184,12 @@ def test_kill_daemon_at_random_points(daemon, tmp_path, rootfs_tar):
             survived += 1
     figures("crash-daemon", kill_points=KILLS, survived=survived, inconsistent=len(failures),
             ops=",".join("%s:%d" % kv for kv in sorted(per_op.items())))
+    remove_all(d)
+    d.docker("network", "prune", "-f")
+    leaked = bridges_left(d)
+    drop_bridges()
     assert failures == [], "\n".join(failures[:20])
+    assert leaked == []
     finish(d, cr.ids)
 
 
