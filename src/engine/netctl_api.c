@@ -225,6 +225,25 @@ static void drop_locked(struct netctl *nc, struct netw *n)
 	free(n);
 }
 
+/* IPAM.Config of the record: the IPv4 pool as chosen (aux addresses kept), then IPv6 ones. */
+static void record_ipam(json_t *rec, const json_t *body, const struct netw *t, json_t *v6)
+{
+	char gw[16];
+	_cleanup_free_ char *sub = ipam_fmt_cidr(t->subnet);
+	json_t *cfg = json_pack("{s:s, s:s}", "Subnet", sub, "Gateway", ipam_fmt(t->gw, gw));
+	json_t *aux = json_object_get(
+	    split_ipam(json_object_get(json_object_get(body, "IPAM"), "Config"), NULL, NULL),
+	    "AuxiliaryAddresses");
+	if (json_is_object(aux) && json_object_size(aux))
+		json_object_set(cfg, "AuxiliaryAddresses", aux);
+	if (t->range.len != t->subnet.len || t->range.addr != t->subnet.addr) {
+		_cleanup_free_ char *rng = ipam_fmt_cidr(t->range);
+		json_object_set_new(cfg, "IPRange", json_string(rng));
+	}
+	json_array_append_new(json_object_get(json_object_get(rec, "IPAM"), "Config"), cfg);
+	json_array_extend(json_object_get(json_object_get(rec, "IPAM"), "Config"), v6);
+}
+
 json_t *engine_network_create(struct engine *eng, const json_t *body, struct err *e)
 {
 	struct netctl *nc = eng->net;
@@ -247,27 +266,24 @@ json_t *engine_network_create(struct engine *eng, const json_t *body, struct err
 		err_invalid(e, "bridge name %s is longer than 15 characters", bridge);
 		return NULL;
 	}
-	json_t *rec = new_record(body, id, name, bridge);
-	char gw[16];
-	_cleanup_free_ char *sub = ipam_fmt_cidr(tmp.subnet);
-	json_t *cfg = json_pack("{s:s, s:s}", "Subnet", sub, "Gateway", ipam_fmt(tmp.gw, gw));
-	json_t *aux = json_object_get(
-	    split_ipam(json_object_get(json_object_get(body, "IPAM"), "Config"), NULL, NULL),
-	    "AuxiliaryAddresses");
-	if (json_is_object(aux) && json_object_size(aux))
-		json_object_set(cfg, "AuxiliaryAddresses", aux);
-	if (tmp.range.len != tmp.subnet.len || tmp.range.addr != tmp.subnet.addr) {
-		_cleanup_free_ char *rng = ipam_fmt_cidr(tmp.range);
-		json_object_set_new(cfg, "IPRange", json_string(rng));
+	/* a bridge name already on the host (another network's, or an interface) is never
+	 * taken over: removing the network would delete it */
+	struct nl *l = nl_open(NULL);
+	int have = l ? nl_link_index(l, bridge, NULL) : 0;
+	nl_close(l);
+	if (have) {
+		pthread_mutex_unlock(&nc->mu);
+		err_conflict(e, "bridge name %s is already in use on the host", bridge);
+		return NULL;
 	}
-	json_array_append_new(json_object_get(json_object_get(rec, "IPAM"), "Config"), cfg);
-	json_array_extend(json_object_get(json_object_get(rec, "IPAM"), "Config"), v6);
+	json_t *rec = new_record(body, id, name, bridge);
+	record_ipam(rec, body, &tmp, v6);
 	struct netw *n = netctl_add_locked(nc, rec);
 	if (netctl_bridge_ensure_locked(nc, n, e) < 0 || netctl_save_locked(nc, n, e) < 0) {
-		struct nl *l = nl_open(NULL);
-		if (l && !brname)
-			nl_link_del(l, n->bridge, NULL);
-		nl_close(l);
+		struct nl *l2 = nl_open(NULL);
+		if (l2)
+			nl_link_del(l2, n->bridge, NULL);
+		nl_close(l2);
 		drop_locked(nc, n);
 		netctl_apply_locked(nc, NULL);
 		pthread_mutex_unlock(&nc->mu);

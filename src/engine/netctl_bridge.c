@@ -83,6 +83,10 @@ static int bridge_up(struct netctl *nc, struct netw *n, struct nl *l, struct err
 	if ((n->is_default && default_subnet(nc, n, e) < 0) ||
 	    (idx = nl_link_index(l, n->bridge, e)) < 0)
 		return -1;
+	_cleanup_free_ char *brdir = str_printf("/sys/class/net/%s/bridge", n->bridge);
+	if (idx > 0 && !fs_is_dir(brdir))
+		return err_conflict(e, "network %s: %s exists and is not a bridge", n->name,
+				    n->bridge);
 	/* --opt com.docker.network.driver.mtu, else the host's default route's */
 	const char *mtu = json_string_value(
 	    json_object_get(json_object_get(n->rec, "Options"), "com.docker.network.driver.mtu"));

@@ -260,6 +260,10 @@ def test_bad_input(d):
         assert r.status == 403 and "overlaps" in r.message
         assert create(d, Name="ok1").status == 409
         assert create(d, Name="nx", Driver="nosuch").status == 404
+        # a host interface's name is never taken over as a bridge (rm would delete it)
+        r = create(d, Name="nx", Options={"com.docker.network.bridge.name": "lo"})
+        assert r.status == 409 and "already in use" in r.message
+        assert os.path.exists("/sys/class/net/lo") and not os.path.exists("/sys/class/net/lo/bridge")
         r = d.request("POST", "/networks/nosuch/connect", json.dumps({"Container": "x"}),
                       {"Content-Type": "application/json"})
         assert r.status == 404
