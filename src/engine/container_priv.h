@@ -114,6 +114,9 @@ int container_net_write_etc(struct engine *eng, struct container *c, const char 
 			    struct err *e);
 void container_net_stop(struct engine *eng, struct container *c, const char *rdir);
 void container_net_restore(struct engine *eng, struct container *c, const char *rdir);
+/* Legacy --link environment (ALIAS_NAME, ALIAS_PORT_*, ALIAS_ENV_*) added to the spec's
+ * process.env. */
+void container_net_link_env(struct engine *eng, struct container *c, json_t *spec);
 /* The embedded DNS answers to the new name. */
 void container_net_rename(struct engine *eng, const char *id, const char *name);
 

@@ -161,6 +161,7 @@ static int write_bundle(struct engine *eng, struct container *c, const char *cdi
 	free(gids);
 	if (!spec)
 		return -1;
+	container_net_link_env(eng, c, spec);
 	_cleanup_free_ char *path = str_printf("%s/config.json", rdir);
 	return jx_save_atomic(path, spec, e);
 }

@@ -123,6 +123,10 @@ int netctl_write_etc(const json_t *rec, const char *cdir, uint32_t ip, bool embe
 		     uint32_t default_gw, char *const *extra_hosts, struct err *e);
 void netctl_upstream(const json_t *rec, uint32_t up[3]);
 
+/* netctl_links.c: "IP\talias id name" lines for --link targets (refused when one isn't
+ * running). */
+int netctl_link_hosts(struct engine *eng, const json_t *rec, char ***out, struct err *e);
+
 /* netctl_container.c: an endpoint in inspect shape from an EndpointConfig (may be NULL). */
 json_t *netctl_endpoint_new(const char *netid, const json_t *cfg);
 /* An EndpointConfig against n: --ip and aliases only on user networks. */

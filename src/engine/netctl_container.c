@@ -3,6 +3,7 @@
  * bridge and user networks), /etc files, ports, DNS; released at exit, restored after a
  * daemon restart. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <netinet/in.h>
@@ -346,44 +347,6 @@ static int copy_etc(struct engine *eng, const char *other, const char *cdir, str
 	return 0;
 }
 
-/* --link on the default bridge: "IP\talias id name" lines for /etc/hosts, from the
- * targets' addresses there; a target that isn't running is refused (as dockerd does). */
-static int link_hosts(struct engine *eng, const json_t *rec, char ***out, struct err *e)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach (json_object_get(json_object_get(rec, "HostConfig"), "Links"), i, v) {
-		const char *l = json_string_value(v);
-		const char *colon = l ? strchr(l, ':') : NULL;
-		if (!colon)
-			continue;
-		_cleanup_free_ char *target =
-		    str_ndup(l + (*l == '/'), (size_t)(colon - l - (*l == '/')));
-		const char *alias = strrchr(colon, '/') ? strrchr(colon, '/') + 1 : colon + 1;
-		struct container *t = container_get(eng, target, e);
-		if (!t)
-			return -1;
-		pthread_mutex_lock(&eng->containers->mu);
-		const char *ip = json_string_value(json_object_get(
-		    json_object_get(
-			json_object_get(json_object_get(t->rec, "NetworkSettings"), "Networks"),
-			"bridge"),
-		    "IPAddress"));
-		bool run = container_running(t);
-		_cleanup_free_ char *line =
-		    run && ip && *ip ? str_printf("%s\t%s %.12s %s", ip, alias, t->id, target)
-				     : NULL;
-		pthread_mutex_unlock(&eng->containers->mu);
-		container_put(eng, t);
-		if (!run)
-			return err_invalid(e, "Cannot link to a non running container: /%s AS %s",
-					   target, colon + 1);
-		if (line)
-			strv_push_take(out, TAKE_PTR(line));
-	}
-	return 0;
-}
-
 int container_net_write_etc(struct engine *eng, struct container *c, const char *cdir,
 			    struct err *e)
 {
@@ -414,7 +377,7 @@ int container_net_write_etc(struct engine *eng, struct container *c, const char 
 		gw = def->gw;
 	pthread_mutex_unlock(&nc->mu);
 	_cleanup_strv_ char **links = NULL;
-	if (link_hosts(eng, c->rec, &links, e) < 0)
+	if (netctl_link_hosts(eng, c->rec, &links, e) < 0)
 		return -1;
 	return netctl_write_etc(c->rec, cdir, ip, user, gw, links, e);
 }
