@@ -209,3 +209,18 @@ void api_swarm_leave(struct api_req *req)
 {
 	api_reply_message(req, 503, "This node is not part of a swarm");
 }
+
+void api_container_link_delete(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	if (!api_query_bool(req, "link")) {
+		api_reply_message(req, 404, "page not found");
+		return;
+	}
+	if (engine_container_link_remove(req->eng, api_param(req, "id"), api_param(req, "link"),
+					 &e) < 0) {
+		api_reply_error(req, &e);
+		return;
+	}
+	api_reply_empty(req, 204);
+}

@@ -17,6 +17,7 @@ const struct api_route api_routes[] = {
     {"POST", "/containers/prune", api_containers_prune, NULL},
     {"GET", "/containers/{id}/json", api_container_inspect, NULL},
     {"DELETE", "/containers/{id}", api_container_delete, NULL},
+    {"DELETE", "/containers/{id}/{link}", api_container_link_delete, NULL},
     {"POST", "/containers/{id}/rename", api_container_rename, NULL},
     {"POST", "/containers/{id}/start", api_container_start, NULL},
     {"POST", "/containers/{id}/stop", api_container_stop, NULL},

@@ -7,6 +7,7 @@
 
 #include "engine/container_priv.h"
 #include "engine/netctl.h"
+#include "engine/network.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
@@ -117,4 +118,36 @@ void container_net_link_env(struct engine *eng, struct container *c, json_t *spe
 		pthread_mutex_unlock(&eng->containers->mu);
 		container_put(eng, t);
 	}
+}
+
+int engine_container_link_remove(struct engine *eng, const char *container, const char *alias,
+				 struct err *e)
+{
+	struct container *c = container_get(eng, container, e);
+	if (!c)
+		return -1;
+	container_lock_busy(eng, c);
+	pthread_mutex_lock(&eng->containers->mu);
+	json_t *links = json_object_get(json_object_get(c->rec, "HostConfig"), "Links");
+	size_t i, found = (size_t)-1;
+	json_t *v;
+	json_array_foreach (links, i, v) {
+		/* "target:alias" or dockerd's "/target:/container/alias" */
+		const char *l = json_string_value(v);
+		const char *colon = l ? strchr(l, ':') : NULL;
+		const char *a = colon && strrchr(colon, '/') ? strrchr(colon, '/') + 1
+				: colon			     ? colon + 1
+							     : NULL;
+		if (a && !strcmp(a, alias))
+			found = i;
+	}
+	if (found != (size_t)-1)
+		json_array_remove(links, found);
+	pthread_mutex_unlock(&eng->containers->mu);
+	int r = found == (size_t)-1
+		    ? err_notfound(e, "Could not find link %s of container %s", alias, container)
+		    : container_save(eng, c, e);
+	container_unlock_busy(eng, c);
+	container_put(eng, c);
+	return r;
 }

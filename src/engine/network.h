@@ -21,6 +21,9 @@ json_t *engine_network_prune(struct engine *eng, int (*keep)(const json_t *net, 
 /* endpoint: EndpointConfig (Aliases, IPAMConfig.IPv4Address) or NULL. */
 int engine_network_connect(struct engine *eng, const char *net, const char *container,
 			   const json_t *endpoint, struct err *e);
+/* Drops the legacy link alias of container (docker rm --link parent/alias). */
+int engine_container_link_remove(struct engine *eng, const char *container, const char *alias,
+				 struct err *e);
 int engine_network_disconnect(struct engine *eng, const char *net, const char *container,
 			      bool force, struct err *e);
 
