@@ -225,8 +225,12 @@ def test_connect_disconnect_live(d):
                  "busybox", "sleep", "60")
         # a legacy --link on the default bridge: an /etc/hosts entry
         p = d.docker("run", "--rm", "--link", "srv2:websrv", "busybox", "sh", "-c",
-                     GET % "websrv")
-        assert p.stdout.startswith("hello-")
+                     GET % "websrv" + "; env | sort | grep ^WEBSRV_")
+        assert p.stdout.startswith("hello-") and "\nWEBSRV_NAME=/" in p.stdout
+        d.docker("create", "--name", "lnk2", "--link", "srv2:x1", "busybox", "true")
+        d.docker("rm", "--link", "lnk2/x1")
+        assert d.docker("inspect", "-f", "{{.HostConfig.Links}}", "lnk2").stdout.strip() == "[]"
+        d.docker("rm", "lnk2")
         get = GET % "srv2"
         assert "hello" not in d.docker("exec", "cli2", "sh", "-c", get, check=False).stdout
         d.docker("network", "connect", "--alias", "api", "live1", "srv2")
