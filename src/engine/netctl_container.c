@@ -167,14 +167,13 @@ static void settings_clear(json_t *ns)
 static json_t *settings_of(json_t *rec)
 {
 	json_t *ns = json_object_get(rec, "NetworkSettings");
-	if (!json_is_object(ns) || !json_is_object(json_object_get(ns, "Networks"))) {
-		struct err e = ERR_INIT;
-		if (!json_is_object(ns))
-			json_object_set_new(rec, "NetworkSettings", settings_new());
+	/* a record made before networks existed */
+	if (!json_is_object(ns)) {
+		json_object_set_new(rec, "NetworkSettings", settings_new());
 		ns = json_object_get(rec, "NetworkSettings");
-		json_object_set_new(ns, "Networks", json_object());
-		(void)e;
 	}
+	if (!json_is_object(json_object_get(ns, "Networks")))
+		json_object_set_new(ns, "Networks", json_object());
 	return ns;
 }
 
@@ -308,7 +307,15 @@ int container_net_start(struct engine *eng, struct container *c, const char *rdi
 	}
 	struct netctl *nc = eng->net;
 	pthread_mutex_lock(&nc->mu);
-	int r = attach_all_locked(nc, c, nsfd, rdir, e);
+	json_t *nets = json_object_get(json_object_get(c->rec, "NetworkSettings"), "Networks");
+	const json_t *epcfg =
+	    json_object_get(json_object_get(c->rec, "_NetworkingConfig"), "EndpointsConfig");
+	/* a record from before networks: its mode's network now */
+	int r = strcmp(mode, "none") && !json_object_size(nets)
+		    ? add_networks_locked(nc, nets, c->rec, epcfg, e)
+		    : 0;
+	if (r == 0)
+		r = attach_all_locked(nc, c, nsfd, rdir, e);
 	if (r > 0)
 		netctl_dns_listen_locked(nc, c->rec, nsfd);
 	if (r < 0) {
