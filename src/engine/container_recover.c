@@ -88,6 +88,18 @@ static void remove_cgroup(const char *id)
 	cgroup_free(cg);
 }
 
+/* A cheap first look (a few stats, no mountinfo parsing) for every stopped container. */
+static bool cgroup_maybe(const char *id)
+{
+	static const char *const where[] = {"", "pids/", "memory/", "devices/", "unified/"};
+	for (size_t i = 0; i < ARRAY_SIZE(where); i++) {
+		_cleanup_free_ char *p = str_printf("/sys/fs/cgroup/%sberth/%s", where[i], id);
+		if (fs_exists(p))
+			return true;
+	}
+	return false;
+}
+
 void container_recover_orphan(struct engine *eng, const char *id, const char *rdir)
 {
 	_cleanup_free_ char *rt = container_runtime_root(eng);
@@ -106,7 +118,8 @@ void container_recover_orphan(struct engine *eng, const char *id, const char *rd
 		if (fs_exists(state))
 			fs_rm_rf(state, NULL); /* a state directory without a state.json */
 	}
-	remove_cgroup(id);
+	if (cgroup_maybe(id))
+		remove_cgroup(id);
 }
 
 void container_recover_unrecorded(struct engine *eng, const char *id)

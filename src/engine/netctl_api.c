@@ -279,11 +279,15 @@ json_t *engine_network_create(struct engine *eng, const json_t *body, struct err
 	json_t *rec = new_record(body, id, name, bridge);
 	record_ipam(rec, body, &tmp, v6);
 	struct netw *n = netctl_add_locked(nc, rec);
-	if (netctl_bridge_ensure_locked(nc, n, e) < 0 || netctl_save_locked(nc, n, e) < 0) {
+	/* the record first: a crash before the bridge exists leaves a network whose bridge is
+	 * made at first use; the other order left a host bridge that no record owns */
+	_cleanup_free_ char *path = str_printf("%s/%s.json", nc->dir, n->id);
+	if (netctl_save_locked(nc, n, e) < 0 || netctl_bridge_ensure_locked(nc, n, e) < 0) {
 		struct nl *l2 = nl_open(NULL);
 		if (l2)
 			nl_link_del(l2, n->bridge, NULL);
 		nl_close(l2);
+		store_remove_file(path, NULL);
 		drop_locked(nc, n);
 		netctl_apply_locked(nc, NULL);
 		pthread_mutex_unlock(&nc->mu);
@@ -306,13 +310,15 @@ static int remove_locked(struct engine *eng, struct netw *n, struct err *e)
 				       "error while removing network: network %s id %s has active "
 				       "endpoints",
 				       n->name, n->id);
-	_cleanup_free_ char *path = str_printf("%s/%s.json", nc->dir, n->id);
-	if (store_remove_file(path, e) < 0)
-		return -1;
+	/* the bridge first: a crash in between leaves a record without a bridge (made again
+	 * at first use, or removed with the network), never a bridge without a record */
 	struct nl *l = nl_open(NULL);
 	if (l)
 		nl_link_del(l, n->bridge, NULL);
 	nl_close(l);
+	_cleanup_free_ char *path = str_printf("%s/%s.json", nc->dir, n->id);
+	if (store_remove_file(path, e) < 0)
+		return -1;
 	netctl_event_locked(eng, "destroy", n, NULL);
 	drop_locked(nc, n);
 	struct err e2 = ERR_INIT;

@@ -4,10 +4,12 @@ restart the store must be consistent (GET /system/check lists no problem), conta
 were running still run, finished ones keep their exit codes. Then the same for kill -9 of a
 container's monitor."""
 
+import io
 import os
 import random
 import signal
 import subprocess
+import tarfile
 import time
 
 import pytest
@@ -47,6 +49,7 @@ class Crasher:
         self.running = set()  # confirmed running (sleep 600), must survive restarts
         self.exited = {}  # confirmed exited: id -> exit code
         self.n = 0
+        self.pull_ref = None  # an image of its own layer in a local registry
 
     def docker(self, *args, **kw):
         return self.d.docker(*args, **kw)
@@ -94,6 +97,9 @@ class Crasher:
             return ["rmi", self.rng.choice(imgs)] if imgs else ["images"]
         if op == "volume":
             return ["volume", "create", "v%d" % n]
+        if op == "pull":
+            self.docker("rmi", "-f", self.pull_ref, check=False)
+            return ["pull", self.pull_ref]
         if op == "network":
             # a bridge name of ours: one left without its network is attributable
             return ["network", "create", "-o", "com.docker.network.bridge.name=%s%d"
@@ -145,7 +151,28 @@ def ops_available(d):
     return ops
 
 
-def test_kill_daemon_at_random_points(daemon, tmp_path, rootfs_tar):
+def registry_image(d, base, tar):
+    """A local docker-registry holding an image whose layer nothing else has (so a pull
+    downloads and extracts it); None when docker-registry is not installed."""
+    from registry_common import REGISTRY_BIN, Registry
+    if not os.access(REGISTRY_BIN, os.X_OK):
+        return None, None
+    reg = Registry(base / "registry").start()
+    uniq = base / "uniq.tar"
+    with tarfile.open(tar) as src, tarfile.open(uniq, "w") as dst:
+        for m in src.getmembers():
+            dst.addfile(m, src.extractfile(m) if m.isfile() else None)
+        info = tarfile.TarInfo("uniq.txt")
+        info.size = 5
+        dst.addfile(info, io.BytesIO(b"uniq\n"))
+    ref = "%s/uniq:latest" % reg.addr
+    d.docker("import", str(uniq), ref)
+    d.docker("push", ref, timeout=120)
+    d.docker("rmi", ref)
+    return reg, ref
+
+
+def test_kill_daemon_at_random_points(daemon, tmp_path, rootfs_tar, request):
     rng = random.Random(int(os.environ.get("SEED", time.time())))
     d = daemon
     import_busybox(d, rootfs_tar)
@@ -153,6 +180,10 @@ def test_kill_daemon_at_random_points(daemon, tmp_path, rootfs_tar):
     d.docker("save", "-o", str(tmp_path / "saved.tar"), "saved:latest")
     cr = Crasher(d, tmp_path, rootfs_tar, rng)
     ops = ops_available(d)
+    reg, cr.pull_ref = registry_image(d, tmp_path, rootfs_tar)
+    if reg:
+        request.addfinalizer(reg.stop)
+        ops.append("pull")
     failures, survived, per_op = [], 0, {}
     for i in range(KILLS):
         if i % 20 == 0:
