@@ -157,6 +157,11 @@ static int exec_process(struct monitor *m, struct spec_process *p, struct err *e
 	unlink(pidfile);
 	if (!pid || str_to_int(pid, &m->pid, "exec pid file", e) < 0)
 		return -1;
+	/* an exec racing the container's end can be told pid 0: no process to wait for (the
+	 * monitor would wait for it forever) */
+	if (m->pid <= 0)
+		return err_set(e, ERR_INTERNAL, 0,
+			       "exec: the process did not start: container %s is gone", m->o.id);
 	if (lfd >= 0) {
 		int fd = recv_fd(lfd, e);
 		if (fd < 0) {
