@@ -13,6 +13,7 @@ import pytest
 
 import helpers
 from test_daemon_common import Daemon
+from test_daemon_containers import monitors_of
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
@@ -37,6 +38,11 @@ def d(tmp_path_factory):
     assert rc == 0, dm.log()
     with open("/proc/self/mountinfo") as f:
         assert str(base) not in f.read()
+    # no monitor outlives its container (nor a probe's exec its container)
+    deadline = time.time() + 15
+    while monitors_of(dm) and time.time() < deadline:
+        time.sleep(0.1)
+    assert monitors_of(dm) == []
 
 
 def insp(d, name):
