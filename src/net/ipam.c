@@ -90,6 +90,14 @@ int ipam_pick_subnet(const struct ipam_subnet *used, size_t n, struct ipam_subne
 			return 0;
 		}
 	}
+	/* beyond Docker's pools (a busy host, or one running many daemons): 10.200-255.0.0/16 */
+	for (uint32_t b = 200; b < 256; b++) {
+		struct ipam_subnet c = {(10u << 24) | (b << 16), 16};
+		if (free_of(c, used, n)) {
+			*out = c;
+			return 0;
+		}
+	}
 	return err_set(e, ERR_INTERNAL, 0,
 		       "could not find an available, non-overlapping IPv4 address pool among "
 		       "the defaults to assign to the network");

@@ -26,8 +26,9 @@ char *ipam_fmt_cidr(struct ipam_subnet s);
 uint32_t ipam_mask(int len);
 bool ipam_contains(struct ipam_subnet s, uint32_t a);
 bool ipam_overlaps(struct ipam_subnet a, struct ipam_subnet b);
-/* The first subnet of Docker's default pools (172.17-31.0.0/16, then 192.168.x.0/20)
- * overlapping none of used[]. -1 (ERR_UNAVAILABLE-like, 500) when all are taken. */
+/* The first subnet of Docker's default pools (172.17-31.0.0/16, then 192.168.x.0/20), then
+ * 10.200-255.0.0/16, overlapping none of used[]. -1 (ERR_UNAVAILABLE-like, 500) when all are taken.
+ */
 int ipam_pick_subnet(const struct ipam_subnet *used, size_t n, struct ipam_subnet *out,
 		     struct err *e);
 /* The first address of range (inside subnet) that is neither the network, the broadcast,

@@ -57,6 +57,9 @@ static void test_pick(void)
 	is_str(ipam_fmt(got.addr, b), "192.168.0.0", "then 192.168.0.0/20");
 	is_int(got.len, 20, "a /20");
 	ipam_parse_cidr("192.168.0.0/16", &used[n++], NULL, NULL);
+	ipam_pick_subnet(used, n, &got, NULL);
+	is_str(ipam_fmt(got.addr, b), "10.200.0.0", "then 10.200.0.0/16");
+	ipam_parse_cidr("10.0.0.0/8", &used[n++], NULL, NULL);
 	struct err e = ERR_INIT;
 	is_int(ipam_pick_subnet(used, n, &got, &e), -1, "all pools taken");
 	ok(strstr(e.msg, "non-overlapping") != NULL, "...says so");
