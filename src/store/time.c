@@ -2,6 +2,7 @@
 #include "store/time.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -103,7 +104,17 @@ int store_time_parse(const char *s, int64_t *ns, struct err *e)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = se;
-	*ns = ((int64_t)timegm(&tm) - off) * NS + frac;
+	int64_t sec = (int64_t)timegm(&tm) - off;
+	if (sec <= INT64_MIN / NS || sec >= INT64_MAX / NS) {
+		/* outside 1678-2262 nanoseconds don't fit; Go's zero time (0001-01-01), what an
+		 * unset time reads as, is no time (found by UBSan: an unstarted container) */
+		if (y == 1 && mo == 1 && d == 1) {
+			*ns = 0;
+			return 0;
+		}
+		return err_invalid(e, "invalid time '%s': out of range", s);
+	}
+	*ns = sec * NS + frac;
 	return 0;
 }
 

@@ -81,6 +81,9 @@ static void test_time(void)
 	       ns == 1795420985000000000LL,
 	   "parse with a zone offset");
 	ok(store_time_parse("2026-11-22 22:43:05", &ns, &e) < 0, "a zone is required");
+	ok(store_time_parse("0001-01-01T00:00:00Z", &ns, &e) == 0 && ns == 0,
+	   "Go's zero time is no time (no overflow)");
+	ok(store_time_parse("9999-12-31T23:59:59Z", &ns, &e) < 0, "beyond 2262 is out of range");
 	ok(store_time_parse_unix("1795421073.123456789", &ns, &e) == 0 &&
 	       ns == 1795421073123456789LL,
 	   "unix seconds with nanoseconds");
