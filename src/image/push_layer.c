@@ -27,7 +27,8 @@ void push_emit(struct image_push *p, json_t *msg)
 struct gz_sink {
 	z_stream z;
 	int fd;
-	struct image_sha256 h;
+	struct image_sha256 h;	   /* of the gzip stream: the blob digest */
+	struct image_sha256 plain; /* of the tar: must be the diff ID */
 	int64_t in, out;
 	unsigned char buf[1 << 16];
 };
@@ -61,6 +62,7 @@ static int gz_write(void *arg, const void *data, size_t len, struct err *e)
 {
 	struct gz_sink *g = arg;
 	g->in += (int64_t)len;
+	image_sha256_update(&g->plain, data, len);
 	g->z.next_in = (unsigned char *)data;
 	g->z.avail_in = (unsigned)len;
 	return gz_drain(g, Z_NO_FLUSH, e);
@@ -76,7 +78,7 @@ static int compress_layer(struct push_layer *l, size_t n, struct err *e)
 	unlink(path); /* anonymous: gone with the fd */
 	struct gz_sink *g = xcalloc(1, sizeof(*g));
 	g->fd = fd;
-	int rc = image_sha256_init(&g->h, e);
+	int rc = image_sha256_init(&g->h, e) == 0 && image_sha256_init(&g->plain, e) == 0 ? 0 : -1;
 	if (rc == 0 && deflateInit2(&g->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
 				    Z_DEFAULT_STRATEGY) != Z_OK)
 		rc = err_set(e, ERR_INTERNAL, 0, "gzip: cannot initialise");
@@ -90,8 +92,17 @@ static int compress_layer(struct push_layer *l, size_t n, struct err *e)
 		image_sha256_final(&g->h, l->digest);
 		l->size = g->out;
 		l->tar_size = g->in;
+		char plain[IMAGE_DIGEST_LEN + 1];
+		image_sha256_final(&g->plain, plain);
+		/* a blob that does not hash to its diff ID would make an image nobody can pull */
+		if (rc == 0 && strcmp(plain, l->diff_id) != 0)
+			rc = err_set(e, ERR_INTERNAL, 0,
+				     "layer %s cannot be pushed: its files no longer make the tar "
+				     "its diff ID names (got %s)",
+				     l->diff_id, plain);
 	}
 	image_sha256_release(&g->h);
+	image_sha256_release(&g->plain);
 	free(g);
 	return rc < 0 ? -1 : TAKE_FD(fd);
 }
