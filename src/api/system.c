@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "api/http.h"
 #include "engine/container.h"
+#include "engine/image_registry.h"
 #include "image/image.h"
 #include "store/time.h"
 #include "util/str.h"
@@ -81,15 +82,6 @@ static json_t *info_warnings(const struct engine_sysinfo *si)
 	return w;
 }
 
-static json_t *info_registry(void)
-{
-	return json_pack("{s:[], s:[], s:[s], s:{s:{s:s, s:[], s:b, s:b}}, s:[]}",
-			 "AllowNondistributableArtifactsCIDRs",
-			 "AllowNondistributableArtifactsHostnames", "InsecureRegistryCIDRs",
-			 "127.0.0.0/8", "IndexConfigs", "docker.io", "Name", "docker.io", "Mirrors",
-			 "Secure", 1, "Official", 1, "Mirrors");
-}
-
 static json_t *env_or_empty(const char *a, const char *b)
 {
 	const char *v = getenv(a);
@@ -141,8 +133,8 @@ void api_info(struct api_req *req)
 	    "{s:o, s:n, s:s, s:o, s:o, s:s, s:s, s:[], s:b, s:s, s:{s:{s:s}}, s:s, "
 	    "s:{s:s, s:s, s:s, s:b, s:s, s:n}, s:b, s:s, s:s, s:{s:s, s:s}, s:{s:s, s:s}, "
 	    "s:{s:s, s:s}, s:[s], s:o}",
-	    "RegistryConfig", info_registry(), "GenericResources", "DockerRootDir", root,
-	    "HttpProxy", env_or_empty("HTTP_PROXY", "http_proxy"), "HttpsProxy",
+	    "RegistryConfig", engine_registry_config(req->eng), "GenericResources", "DockerRootDir",
+	    root, "HttpProxy", env_or_empty("HTTP_PROXY", "http_proxy"), "HttpsProxy",
 	    env_or_empty("HTTPS_PROXY", "https_proxy"), "NoProxy", "", "Name", si.hostname,
 	    "Labels", "ExperimentalBuild", 0, "ServerVersion", BERTH_VERSION, "Runtimes", "runc",
 	    "path", si.runtime_path, "DefaultRuntime", "runc", "Swarm", "NodeID", "", "NodeAddr",

@@ -272,3 +272,37 @@ int engine_registry_login(struct engine *eng, const json_t *body, bool *denied, 
 	registry_auth_release(&a);
 	return rc;
 }
+
+/* A mirror URL as dockerd normalises it: scheme kept, one trailing slash. */
+static char *mirror_url(const char *m)
+{
+	size_t n = strlen(m);
+	while (n && m[n - 1] == '/')
+		n--;
+	return str_printf("%.*s/", (int)n, m);
+}
+
+json_t *engine_registry_config(struct engine *eng)
+{
+	json_t *cidrs = json_pack("[s]", "127.0.0.0/8");
+	json_t *mirrors = json_array();
+	for (char *const *m = eng->registry_mirrors; m && *m; m++) {
+		_cleanup_free_ char *u = mirror_url(*m);
+		json_array_append_new(mirrors, json_string(u));
+	}
+	json_t *indexes = json_pack("{s:{s:s, s:O, s:b, s:b}}", "docker.io", "Name", "docker.io",
+				    "Mirrors", mirrors, "Secure", 1, "Official", 1);
+	for (char *const *i = eng->insecure_registries; i && *i; i++) {
+		if (strchr(*i, '/')) { /* a CIDR */
+			if (strcmp(*i, "127.0.0.0/8") != 0)
+				json_array_append_new(cidrs, json_string(*i));
+			continue;
+		}
+		json_object_set_new(indexes, *i,
+				    json_pack("{s:s, s:[], s:b, s:b}", "Name", *i, "Mirrors",
+					      "Secure", 0, "Official", 0));
+	}
+	return json_pack("{s:[], s:[], s:o, s:o, s:o}", "AllowNondistributableArtifactsCIDRs",
+			 "AllowNondistributableArtifactsHostnames", "InsecureRegistryCIDRs", cidrs,
+			 "IndexConfigs", indexes, "Mirrors", mirrors);
+}

@@ -44,6 +44,10 @@ int engine_image_push_run(struct engine_push *ep, struct err *e);
 void engine_image_push_cancel(struct engine_push *ep);
 void engine_image_push_free(struct engine_push *ep);
 
+/* /info's RegistryConfig: insecure registries (CIDRs and names) and mirrors as dockerd's
+ * ServiceConfig shows them. New reference. */
+json_t *engine_registry_config(struct engine *eng);
+
 /* POST /auth: body {username, password, serveraddress, ...}; *denied when the registry
  * refused the credentials (401 for the client). */
 int engine_registry_login(struct engine *eng, const json_t *body, bool *denied, struct err *e);

@@ -155,6 +155,8 @@ def test_insecure_registry_only_when_configured(d, image, tmp_path):
         cfg = tmp_path / "daemon.json"
         cfg.write_text(json.dumps({"insecure-registries": ["%s/32" % host_ip()]}))
         other = Daemon(tmp_path / "d2").start("--config-file", cfg)
+        rc = json.loads(other.docker("info", "--format", "{{json .RegistryConfig}}").stdout)
+        assert rc["InsecureRegistryCIDRs"] == ["127.0.0.0/8", "%s/32" % host_ip()], rc
         other.docker("load", "-i", image["path"])
         other.docker("tag", "authimg:1", ref)
         other.docker("push", ref)
@@ -255,7 +257,14 @@ def test_registry_mirror_for_docker_io(d, image, tmp_path):
         d.docker("tag", "authimg:1", "%s/library/hello-world:linux" % reg.addr)
         d.docker("push", "--all-tags", "%s/library/hello-world" % reg.addr)
         d.docker("rmi", mirror_ref, "%s/library/hello-world:linux" % reg.addr)
-        other = Daemon(tmp_path / "d2").start("--registry-mirror", "http://%s" % reg.addr)
+        other = Daemon(tmp_path / "d2").start("--registry-mirror", "http://%s" % reg.addr,
+                                              "--insecure-registry", "myreg.test:5000")
+        rc = json.loads(other.docker("info", "--format", "{{json .RegistryConfig}}").stdout)
+        assert rc["Mirrors"] == ["http://%s/" % reg.addr], rc
+        assert rc["IndexConfigs"]["docker.io"]["Mirrors"] == rc["Mirrors"], rc
+        assert rc["IndexConfigs"]["myreg.test:5000"]["Secure"] is False, rc
+        info = other.docker("info").stdout
+        assert "Registry Mirrors:" in info and "myreg.test:5000" in info, info
         out = other.docker("pull", "hello-world").stdout
         assert "latest: Pulling from library/hello-world" in out, out
         assert "Status: Downloaded newer image for hello-world:latest" in out, out
