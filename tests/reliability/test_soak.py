@@ -50,6 +50,13 @@ def parallel(d, ids, n):
     return errors
 
 
+def sanitized(d):
+    """The daemon is an ASan build (its RSS is no measure then)."""
+    exe = os.readlink("/proc/%d/exe" % d.proc.pid)
+    with open(exe, "rb") as f:
+        return b"AddressSanitizer" in f.read()
+
+
 def within(before, after, pct=10, slack=0):
     return after <= before * (1 + pct / 100.0) + slack
 
@@ -88,5 +95,7 @@ def test_soak(daemon, tmp_path, rootfs_tar):
             rss_kb_before=rss0, rss_kb_after=rss1, **{"left_" + k: v for k, v in left.items()})
     assert all(v == 0 for v in left.values()), left
     assert within(fds0, fds1, slack=1), (fds0, fds1)
-    assert within(rss0, rss1), (rss0, rss1)
+    # under ASan, freed memory sits in its quarantine (LeakSanitizer judges at the stop)
+    if not sanitized(d):
+        assert within(rss0, rss1), (rss0, rss1)
     finish(d, ids)
