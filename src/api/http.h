@@ -103,6 +103,7 @@ void api_images_prune(struct api_req *req);
 void api_image_pull(struct api_req *req); /* POST /images/create?fromImage= */
 void api_image_push(struct api_req *req);
 void api_auth(struct api_req *req);
+void api_distribution_inspect(struct api_req *req);
 void api_commit(struct api_req *req);
 void api_container_export(struct api_req *req);
 void api_system_df(struct api_req *req);

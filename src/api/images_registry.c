@@ -216,3 +216,15 @@ void api_auth(struct api_req *req)
 	api_reply_json(req, 200,
 		       json_pack("{s:s, s:s}", "Status", "Login Succeeded", "IdentityToken", ""));
 }
+
+void api_distribution_inspect(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	json_t *j = engine_distribution_inspect(req->eng, api_param(req, "name"),
+						api_header(req, "X-Registry-Auth"), &e);
+	if (!j) {
+		api_reply_error(req, &e);
+		return;
+	}
+	api_reply_json(req, 200, j);
+}

@@ -48,6 +48,7 @@ const struct api_route api_routes[] = {
     {"POST", "/images/load", api_images_load, &api_images_load_body},
     {"POST", "/images/prune", api_images_prune, NULL},
     {"POST", "/auth", api_auth, NULL},
+    {"GET", "/distribution/{name*}/json", api_distribution_inspect, NULL},
     {"POST", "/commit", api_commit, NULL},
     {"POST", "/images/{name*}/push", api_image_push, NULL},
     {"GET", "/images/{name*}/json", api_image_inspect, NULL},

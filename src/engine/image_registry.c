@@ -306,3 +306,22 @@ json_t *engine_registry_config(struct engine *eng)
 			 "AllowNondistributableArtifactsHostnames", "InsecureRegistryCIDRs", cidrs,
 			 "IndexConfigs", indexes, "Mirrors", mirrors);
 }
+
+json_t *engine_distribution_inspect(struct engine *eng, const char *name, const char *auth,
+				    struct err *e)
+{
+	struct image_ref ref;
+	struct registry_auth a = {0};
+	if (image_ref_parse(name ? name : "", &ref, e) < 0)
+		return NULL;
+	image_ref_default_tag(&ref);
+	json_t *out = NULL;
+	if (registry_auth_decode(auth, &a, e) == 0) {
+		struct image_dist_opts d = {
+		    .ref = &ref, .auth = &a, .insecure = eng->insecure_registries};
+		out = image_distribution_inspect(&d, e);
+	}
+	registry_auth_release(&a);
+	image_ref_release(&ref);
+	return out;
+}

@@ -44,6 +44,10 @@ int engine_image_push_run(struct engine_push *ep, struct err *e);
 void engine_image_push_cancel(struct engine_push *ep);
 void engine_image_push_free(struct engine_push *ep);
 
+/* GET /distribution/{name}/json with X-Registry-Auth; ERR_INVALID for a bad reference. */
+json_t *engine_distribution_inspect(struct engine *eng, const char *name, const char *auth,
+				    struct err *e);
+
 /* /info's RegistryConfig: insecure registries (CIDRs and names) and mirrors as dockerd's
  * ServiceConfig shows them. New reference. */
 json_t *engine_registry_config(struct engine *eng);

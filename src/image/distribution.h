@@ -45,6 +45,10 @@ int image_push_run(struct image_push *p, char ***pushed, struct err *e);
 void image_push_cancel(struct image_push *p);
 void image_push_free(struct image_push *p);
 
+/* GET /distribution/{name}/json: {"Descriptor": {mediaType, digest, size}, "Platforms": [...]}
+ * of ref (tag or digest set), without pulling. */
+json_t *image_distribution_inspect(const struct image_dist_opts *o, struct err *e);
+
 /* Blob digests known for a layer: [{"digest", "repository": "domain/path", "size"}], new
  * reference. */
 json_t *image_distmeta_get(struct image_store *s, const char *diff_id);

@@ -115,3 +115,35 @@ def test_foreign_layer_is_refused(d, registry):
     assert p.returncode == 1
     assert "foreign layer" in p.stderr, p.stderr
     assert d.docker("images", "-q").stdout.strip() == ""
+
+
+def test_distribution_inspect(d, registry):
+    """GET /distribution/{name}/json (docker-py inspect_distribution): the manifest's
+    descriptor and its platforms, nothing pulled."""
+    from urllib.parse import quote
+    t = layer_tar({"d": b"d\n"})
+    m, _ = image(registry.addr, "fmt/dist", [(t, gzip.compress(t),
+                 "application/vnd.oci.image.layer.v1.tar+gzip")], arch="amd64")
+    body, digest = put_manifest(registry.addr, "fmt/dist", "1", OCI_MANIFEST, m)
+    index = {"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
+        {"mediaType": OCI_MANIFEST, "digest": digest, "size": len(body),
+         "platform": {"os": "linux", "architecture": "amd64"}},
+        {"mediaType": OCI_MANIFEST, "digest": digest, "size": len(body),
+         "platform": {"os": "linux", "architecture": "arm", "variant": "v7"}}]}
+    ibody, idigest = put_manifest(registry.addr, "fmt/dist", "multi", OCI_INDEX, index)
+    r = d.get_json("/v1.45/distribution/%s/json" % quote("%s/fmt/dist:1" % registry.addr))
+    assert r["Descriptor"] == {"mediaType": OCI_MANIFEST, "digest": digest, "size": len(body)}
+    assert r["Platforms"] == [{"architecture": "amd64", "os": "linux"}]
+    r = d.get_json("/v1.45/distribution/%s/json" % quote("%s/fmt/dist:multi" % registry.addr))
+    assert r["Descriptor"]["digest"] == idigest and r["Descriptor"]["size"] == len(ibody)
+    assert r["Platforms"] == [{"architecture": "amd64", "os": "linux"},
+                              {"architecture": "arm", "os": "linux", "variant": "v7"}]
+    r = d.get_json("/v1.45/distribution/%s/json" % quote("%s/fmt/dist@%s" % (registry.addr,
+                                                                              idigest)))
+    assert r["Descriptor"]["digest"] == idigest
+    r = d.request("GET", "/v1.45/distribution/%s/json" % quote("%s/fmt/dist:nope"
+                                                               % registry.addr))
+    assert r.status == 404, r.data
+    r = d.request("GET", "/v1.45/distribution/Bad/json")
+    assert r.status == 400, r.data
+    assert d.docker("images", "-q").stdout.strip() == ""
