@@ -33,24 +33,20 @@ static const char *archive_path(struct api_req *req, struct err *e)
 	return p;
 }
 
-struct fd_stream {
-	int fd;
-};
-
-static ssize_t fd_read(void *arg, char *buf, size_t max)
+static ssize_t tar_read(void *arg, char *buf, size_t max)
 {
-	struct fd_stream *fs = arg;
-	ssize_t n = read(fs->fd, buf, max);
+	ssize_t n;
+	while ((n = read(engine_container_archive_fd(arg), buf, max)) < 0 && errno == EINTR)
+		;
 	if (n == 0)
 		return API_STREAM_END;
 	return n < 0 ? API_STREAM_ERROR : n;
 }
 
-static void fd_free(void *arg)
+/* The end of the reply (complete or not) ends the tar's thread and frees the container. */
+static void tar_free(void *arg)
 {
-	struct fd_stream *fs = arg;
-	close(fs->fd);
-	free(fs);
+	engine_container_archive_end(arg);
 }
 
 void api_container_archive_get(struct api_req *req)
@@ -59,11 +55,11 @@ void api_container_archive_get(struct api_req *req)
 	const char *path = archive_path(req, &e);
 	bool head = !strcmp(req->method, "HEAD");
 	json_t *stat = NULL;
-	int fd = -1;
+	struct container_archive *tar = NULL;
 	if (path && head)
 		stat = engine_container_archive_stat(req->eng, api_param(req, "id"), path, &e);
 	else if (path)
-		fd = engine_container_archive_get(req->eng, api_param(req, "id"), path, &stat, &e);
+		tar = engine_container_archive_get(req->eng, api_param(req, "id"), path, &stat, &e);
 	if (!stat) {
 		api_reply_error(req, &e);
 		return;
@@ -71,9 +67,7 @@ void api_container_archive_get(struct api_req *req)
 	if (head) {
 		api_reply_empty(req, 200);
 	} else {
-		struct fd_stream *fs = xcalloc(1, sizeof(*fs));
-		fs->fd = fd;
-		api_reply_stream(req, 200, "application/x-tar", fd_read, fs, fd_free);
+		api_reply_stream(req, 200, "application/x-tar", tar_read, tar, tar_free);
 	}
 	add_stat_header(req, stat);
 	json_decref(stat);

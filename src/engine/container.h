@@ -138,7 +138,7 @@ int engine_container_update(struct engine *eng, const char *name, const json_t *
 /* GET /containers/{id}/changes: [{"Path","Kind"}] from the upper layer (0 mod, 1 add, 2 del). */
 json_t *engine_container_changes(struct engine *eng, const char *name, struct err *e);
 /* docker cp (container_archive.c): the path's stat ({name,size,mode,mtime,linkTarget}, mode
- * a Go FileMode), a tar of it (a memfd at offset 0; *stat set), a tar extracted into it. */
+ * a Go FileMode), a tar of it (streamed, below), a tar extracted into it. */
 json_t *engine_container_archive_stat(struct engine *eng, const char *name, const char *path,
 				      struct err *e);
 int engine_container_archive_get(struct engine *eng, const char *name, const char *path,

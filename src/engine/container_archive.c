@@ -93,15 +93,36 @@ json_t *engine_container_archive_stat(struct engine *eng, const char *name, cons
 }
 
 /* A GET's tar, written into a pipe by a thread of its own while the reply streams it; the
- * container stays held (busy, its root mounted) until the tar is complete. */
-struct get_job {
+ * container stays held (busy, its root mounted) until the thread is joined. */
+struct container_archive {
 	struct croot r;
 	struct cp_job j;
 	char *path, *cname;
+	int rfd;
+	pthread_t t;
+	bool started;
 };
 
-static void get_job_free(struct get_job *g)
+static void *get_thread(void *arg)
 {
+	struct container_archive *g = arg;
+	struct err e = ERR_INIT;
+	/* a failure ends the stream early: the client sees a short tar, as with dockerd */
+	if (cp_job_run(&g->j, &e) < 0)
+		log_warn("cp: tar of %s in container %.12s: %s", g->path, g->r.c->id, e.msg);
+	close(g->j.out_fd); /* EOF for the reader */
+	g->j.out_fd = -1;
+	return NULL;
+}
+
+void engine_container_archive_end(struct container_archive *g)
+{
+	if (!g)
+		return;
+	if (g->rfd >= 0)
+		close(g->rfd); /* a writer still at work gets EPIPE and stops */
+	if (g->started)
+		pthread_join(g->t, NULL);
 	if (g->j.out_fd >= 0)
 		close(g->j.out_fd);
 	croot_close(&g->r);
@@ -111,30 +132,25 @@ static void get_job_free(struct get_job *g)
 	free(g);
 }
 
-static void *get_thread(void *arg)
+int engine_container_archive_fd(const struct container_archive *a)
 {
-	struct get_job *g = arg;
-	struct err e = ERR_INIT;
-	/* a failure ends the stream early: the client sees a short tar, as with dockerd */
-	if (cp_job_run(&g->j, &e) < 0)
-		log_warn("cp: tar of %s in container %.12s: %s", g->path, g->r.c->id, e.msg);
-	get_job_free(g);
-	return NULL;
+	return a->rfd;
 }
 
-/* GET archive: *stat the path's stat, the result a pipe the tar comes through. */
-int engine_container_archive_get(struct engine *eng, const char *name, const char *path,
-				 json_t **stat, struct err *e)
+struct container_archive *engine_container_archive_get(struct engine *eng, const char *name,
+						       const char *path, json_t **stat,
+						       struct err *e)
 {
 	*stat = NULL;
-	struct get_job *g = xcalloc(1, sizeof(*g));
+	struct container_archive *g = xcalloc(1, sizeof(*g));
 	g->path = str_dup(path);
 	g->cname = str_dup(name);
+	g->rfd = -1;
 	g->j = (struct cp_job){.op = CP_STAT, .path = g->path, .cname = g->cname, .out_fd = -1};
 	int p[2] = {-1, -1};
 	if (croot_open(eng, name, &g->r, e) < 0) {
-		get_job_free(g);
-		return -1;
+		engine_container_archive_end(g);
+		return NULL;
 	}
 	g->j.pid = g->r.pid;
 	g->j.merged = g->r.merged;
@@ -143,26 +159,21 @@ int engine_container_archive_get(struct engine *eng, const char *name, const cha
 	if (cp_job_run(&g->j, e) < 0 || pipe2(p, O_CLOEXEC) < 0) {
 		if (e && e->kind == ERR_NONE)
 			err_sys(e, "cp: pipe");
-		get_job_free(g);
-		return -1;
+		engine_container_archive_end(g);
+		return NULL;
 	}
-	*stat = TAKE_PTR(g->j.stat);
+	g->rfd = p[0];
 	g->j.op = CP_GET;
 	g->j.out_fd = p[1];
-	pthread_t t;
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	int r = pthread_create(&t, &attr, get_thread, g);
-	pthread_attr_destroy(&attr);
+	int r = pthread_create(&g->t, NULL, get_thread, g);
 	if (r != 0) {
-		close(p[0]);
-		get_job_free(g);
-		json_decref(*stat);
-		*stat = NULL;
-		return err_errno(e, r, "cp: start a thread");
+		err_errno(e, r, "cp: start a thread");
+		engine_container_archive_end(g);
+		return NULL;
 	}
-	return p[0];
+	g->started = true;
+	*stat = TAKE_PTR(g->j.stat);
+	return g;
 }
 
 /* PUT archive: the tar in fd (read from its start) is extracted into path (an existing
