@@ -141,8 +141,15 @@ json_t *engine_container_changes(struct engine *eng, const char *name, struct er
  * a Go FileMode), a tar of it (streamed, below), a tar extracted into it. */
 json_t *engine_container_archive_stat(struct engine *eng, const char *name, const char *path,
 				      struct err *e);
-int engine_container_archive_get(struct engine *eng, const char *name, const char *path,
-				 json_t **stat, struct err *e);
+/* GET archive: *stat set; the tar streams from a thread through engine_container_archive_fd
+ * until engine_container_archive_end, which closes it and waits for the thread (it holds the
+ * container: call it before the engine goes). */
+struct container_archive;
+struct container_archive *engine_container_archive_get(struct engine *eng, const char *name,
+							const char *path, json_t **stat,
+							struct err *e);
+int engine_container_archive_fd(const struct container_archive *a);
+void engine_container_archive_end(struct container_archive *a);
 #define ARCHIVE_PUT_NO_OVERWRITE_DIR_NONDIR 1u
 #define ARCHIVE_PUT_COPY_UIDGID		    2u
 int engine_container_archive_put(struct engine *eng, const char *name, const char *path, int fd,
