@@ -165,8 +165,7 @@ static int check_body(const json_t *b, struct err *e)
 	return 0;
 }
 
-/* dockerfile.BuildFromConfig + merge: the Config of the new image. */
-static json_t *commit_config(const json_t *body, char *const *changes, const json_t *cconf,
+json_t *engine_commit_config(const json_t *body, char *const *changes, const json_t *cconf,
 			     struct err *e)
 {
 	if (body && !json_is_null(body) && check_body(body, e) < 0)
@@ -256,7 +255,7 @@ static struct image *commit_busy(struct engine *eng, struct container *c,
 		err_conflict(e, "You cannot commit container %s which is Dead", c->id);
 	else if (src.removing)
 		err_conflict(e, "You cannot commit container %s which is being removed", c->id);
-	else if ((cfg = commit_config(o->config, o->changes, src.cconf, e))) {
+	else if ((cfg = engine_commit_config(o->config, o->changes, src.cconf, e))) {
 		bool paused = o->pause && src.running && !src.paused && commit_pause(eng, c, true);
 		_cleanup_strv_ char **skip = src.upper ? commit_skip(src.upper) : NULL;
 		_cleanup_free_ char *by = created_by(src.cconf);

@@ -11,6 +11,11 @@
  * (tagging: "refusing to create a tag with a digest reference", else import's text). */
 int engine_image_repo_ref(const char *repo, const char *tag, struct image_ref *ref, bool tagging,
 			  struct err *e);
+/* The Config of a committed image (dockerfile.BuildFromConfig + moby's merge): body (a Config,
+ * or NULL/null for the container's), changes applied, merged with the container's cconf.
+ * ERR_INVALID for a bad body or change. New reference. */
+json_t *engine_commit_config(const json_t *body, char *const *changes, const json_t *cconf,
+			     struct err *e);
 /* Tags img_id as ref and publishes the tag event; the familiar reference (malloc'd). */
 char *engine_image_tag_id(struct engine *eng, const char *img_id, const struct image_ref *ref,
 			  struct err *e);
