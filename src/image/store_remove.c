@@ -140,6 +140,12 @@ static int delete_helper(struct rm_ctx *c, const char *id, bool force, bool prun
 	for (char **r = refs; *r; r++)
 		if (untag_locked(c, *r, id, e) < 0)
 			return -1;
+	/* Forced past a stopped container: its root still stands on the image's layers, so
+	 * the image stays (untagged, dangling) until that container is gone. */
+	char cid[80] = "";
+	bool running = false;
+	if (c->used && c->used(id, c->arg, cid, sizeof(cid), &running))
+		return 0;
 	struct image *held = image_hold(img);
 	int r = delete_image_locked(c, held, e);
 	image_put(held);

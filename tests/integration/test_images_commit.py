@@ -417,3 +417,22 @@ def test_prune_committed_chain(d):
     left = d.docker("images", "-aq", "--no-trunc").stdout
     assert top not in left and mid not in left and image_id(d, "busybox") in left
     assert "Total reclaimed space: 0B" not in out
+
+
+def test_forced_rmi_keeps_what_a_stopped_container_stands_on(d):
+    """rmi -f of an image a stopped container uses untags it; the container still starts
+    (its layers stay), and the image goes once the container is gone."""
+    cid = d.docker("create", "busybox", "sh", "-c", "echo base > /b").stdout.strip()
+    d.docker("start", "-a", cid)
+    d.docker("commit", cid, "rmf:1")
+    iid = image_id(d, "rmf:1")
+    d.docker("rm", cid)
+    user = d.docker("create", "rmf:1", "cat", "/b").stdout.strip()
+    p = d.docker("rmi", "rmf:1", check=False)
+    assert p.returncode != 0 and "must force" in p.stderr
+    p = d.docker("rmi", "-f", "rmf:1")
+    assert "Untagged: rmf:1" in p.stdout
+    assert d.docker("start", "-a", user).stdout == "base\n"
+    d.docker("rm", user)
+    d.docker("rmi", iid)
+    assert d.request("GET", "/images/%s/json" % iid).status == 404
