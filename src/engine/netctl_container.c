@@ -69,6 +69,10 @@ int netctl_endpoint_check(struct netw *n, const json_t *cfg, struct err *e)
 	if (json_array_size(json_object_get(cfg, "Aliases")) && !user)
 		return err_invalid(e, "network-scoped alias is supported only for containers in "
 				      "user defined networks");
+	const char *mac = json_string_value(json_object_get(cfg, "MacAddress"));
+	uint8_t m[6];
+	if (mac && *mac && ipam_parse_mac(mac, m) < 0)
+		return err_invalid(e, "invalid MAC address: %s", mac);
 	uint32_t a;
 	if (ip && *ip && (ipam_parse_ip(ip, &a) < 0 || !n->subnet.len))
 		return err_invalid(e, "invalid IPv4 address: %s", ip);
@@ -177,12 +181,30 @@ static json_t *settings_of(json_t *rec)
 	return ns;
 }
 
+/* The MAC asked for: the endpoint's (API >= 1.44: EndpointsConfig[net].MacAddress, the
+ * primary one maybe under the mode's name as given, "default"), else Config.MacAddress for
+ * eth0; NULL: derived from the address. */
+static const char *mac_of(const json_t *rec, const char *net, bool primary, int idx)
+{
+	const json_t *epcfg =
+	    json_object_get(json_object_get(rec, "_NetworkingConfig"), "EndpointsConfig");
+	const char *raw =
+	    json_string_value(json_object_get(json_object_get(rec, "HostConfig"), "NetworkMode"));
+	const json_t *cfg = json_object_get(epcfg, net);
+	if (!cfg && primary && raw)
+		cfg = json_object_get(epcfg, raw);
+	const char *mac = json_string_value(json_object_get(cfg, "MacAddress"));
+	if (mac && *mac)
+		return mac;
+	mac = json_string_value(json_object_get(json_object_get(rec, "Config"), "MacAddress"));
+	return idx == 0 && mac && *mac ? mac : NULL;
+}
+
 /* Attaches every bridge endpoint of rec, ports and DNS; mu held. */
 static int attach_all_locked(struct netctl *nc, struct container *c, int nsfd, const char *rdir,
 			     struct err *e)
 {
 	json_t *ns = settings_of(c->rec);
-	const json_t *cfg = json_object_get(c->rec, "Config");
 	const char *mode = mode_of(c->rec);
 	const char *k;
 	json_t *ep;
@@ -203,13 +225,8 @@ static int attach_all_locked(struct netctl *nc, struct container *c, int nsfd, c
 				continue;
 			char ifname[16];
 			snprintf(ifname, sizeof(ifname), "eth%d", idx);
-			const char *mac =
-			    idx == 0 ? json_string_value(json_object_get(cfg, "MacAddress")) : NULL;
-			if (json_string_value(json_object_get(ep, "MacAddress")) &&
-			    *json_string_value(json_object_get(ep, "MacAddress")))
-				mac = json_string_value(json_object_get(ep, "MacAddress"));
-			if (netctl_attach_locked(nc, c->rec, n, ep, nsfd, ifname, idx == 0, mac,
-						 e) < 0)
+			if (netctl_attach_locked(nc, c->rec, n, ep, nsfd, ifname, idx == 0,
+						 mac_of(c->rec, k, primary, idx), e) < 0)
 				return -1;
 			if (n->is_default)
 				settings_top(ns, ep);

@@ -202,6 +202,9 @@ def test_published_ports_from_localhost(d):
 def test_none_host_and_container_modes(d):
     p = d.docker("run", "--rm", "--network", "none", "busybox", "ls", "/sys/class/net")
     assert p.stdout.split() == ["lo"]
+    p = d.docker("run", "--rm", "--mac-address", "02:11:22:33:44:55", "busybox", "cat",
+                 "/sys/class/net/eth0/address")
+    assert p.stdout.strip() == "02:11:22:33:44:55"
     p = d.docker("run", "--rm", "--network", "host", "busybox", "ls", "/sys/class/net")
     # the host's own interfaces (others come and go with concurrent daemons)
     host = {n for n in os.listdir("/sys/class/net") if not n.startswith(("veth", "bt", "br-"))}
