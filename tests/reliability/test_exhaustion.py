@@ -65,9 +65,16 @@ def test_full_disk(tmp_path, small_root, rootfs_tar):
         assert check(d) == []
         # logs on a full disk: the container runs to its end, the daemon keeps serving
         os.truncate(filler, os.path.getsize(filler) - (1 << 20))
-        cid = d.docker("run", "-d", "busybox", "sh", "-c",
-                       "i=0; while [ $i -lt 40000 ]; do echo line $i is quite a long line "
-                       "of log output; i=$((i+1)); done; exit 7").stdout.strip()
+        try:
+            cid = d.docker("run", "-d", "busybox", "sh", "-c",
+                           "i=0; while [ $i -lt 40000 ]; do echo line $i is quite a long line "
+                           "of log output; i=$((i+1)); done; exit 7", timeout=60).stdout.strip()
+        except subprocess.TimeoutExpired:
+            # seen once (not reproduced since): keep what the daemon said for whoever looks
+            ps = subprocess.run(["ps", "-eo", "pid,stat,wchan:20,args"], capture_output=True,
+                                text=True).stdout
+            raise AssertionError("run -d on a full disk hung:\n%s\n%s" % (
+                d.log()[-4000:], "\n".join(l for l in ps.splitlines() if "berth" in l)))
         st = wait_for(lambda: (lambda s: None if s["Running"] else s)(inspect(d, cid)["State"]),
                       timeout=120, what="the logging container to end")
         assert st["ExitCode"] == 7, st
