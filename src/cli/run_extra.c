@@ -257,5 +257,5 @@ int run_extra_apply(const struct run_opts *r, json_t *body, const char *net, str
 			return -1;
 		}
 	}
-	return 0;
+	return run_security_opts(body, e);
 }

@@ -46,6 +46,8 @@ int run_env_files(char **files, json_t *out, struct err *e);
  * body (net: the container's network, for --ip/--network-alias), and their lists freed. */
 size_t run_extra_table(struct run_opts *r, struct cli_opt *o);
 int run_extra_apply(const struct run_opts *r, json_t *body, const char *net, struct err *e);
+/* security_opt.c: seccomp=FILE replaced by the profile's JSON, as the docker CLI does. */
+int run_security_opts(json_t *body, struct err *e);
 void run_extra_release(struct run_opts *r);
 /* Go's time.ParseDuration ("1m30s", "500ms") in nanoseconds. */
 int run_parse_duration(const char *s, long long *out, struct err *e);

@@ -212,3 +212,18 @@ def test_device_option(d):
     # --privileged: the host's devices are there
     out = sh(d, "ls /dev/fuse /dev/kmsg", "--privileged")
     assert out.split() == ["/dev/fuse", "/dev/kmsg"], out
+
+
+def test_berth_cli_sends_the_profile(d, tmp_path):
+    # as the docker CLI: the file's JSON goes in SecurityOpt, the daemon reads no client file
+    from test_daemon_common import BERTH
+    prof = tmp_path / "p.json"
+    prof.write_text('{"defaultAction": "SCMP_ACT_ALLOW",\n "syscalls": [{"names": ["mkdir",'
+                    ' "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}')
+    p = subprocess.run([str(BERTH), "run", "--rm", "--security-opt", "seccomp=%s" % prof,
+                        "sectest", "sh", "-c", "mkdir /x 2>&1; echo rc=$?"],
+                       capture_output=True, text=True, env=d.env(), timeout=60)
+    assert "Operation not permitted" in p.stdout and "rc=1" in p.stdout, (p.stdout, p.stderr)
+    p = subprocess.run([str(BERTH), "create", "--security-opt", "seccomp=%s/none.json" % tmp_path,
+                        "sectest"], capture_output=True, text=True, env=d.env(), timeout=60)
+    assert p.returncode != 0 and "opening seccomp profile" in p.stderr, p.stderr
