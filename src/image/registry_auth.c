@@ -35,9 +35,12 @@ static char *base64_decode(const char *in, size_t *len)
 		free(out);
 		return NULL;
 	}
-	size_t m = (size_t)r;
-	for (size_t i = n; i > 0 && s[i - 1] == '='; i--)
-		m--;
+	/* EVP_DecodeBlock counts the padding as zero bytes: at most two, never more than it gave
+	 * (found by registry_auth_fuzz: "=" made "====" and an index below zero) */
+	size_t pad = 0;
+	for (size_t i = n; i > 0 && s[i - 1] == '=' && pad < 2; i--)
+		pad++;
+	size_t m = (size_t)r > pad ? (size_t)r - pad : 0;
 	out[m] = '\0';
 	*len = m;
 	return (char *)out;

@@ -163,6 +163,11 @@ static void test_auth_decode(void)
 	registry_auth_release(&a);
 	ok(registry_auth_decode("!!!notbase64", &a, &e) == 0 && !a.username,
 	   "an undecodable header means anonymous, as dockerd");
+	/* registry_auth_fuzz found: lone padding made the decoded length wrap below zero */
+	const char *pads[] = {"=", "==", "===", "====", "e30==="};
+	for (size_t i = 0; i < ARRAY_SIZE(pads); i++)
+		ok(registry_auth_decode(pads[i], &a, &e) == 0 && !a.username,
+		   "padding alone '%s' is no credentials", pads[i]);
 }
 
 static void test_progress(void)
