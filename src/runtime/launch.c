@@ -201,6 +201,11 @@ static int parent_converse(struct launch *l, int fd, pid_t stage1, struct err *e
 			l->console = passfd;
 			break;
 		case SYNC_READY:
+			/* Staged: the process may get here before stage 1 (which forked it)
+			 * has sent its pid: that message is still to come. */
+			if (!l->pid && (sync_expect(fd, SYNC_PID, &m, e) < 0 ||
+					got_pid(l, m.value, fd, e) < 0))
+				return -1;
 			return 0;
 		case SYNC_ERROR:
 			return err_set(e, m.value ? (enum err_kind)m.value : ERR_INTERNAL, 0, "%s",
