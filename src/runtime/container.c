@@ -187,7 +187,8 @@ int container_create_internal(const struct container_opts *o, bool detached, boo
 		return -1;
 	if (check_console_flags(&s->process, o, detached, e) < 0 || rootfs_validate(s, e) < 0)
 		return -1;
-	struct seccomp_filter *sf = seccomp_filter_compile(s->seccomp, "linux.seccomp", e);
+	struct seccomp_filter *sf =
+	    seccomp_filter_compile_cached(s->seccomp, "linux.seccomp", o->root, e);
 	if (!sf && s->seccomp)
 		return -1;
 	struct create_ctx c = {0};

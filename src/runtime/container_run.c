@@ -64,7 +64,7 @@ static int exec_launch(const struct exec_opts *o, struct container_state *s, str
 	json_t *sc = json_object_get(linux_, "seccomp");
 	if (json_is_null(sc))
 		sc = NULL;
-	l->seccomp = seccomp_filter_compile(sc, "linux.seccomp", e);
+	l->seccomp = seccomp_filter_compile_cached(sc, "linux.seccomp", o->c.root, e);
 	if (!l->seccomp && sc)
 		return -1;
 	l->cg = state_cgroup(s, e);

@@ -13,6 +13,10 @@ struct seccomp_filter;
 
 /* Validates and compiles; NULL j gives NULL without error. ctx names the field in errors. */
 struct seccomp_filter *seccomp_filter_compile(const json_t *j, const char *ctx, struct err *e);
+/* The same, through a cache of compiled filters in cache_dir (the runtime's root; NULL:
+ * no cache): an entry is used only for the very same profile on the same kernel. */
+struct seccomp_filter *seccomp_filter_compile_cached(const json_t *j, const char *ctx,
+						     const char *cache_dir, struct err *e);
 /* Loads into the calling thread (and with TSYNC where needed). */
 int seccomp_filter_load(struct seccomp_filter *f, struct err *e);
 void seccomp_filter_free(struct seccomp_filter *f);

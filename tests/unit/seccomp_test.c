@@ -164,6 +164,43 @@ static void test_errno(void)
 	seccomp_filter_free(f);
 }
 
+/* The cache gives the same filter as a compile; a damaged entry is ignored and rewritten. */
+static void test_cache(void)
+{
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *j =
+	    json_pack("{s:s, s:o, s:[{s:[s], s:s, s:i}]}", "defaultAction", "SCMP_ACT_ALLOW",
+		      "architectures", json_loads(ARCHS, 0, NULL), "syscalls", "names", "mkdir",
+		      "action", "SCMP_ACT_ERRNO", "errnoRet", 43);
+	_cleanup_free_ char *dir = str_printf("%s/cache", tmpdir);
+	mkdir(dir, 0700);
+	struct seccomp_filter *a = seccomp_filter_compile_cached(j, "linux.seccomp", dir, &e);
+	struct seccomp_filter *b = seccomp_filter_compile_cached(j, "linux.seccomp", dir, &e);
+	ok(a && b, "compiled, then read back: %s", e.msg);
+	is_int(exit_code(run_filtered(b, do_mkdir)), 43, "the cached filter refuses mkdir with 43");
+	_cleanup_free_ char *p = str_printf("%s/made", tmpdir);
+	rmdir(p);
+	/* a different profile is a different entry */
+	json_object_set_new(json_array_get(json_object_get(j, "syscalls"), 0), "errnoRet",
+			    json_integer(44));
+	struct seccomp_filter *c = seccomp_filter_compile_cached(j, "linux.seccomp", dir, &e);
+	is_int(exit_code(run_filtered(c, do_mkdir)), 44, "another profile is not served the first");
+	rmdir(p);
+	/* damage every entry: each is ignored, recompiled and rewritten */
+	_cleanup_free_ char *cmd =
+	    str_printf("for f in %s/.seccomp-*; do printf x > $f; done", dir);
+	ok(system(cmd) == 0, "entries damaged");
+	struct seccomp_filter *d = seccomp_filter_compile_cached(j, "linux.seccomp", dir, &e);
+	is_int(exit_code(run_filtered(d, do_mkdir)), 44, "a damaged entry is compiled anew");
+	rmdir(p);
+	seccomp_filter_free(a);
+	seccomp_filter_free(b);
+	seccomp_filter_free(c);
+	seccomp_filter_free(d);
+	_cleanup_free_ char *rm = str_printf("rm -rf %s", dir);
+	ok(system(rm) == 0, "cache removed");
+}
+
 static int do_personality(void)
 {
 	/* 0xffffffff only queries; 1: refused query, 2: plain query refused. */
@@ -443,6 +480,7 @@ int main(void)
 	test_errors();
 	test_empty();
 	test_errno();
+	test_cache();
 	test_args();
 	test_or_and();
 	test_kill();
