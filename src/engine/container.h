@@ -146,8 +146,8 @@ json_t *engine_container_archive_stat(struct engine *eng, const char *name, cons
  * container: call it before the engine goes). */
 struct container_archive;
 struct container_archive *engine_container_archive_get(struct engine *eng, const char *name,
-							const char *path, json_t **stat,
-							struct err *e);
+						       const char *path, json_t **stat,
+						       struct err *e);
 int engine_container_archive_fd(const struct container_archive *a);
 void engine_container_archive_end(struct container_archive *a);
 #define ARCHIVE_PUT_NO_OVERWRITE_DIR_NONDIR 1u
