@@ -303,3 +303,37 @@ def daemon(tmp_path_factory):
     rc = d.stop()
     assert rc == 0, d.log()
     assert not d.sock.exists(), "socket left behind"
+
+
+BUSYBOX_PATH_ENV = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def import_busybox(dm, base):
+    """busybox:latest in dm, from scripts/mkrootfs's offline rootfs (no ../shared needed)."""
+    tar = Path(base) / "rootfs.tar"
+    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
+                   capture_output=True, timeout=120)
+    dm.docker("import", "-c", 'CMD ["sh"]', "-c", BUSYBOX_PATH_ENV, str(tar), "busybox:latest")
+    tar.unlink()
+
+
+def busybox_daemon(base):
+    """A module fixture's body: a debug daemon with busybox under base; at the end its
+    containers go, it stops cleanly, nothing stays mounted and no monitor outlives it."""
+    from test_daemon_containers import monitors_of  # it imports this module
+    dm = Daemon(base)
+    dm.start("-D")
+    import_busybox(dm, base)
+    yield dm
+    left = dm.docker("ps", "-aq").stdout.split()
+    if left:
+        dm.docker("rm", "-f", *left, check=False)
+    rc = dm.stop()
+    assert rc == 0, dm.log()
+    with open("/proc/self/mountinfo") as f:
+        assert str(base) not in f.read()
+    # no monitor outlives its container (nor a probe's exec its container)
+    deadline = time.time() + 15
+    while monitors_of(dm) and time.time() < deadline:
+        time.sleep(0.1)
+    assert monitors_of(dm) == []

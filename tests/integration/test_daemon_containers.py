@@ -5,29 +5,21 @@ logs, events; every test checks that no mount, cgroup or monitor process is left
 import json
 import os
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-import helpers
-from test_daemon_common import DOCKER, Daemon
+from test_daemon_common import DOCKER, Daemon, import_busybox
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
 @pytest.fixture(scope="module")
 def d(tmp_path_factory):
     base = tmp_path_factory.mktemp("berthd-ctr")
-    tar = base / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
     dm = Daemon(base)
     dm.start("-D")
-    dm.docker("import", "-c", 'CMD ["sh"]', "-c",
-              "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-              str(tar), "busybox:latest")
-    tar.unlink()
+    import_busybox(dm, base)
     yield dm
     dm.docker("rm", "-f", *ids(dm), check=False)
     rc = dm.stop()

@@ -5,44 +5,19 @@
 import json
 import os
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-import helpers
-from test_daemon_common import Daemon
-from test_daemon_containers import monitors_of
+from test_daemon_common import busybox_daemon
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
 
 @pytest.fixture(scope="module")
 def d(tmp_path_factory):
-    base = tmp_path_factory.mktemp("berthd-proc")
-    tar = base / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
-    dm = Daemon(base)
-    dm.start("-D")
-    dm.docker("import", "-c", 'CMD ["sh"]', "-c",
-              "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-              str(tar), "busybox:latest")
-    tar.unlink()
-    yield dm
-    left = dm.docker("ps", "-aq").stdout.split()
-    if left:
-        dm.docker("rm", "-f", *left, check=False)
-    rc = dm.stop()
-    assert rc == 0, dm.log()
-    with open("/proc/self/mountinfo") as f:
-        assert str(base) not in f.read()
-    # no monitor outlives its container (nor a probe's exec its container)
-    deadline = time.time() + 15
-    while monitors_of(dm) and time.time() < deadline:
-        time.sleep(0.1)
-    assert monitors_of(dm) == []
+    yield from busybox_daemon(tmp_path_factory.mktemp("berthd-proc"))
 
 
 def cgroup_file(controller, cid, name):

@@ -6,43 +6,18 @@ the daemon was down, on-failure's count)."""
 import json
 import os
 import signal
-import subprocess
 import time
 
 import pytest
 
-import helpers
-from test_daemon_common import Daemon
-from test_daemon_containers import monitors_of
+from test_daemon_common import busybox_daemon
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
 
 @pytest.fixture(scope="module")
 def d(tmp_path_factory):
-    base = tmp_path_factory.mktemp("berthd-restart")
-    tar = base / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
-    dm = Daemon(base)
-    dm.start("-D")
-    dm.docker("import", "-c", 'CMD ["sh"]', "-c",
-              "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-              str(tar), "busybox:latest")
-    tar.unlink()
-    yield dm
-    left = dm.docker("ps", "-aq").stdout.split()
-    if left:
-        dm.docker("rm", "-f", *left, check=False)
-    rc = dm.stop()
-    assert rc == 0, dm.log()
-    with open("/proc/self/mountinfo") as f:
-        assert str(base) not in f.read()
-    # no monitor outlives its container (nor a probe's exec its container)
-    deadline = time.time() + 15
-    while monitors_of(dm) and time.time() < deadline:
-        time.sleep(0.1)
-    assert monitors_of(dm) == []
+    yield from busybox_daemon(tmp_path_factory.mktemp("berthd-restart"))
 
 
 def insp(d, name):
