@@ -19,7 +19,7 @@ static const char *const init_dirs[] = {"proc", "sys", "dev", NULL};
 static const char *const init_files[] = {"etc/hosts", "etc/hostname", "etc/resolv.conf",
 					 "etc/mtab",  ".dockerenv",   NULL};
 
-static char **commit_skip(const char *upper)
+char **engine_commit_skip(const char *upper)
 {
 	char **v = xcalloc(1, sizeof(char *));
 	struct stat st;
@@ -257,7 +257,7 @@ static struct image *commit_busy(struct engine *eng, struct container *c,
 		err_conflict(e, "You cannot commit container %s which is being removed", c->id);
 	else if ((cfg = engine_commit_config(o->config, o->changes, src.cconf, e))) {
 		bool paused = o->pause && src.running && !src.paused && commit_pause(eng, c, true);
-		_cleanup_strv_ char **skip = src.upper ? commit_skip(src.upper) : NULL;
+		_cleanup_strv_ char **skip = src.upper ? engine_commit_skip(src.upper) : NULL;
 		_cleanup_free_ char *by = created_by(src.cconf);
 		struct image_commit_opts io = {
 		    .dir = src.upper,

@@ -19,5 +19,8 @@ json_t *engine_commit_config(const json_t *body, char *const *changes, const jso
 /* Tags img_id as ref and publishes the tag event; the familiar reference (malloc'd). */
 char *engine_image_tag_id(struct engine *eng, const char *img_id, const struct image_ref *ref,
 			  struct err *e);
+/* What commit leaves out of a container's upper directory: the runtime's mount points and
+ * empty /etc files (dockerd's init layer). NULL-terminated, relative paths. */
+char **engine_commit_skip(const char *upper);
 
 #endif
