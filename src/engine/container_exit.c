@@ -146,12 +146,13 @@ static void *watch_thread(void *p)
 		oom_published = container_oom_event(w->eng, w->c);
 	for (;;) {
 		struct pollfd pfd[2] = {{w->pidfd, POLLIN, 0}, {oom.fd, POLLIN, 0}};
-		int r = poll(pfd, oom.fd >= 0 ? 2 : 1, -1);
+		int r = poll(pfd, oom.fd >= 0 ? 2 : 1, container_oom_timeout(&oom));
 		if (r < 0 && errno != EINTR)
 			break;
 		if (r > 0 && pfd[0].revents)
 			break;
-		if (r > 0 && pfd[1].revents && container_oom_fired(&oom))
+		bool check = r == 0 || (r > 0 && pfd[1].revents);
+		if (check && container_oom_fired(&oom, r > 0))
 			oom_published |= container_oom_event(w->eng, w->c);
 	}
 	container_oom_close(&oom);

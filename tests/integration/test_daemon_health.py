@@ -180,8 +180,6 @@ def test_oom_kill_exit(d):
     d.docker("rm", "oom1")
 
 
-@pytest.mark.xfail(strict=False, reason="known defect: the oom event of a process the kernel "
-                   "kills while its container runs is sometimes missed under load")
 def test_oom_event_while_running(d):
     # the hog is killed, the container goes on: the event comes when the kernel acts
     d.docker("run", "-d", "--name", "oom2", "-m", "8m", "busybox", "sh", "-c",
