@@ -13,6 +13,7 @@
 #include "api/api.h"
 #include "engine/container.h"
 #include "engine/engine.h"
+#include "engine/userns.h"
 #include "store/store.h"
 #include "util/cleanup.h"
 #include "util/log.h"
@@ -82,17 +83,25 @@ static int run(const struct daemon_opts *o, struct err *e)
 	 * freed memory stays: two are plenty for a daemon that mostly waits */
 	mallopt(M_ARENA_MAX, 2);
 	umask(022);
-	struct engine_config cfg = {o->root,
-				    o->run_dir,
-				    o->debug,
-				    o->bridge,
-				    o->bip,
-				    o->insecure_registries,
-				    o->registry_mirrors};
+	struct engine_userns remap = {0};
+	_cleanup_free_ char *remap_root = NULL;
+	int on = daemon_remap_setup(o, &remap, &remap_root, e);
+	if (on < 0)
+		return -1;
+	struct engine_config cfg = {.root = on ? remap_root : o->root,
+				    .run_dir = o->run_dir,
+				    .debug = o->debug,
+				    .bridge = o->bridge,
+				    .bip = o->bip,
+				    .insecure_registries = o->insecure_registries,
+				    .registry_mirrors = o->registry_mirrors,
+				    .userns = on ? &remap : NULL};
 	_cleanup_strv_ char **warnings = NULL;
 	struct engine *eng = engine_new(&cfg, &warnings, e);
-	if (!eng)
+	if (!eng) {
+		userns_release(&remap);
 		return -1;
+	}
 	for (char **w = warnings; w && *w; w++)
 		log_warn("%s", *w);
 	struct api_options ao = {o->hosts, o->group, o->debug};
@@ -102,6 +111,7 @@ static int run(const struct daemon_opts *o, struct err *e)
 	if (!(srv = api_server_start(eng, &ao, e)) || write_pidfile(o->pidfile, e) < 0) {
 		api_server_stop(srv);
 		engine_free(eng);
+		userns_release(&remap);
 		return -1;
 	}
 	log_info("berth daemon %s ready (root %s, pid %d)", BERTH_VERSION, engine_root(eng),
@@ -114,6 +124,7 @@ static int run(const struct daemon_opts *o, struct err *e)
 	api_server_stop(srv);
 	unlink(o->pidfile);
 	engine_free(eng);
+	userns_release(&remap);
 	log_info("daemon stopped");
 	return 0;
 }

@@ -11,6 +11,7 @@ struct daemon_opts {
 	char **hosts; /* "unix:///path", NULL-terminated */
 	char *root, *run_dir, *pidfile, *group, *config_file, *log_level;
 	char *bridge, *bip; /* default network's host bridge and its gateway/prefix */
+	char *userns_remap; /* --userns-remap: default, USER[:GROUP], UID[:GID] */
 	char **insecure_registries;
 	char **registry_mirrors;
 	bool debug;
@@ -22,5 +23,11 @@ int daemon_parse_opts(int argc, char **argv, struct daemon_opts *o, struct err *
 void daemon_opts_release(struct daemon_opts *o);
 
 int daemon_main(int argc, char **argv);
+
+struct engine_userns;
+/* --userns-remap: resolves the mappings and makes <root>/<uid>.<gid> (*root, malloc'd).
+ * 1 when remapping is on, 0 when off, -1 on error. (remap.c) */
+int daemon_remap_setup(const struct daemon_opts *o, struct engine_userns *u, char **root,
+		       struct err *e);
 
 #endif

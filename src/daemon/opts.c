@@ -32,6 +32,9 @@ static const char usage_text[] =
     "                           HTTP or unverified TLS (repeatable)\n"
     "      --registry-mirror URL  pull docker.io images from this mirror first\n"
     "                           (http://host:port or https://...; repeatable)\n"
+    "      --userns-remap SPEC  containers' root is an unprivileged host id: default\n"
+    "                           (the dockremap user), USER[:GROUP] or UID[:GID] with\n"
+    "                           ranges in /etc/subuid and /etc/subgid\n"
     "  -v, --version            print the version\n";
 
 static void set_str(char **dst, const char *v)
@@ -46,14 +49,15 @@ static int apply_config(struct daemon_opts *o, const json_t *cfg, struct err *e)
 	const char *key;
 	json_t *v;
 	json_object_foreach ((json_t *)cfg, key, v) {
-		char **dst = !strcmp(key, "data-root")	 ? &o->root
-			     : !strcmp(key, "exec-root") ? &o->run_dir
-			     : !strcmp(key, "pidfile")	 ? &o->pidfile
-			     : !strcmp(key, "group")	 ? &o->group
-			     : !strcmp(key, "log-level") ? &o->log_level
-			     : !strcmp(key, "bridge")	 ? &o->bridge
-			     : !strcmp(key, "bip")	 ? &o->bip
-							 : NULL;
+		char **dst = !strcmp(key, "data-root")	    ? &o->root
+			     : !strcmp(key, "exec-root")    ? &o->run_dir
+			     : !strcmp(key, "pidfile")	    ? &o->pidfile
+			     : !strcmp(key, "group")	    ? &o->group
+			     : !strcmp(key, "log-level")    ? &o->log_level
+			     : !strcmp(key, "bridge")	    ? &o->bridge
+			     : !strcmp(key, "bip")	    ? &o->bip
+			     : !strcmp(key, "userns-remap") ? &o->userns_remap
+							    : NULL;
 		if (dst && json_is_string(v)) {
 			if (!*dst)
 				set_str(dst, json_string_value(v));
@@ -106,6 +110,7 @@ static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err 
 	    {"log-level", required_argument, NULL, 'l'},
 	    {"bridge", required_argument, NULL, 'b'},
 	    {"bip", required_argument, NULL, 'B'},
+	    {"userns-remap", required_argument, NULL, 'U'},
 	    {"insecure-registry", required_argument, NULL, 'I'},
 	    {"registry-mirror", required_argument, NULL, 'M'},
 	    {"help", no_argument, NULL, 'h'},
@@ -145,6 +150,9 @@ static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err 
 			break;
 		case 'B':
 			set_str(&o->bip, optarg);
+			break;
+		case 'U':
+			set_str(&o->userns_remap, optarg);
 			break;
 		case 'I':
 			strv_push(&o->insecure_registries, optarg);
@@ -212,6 +220,7 @@ void daemon_opts_release(struct daemon_opts *o)
 	free(o->log_level);
 	free(o->bridge);
 	free(o->bip);
+	free(o->userns_remap);
 	strv_free(o->insecure_registries);
 	strv_free(o->registry_mirrors);
 	memset(o, 0, sizeof(*o));

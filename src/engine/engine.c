@@ -2,6 +2,7 @@
 #include "engine/engine_priv.h"
 #include "engine/container_priv.h"
 #include "engine/netctl.h"
+#include "engine/userns.h"
 #include "engine/volume.h"
 
 #include <errno.h>
@@ -51,6 +52,8 @@ struct engine *engine_new(const struct engine_config *cfg, char ***warnings, str
 {
 	struct engine *eng = xcalloc(1, sizeof(*eng));
 	eng->lock_fd = -1;
+	eng->userns_fd = -1;
+	eng->userns = cfg->userns;
 	eng->debug = cfg->debug;
 	eng->bridge = str_dup(cfg->bridge ? cfg->bridge : "berth0");
 	eng->bip = cfg->bip ? str_dup(cfg->bip) : NULL;
@@ -66,6 +69,10 @@ struct engine *engine_new(const struct engine_config *cfg, char ***warnings, str
 	_cleanup_free_ char *imgdir = str_printf("%s/image", eng->root);
 	eng->images = image_store_open(imgdir, &warn, e);
 	if (!eng->images) {
+		engine_free(eng);
+		return NULL;
+	}
+	if (engine_userns_setup(eng, e) < 0) {
 		engine_free(eng);
 		return NULL;
 	}
@@ -97,6 +104,7 @@ void engine_free(struct engine *eng)
 		return;
 	container_store_free(eng->containers);
 	netctl_close(eng);
+	engine_userns_teardown(eng);
 	image_store_free(eng->images);
 	volume_store_free(eng->volumes);
 	events_release(eng);

@@ -20,8 +20,9 @@ struct engine_config {
 	bool debug;
 	const char *bridge; /* host bridge of the default network ("berth0") */
 	const char *bip;    /* its gateway/prefix ("10.1.0.1/24"), NULL: a free subnet */
-	char *const *insecure_registries; /* plain HTTP / unverified TLS (host[:port], CIDR) */
-	char *const *registry_mirrors;	  /* docker.io pulls try these first (URLs) */
+	char *const *insecure_registries;   /* plain HTTP / unverified TLS (host[:port], CIDR) */
+	char *const *registry_mirrors;	    /* docker.io pulls try these first (URLs) */
+	const struct engine_userns *userns; /* --userns-remap (engine/userns.h); NULL: off */
 };
 
 struct engine;
