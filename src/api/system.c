@@ -11,6 +11,7 @@
 #include "api/http.h"
 #include "engine/container.h"
 #include "engine/image_registry.h"
+#include "engine/userns.h"
 #include "image/image.h"
 #include "store/time.h"
 #include "util/str.h"
@@ -143,6 +144,9 @@ void api_info(struct api_req *req)
 	    "", "Expected", "", "RuncCommit", "ID", "berth-runc " BERTH_VERSION, "Expected",
 	    "berth-runc " BERTH_VERSION, "InitCommit", "ID", "", "Expected", "", "SecurityOptions",
 	    "name=seccomp,profile=builtin", "Warnings", info_warnings(&si));
+	if (engine_userns_on(req->eng)) /* dockerd lists it when the root is remapped */
+		json_array_append_new(json_object_get(rest, "SecurityOptions"),
+				      json_string("name=userns"));
 	json_object_update_new(info, rest);
 	api_reply_json(req, 200, info);
 }

@@ -8,6 +8,7 @@
 #include "engine/container_mounts.h"
 #include "engine/container_health.h"
 #include "engine/container_priv.h"
+#include "engine/userns.h"
 #include "runtime/cgroup.h"
 #include "store/store.h"
 #include "store/time.h"
@@ -172,7 +173,8 @@ char *engine_container_create(struct engine *eng, const char *name, const json_t
 	json_t *rec = build_record(eng, id, body, img, image_name, e);
 	image_put(img);
 	_cleanup_strv_ char **made = NULL; /* volumes made for it, removed if it isn't */
-	if (!rec || container_net_check(eng, rec, e) < 0 ||
+	if (!rec || engine_userns_check(eng, json_object_get(rec, "HostConfig"), e) < 0 ||
+	    container_net_check(eng, rec, e) < 0 ||
 	    container_mounts_create(eng, rec, &made, e) < 0) {
 		json_decref(rec);
 		return NULL;

@@ -17,6 +17,7 @@
 #include "engine/container_priv.h"
 #include "engine/container_restart.h"
 #include "engine/ocispec.h"
+#include "engine/userns.h"
 #include "runtime/cgroup.h"
 #include "runtime/container.h"
 #include "store/store.h"
@@ -145,6 +146,7 @@ static int write_bundle(struct engine *eng, struct container *c, const char *cdi
 	in.netns = netns;
 	gid_t *gids = NULL;
 	if (rootfs_write_etc(c->rec, cdir, e) < 0 || container_net_write_etc(eng, c, cdir, e) < 0 ||
+	    engine_userns_prepare(eng, c->rec, cdir, e) < 0 ||
 	    rootfs_make_workdir(merged, json_string_value(json_object_get(cfg, "WorkingDir")), e) <
 		0 ||
 	    ocispec_user(merged, json_string_value(json_object_get(cfg, "User")),
@@ -162,6 +164,7 @@ static int write_bundle(struct engine *eng, struct container *c, const char *cdi
 	if (!spec)
 		return -1;
 	container_net_link_env(eng, c, spec);
+	engine_userns_apply(eng, hc, spec);
 	_cleanup_free_ char *path = str_printf("%s/config.json", rdir);
 	return jx_save_atomic(path, spec, e);
 }

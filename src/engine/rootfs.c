@@ -13,6 +13,7 @@
 
 #include "engine/container_priv.h"
 #include "engine/ocispec.h"
+#include "engine/userns.h"
 #include "runtime/proc.h"
 #include "runtime/securejoin.h"
 #include "util/cleanup.h"
@@ -107,6 +108,15 @@ int rootfs_mount(struct engine *eng, const json_t *rec, const char *dir, struct 
 	if (fs_mkdir_p(upper, 0755, e) < 0 || fs_mkdir_p(work, 0700, e) < 0 ||
 	    fs_mkdir_p(merged, 0755, e) < 0)
 		return -1;
+	/* --userns-remap: the lowers come through the idmapped view of the layer store (owned by
+	 * the remapped root there), the upper is the remapped root's own (what the container
+	 * writes is stored with host ids, as in dockerd's chowned storage) */
+	bool remap = engine_userns_private(eng, json_object_get(rec, "HostConfig"));
+	_cleanup_free_ char *mapped = remap ? engine_userns_lowers(eng, lowers) : NULL;
+	if (remap && engine_userns_chown(eng, upper, e) < 0)
+		return -1;
+	if (mapped)
+		lowers = mapped;
 	if (!lowers || !*lowers) { /* an image without layers: overlay needs a lower dir */
 		if (fs_mkdir_p(empty, 0755, e) < 0)
 			return -1;

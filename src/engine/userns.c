@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "engine/engine_priv.h"
 #include "engine/userns.h"
+#include "runtime/securejoin.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -254,4 +256,57 @@ void engine_userns_apply(const struct engine *eng, const json_t *hc, json_t *spe
 				json_array_set_new(opts, j, json_string("rw"));
 			}
 	}
+}
+
+/* Docker makes a missing working directory; in the remapped namespace its root owns it. */
+static int make_workdir(const struct engine *eng, const char *merged, const char *wd, struct err *e)
+{
+	if (!wd || !*wd || !strcmp(wd, "/"))
+		return 0;
+	_cleanup_free_ char *real = securejoin_resolve(merged, wd, e);
+	if (!real)
+		return -1;
+	if (fs_exists(real))
+		return 0;
+	/* each missing component made and given to the remapped root */
+	for (char *p = real + strlen(merged) + 1;; p++) {
+		if (*p == '/' || !*p) {
+			char c = *p;
+			*p = '\0';
+			int r = 0;
+			if (!fs_exists(real))
+				r = mkdir(real, 0755) < 0 ? err_sys(e, "mkdir %s", real)
+							  : engine_userns_chown(eng, real, e);
+			*p = c;
+			if (r < 0)
+				return -1;
+		}
+		if (!*p)
+			break;
+	}
+	return 0;
+}
+
+int engine_userns_prepare(const struct engine *eng, const json_t *rec, const char *cdir,
+			  struct err *e)
+{
+	if (!engine_userns_private(eng, json_object_get(rec, "HostConfig")))
+		return 0;
+	static const char *const files[] = {"hostname", "hosts", "resolv.conf"};
+	_cleanup_free_ char *parent = str_dup(cdir);
+	char *slash = strrchr(parent, '/');
+	if (slash)
+		*slash = '\0';
+	/* the runtime reaches the root through these as the remapped root (group x, 0710) */
+	if (engine_userns_chgrp(eng, parent, e) < 0 || engine_userns_chgrp(eng, cdir, e) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		_cleanup_free_ char *p = str_printf("%s/%s", cdir, files[i]);
+		if (fs_exists(p) && engine_userns_chown(eng, p, e) < 0)
+			return -1;
+	}
+	_cleanup_free_ char *merged = str_printf("%s/merged", cdir);
+	const char *wd =
+	    json_string_value(json_object_get(json_object_get(rec, "Config"), "WorkingDir"));
+	return make_workdir(eng, merged, wd, e);
 }

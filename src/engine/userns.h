@@ -48,6 +48,10 @@ char *engine_userns_lowers(const struct engine *eng, const char *lowers);
 /* chown to the remapped root (no-op when off); chgrp for directories it only traverses. */
 int engine_userns_chown(const struct engine *eng, const char *path, struct err *e);
 int engine_userns_chgrp(const struct engine *eng, const char *path, struct err *e);
+/* Before a start in the remapped namespace: the container dir traversable by its root, the
+ * hostname, hosts and resolv.conf files and a missing working directory owned by it. */
+int engine_userns_prepare(const struct engine *eng, const json_t *rec, const char *cdir,
+			  struct err *e);
 /* HostConfig checks at create: dockerd's conflicts of --privileged, --pid=host and
  * --network=host with the user namespace; UsernsMode must be "" or "host". */
 int engine_userns_check(const struct engine *eng, const json_t *hostconfig, struct err *e);

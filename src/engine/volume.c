@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "engine/engine_priv.h"
+#include "engine/userns.h"
 #include "engine/volume.h"
 #include "engine/volume_priv.h"
 #include "store/store.h"
@@ -131,15 +132,18 @@ int volume_check(const char *name, const char *driver, const json_t *opts, struc
 }
 
 /* Writes the volume into a temporary directory and renames it into place (mutex held). */
-static int volume_write(struct volume_store *vs, const char *name, const json_t *rec, struct err *e)
+static int volume_write(const struct engine *eng, struct volume_store *vs, const char *name,
+			const json_t *rec, struct err *e)
 {
 	_cleanup_free_ char *tmp = str_printf("%s/" STORE_TMP_PREFIX "new-%s", vs->dir, name);
 	_cleanup_free_ char *data = str_printf("%s/_data", tmp);
 	_cleanup_free_ char *recpath = str_printf("%s/" RECORD, tmp);
 	_cleanup_free_ char *final = str_printf("%s/%s", vs->dir, name);
 	fs_rm_rf(tmp, NULL);
-	if (fs_mkdir_p(data, 0755, e) < 0 || chmod(tmp, 0701) < 0 ||
-	    store_save_json(recpath, rec, e) < 0 || rename(tmp, final) < 0) {
+	/* --userns-remap: the containers' root owns a new volume, as with dockerd */
+	if (fs_mkdir_p(data, 0755, e) < 0 || engine_userns_chown(eng, data, e) < 0 ||
+	    chmod(tmp, 0701) < 0 || store_save_json(recpath, rec, e) < 0 ||
+	    rename(tmp, final) < 0) {
 		if (e && e->kind == ERR_NONE)
 			err_sys(e, "create volume %s", name);
 		fs_rm_rf(tmp, NULL);
@@ -181,7 +185,7 @@ json_t *volume_create(struct engine *eng, const char *name, const char *driver, 
 			"CreatedAt", now, "Labels", lab ? lab : json_null(), "Options",
 			json_object_size(opts) ? json_deep_copy(opts) : json_null(), "Anonymous",
 			anonymous);
-	if (volume_write(vs, name, rec, e) == 0) {
+	if (volume_write(eng, vs, name, rec, e) == 0) {
 		json_object_set(vs->recs, name, rec);
 		out = volume_json(eng, rec);
 		if (created)

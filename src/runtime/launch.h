@@ -26,6 +26,7 @@ struct launch {
 	int preserve_fds; /* fds 3..3+n-1 stay open in the container */
 
 	int *mount_fds;	 /* stage 1 (user namespace): bind sources opened early */
+	bool oom_done;	 /* stage 1 set oom_score_adj (before a user namespace hid it) */
 	bool netns_late; /* direct init: its new network namespace comes as SYNC_NETNS */
 	/* Creates and configures cg (called once, before cg is joined); may be NULL. Late
 	 * joins call it after forking, so the mkdirs overlap the child's own setup. */

@@ -139,6 +139,13 @@ void launch_stage1(struct launch *l, int fd)
 	/* Bind sources must be opened while we may still reach them (runc's mountFds). */
 	if (!l->is_exec && l->spec->ns[NS_USER].enabled)
 		l->mount_fds = rootfs_open_mount_sources(l->spec);
+	/* runc's nsexec too: in a user namespace /proc/self/oom_score_adj belongs to the host's
+	 * root (the process is not dumpable), so it is set here and inherited */
+	if (l->spec->ns[NS_USER].enabled) {
+		if (proc_set_oom_score_adj(l->proc, &e) < 0)
+			die(fd, &e);
+		l->oom_done = true;
+	}
 	if (join_namespaces(l, &e) < 0)
 		die(fd, &e);
 	if (!l->is_exec && new_namespaces(l, fd, &e) < 0)
@@ -318,7 +325,7 @@ void launch_stage2(struct launch *l, int fd)
 		die(fd, &e);
 	if (!l->is_exec && rootfs_finalize(l->spec, &e) < 0)
 		die(fd, &e);
-	if (proc_set_rlimits(p, &e) < 0 || proc_set_oom_score_adj(p, &e) < 0)
+	if (proc_set_rlimits(p, &e) < 0 || (!l->oom_done && proc_set_oom_score_adj(p, &e) < 0))
 		die(fd, &e);
 	bool cwd_done = chdir(p->cwd ? p->cwd : "/") == 0;
 	if (!cwd_done && errno != EACCES && errno != EPERM) {
