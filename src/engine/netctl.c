@@ -55,10 +55,14 @@ struct netw *netctl_add_locked(struct netctl *nc, json_t *rec)
 	return n;
 }
 
+/* Without _Alloc: the allocations are the running containers' (net.json), made again by a
+ * restarted daemon, so a container's start and exit write no network record. */
 int netctl_save_locked(struct netctl *nc, struct netw *n, struct err *e)
 {
 	_cleanup_free_ char *path = str_printf("%s/%s.json", nc->dir, n->id);
-	return jx_save_atomic(path, n->rec, e);
+	_cleanup_json_ json_t *r = json_copy(n->rec);
+	json_object_del(r, "_Alloc");
+	return jx_save_atomic(path, r, e);
 }
 
 static json_t *predefined(const char *name, const char *driver, const char *bridge)
@@ -124,6 +128,8 @@ int netctl_open(struct engine *eng, struct err *e)
 {
 	struct netctl *nc = xcalloc(1, sizeof(*nc));
 	pthread_mutex_init(&nc->mu, NULL);
+	pthread_cond_init(&nc->reap_wake, NULL);
+	pthread_cond_init(&nc->reaped, NULL);
 	nc->dns_wake[0] = nc->dns_wake[1] = -1;
 	nc->dir = str_printf("%s/network", eng->root);
 	nc->table = str_printf("berth-%s", eng->bridge);

@@ -46,6 +46,17 @@ struct cports {
 	size_t nfds;
 };
 
+/* An endpoint of a stopped container whose veth is still being deleted by the reaper thread
+ * (netctl_reap.c), off the critical path of the exit; its address stays allocated until the
+ * veth is gone. The namespace was unmounted before: if the daemon dies meanwhile, the kernel
+ * deletes the pair with the namespace, and the allocation was only in memory. */
+struct dying {
+	char cid[65];
+	char veth[16];
+	char netid[65];
+	uint32_t ip;
+};
+
 /* A DNS listener inside a container's namespace (127.0.0.11:53). */
 struct dnsl {
 	char cid[65];
@@ -66,6 +77,12 @@ struct netctl {
 	int dns_wake[2]; /* a byte makes the DNS thread re-read its listeners */
 	pthread_t dns_thread;
 	bool dns_running, closing;
+	struct dying *dying;
+	size_t ndying;
+	pthread_cond_t reap_wake; /* dying grew, or reap_stop */
+	pthread_cond_t reaped;	  /* dying shrank */
+	pthread_t reaper;
+	bool reaper_running, reap_stop;
 	char *dir;   /* root/network */
 	char *table; /* berth-<bridge> */
 	char *default_bridge, *bip;
@@ -103,6 +120,21 @@ struct att *netctl_att_new(const char *cid, const char *cname, struct netw *n,
 int netctl_attach_locked(struct netctl *nc, const json_t *rec, struct netw *n, json_t *ep, int nsfd,
 			 const char *ifname, bool route, const char *mac, struct err *e);
 void netctl_detach_locked(struct netctl *nc, const char *cid, struct netw *n);
+/* Hands cid's endpoints to the reaper (mu held): their veths are deleted and addresses
+ * freed there; the container's other allocations (left by a dead daemon) are freed now. */
+void netctl_retire_locked(struct netctl *nc, const char *cid);
+/* Frees an address of n (mu held). */
+void netctl_free_ip_locked(struct netctl *nc, struct netw *n, uint32_t ip);
+
+/* netctl_reap.c, mu held: waits until the reaper is done with cid's endpoints (everyone's
+ * when cid is NULL; only those on network netid when that is given). mu is released while
+ * waiting: netw pointers may be stale afterwards (netid must not point into one). */
+void netctl_reap_wait_locked(struct netctl *nc, const char *cid, const char *netid);
+/* Whether ip of n is held by an endpoint being torn down. */
+bool netctl_reap_holds_locked(struct netctl *nc, const struct netw *n, uint32_t ip);
+/* Queues one (starts the thread on first use); stop drains the queue and joins it. */
+void netctl_reap_add_locked(struct netctl *nc, const struct dying *d);
+void netctl_reap_stop(struct netctl *nc);
 void netctl_state_save_locked(struct netctl *nc, const char *cid, const char *rdir);
 void netctl_state_restore_locked(struct netctl *nc, const json_t *rec, const char *rdir);
 

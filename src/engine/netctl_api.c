@@ -332,6 +332,13 @@ int engine_network_remove(struct engine *eng, const char *name, struct err *e)
 	struct netctl *nc = eng->net;
 	pthread_mutex_lock(&nc->mu);
 	struct netw *n = netctl_find_locked(nc, name, e);
+	if (n) {
+		/* stopped containers' veths on it gone first (the reaper frees on n) */
+		char id[65];
+		snprintf(id, sizeof(id), "%s", n->id);
+		netctl_reap_wait_locked(nc, NULL, id);
+		n = netctl_find_locked(nc, id, e);
+	}
 	int r = n ? remove_locked(eng, n, e) : -1;
 	pthread_mutex_unlock(&nc->mu);
 	return r;
@@ -343,6 +350,7 @@ json_t *engine_network_prune(struct engine *eng, int (*keep)(const json_t *net, 
 	struct netctl *nc = eng->net;
 	json_t *out = json_array();
 	pthread_mutex_lock(&nc->mu);
+	netctl_reap_wait_locked(nc, NULL, NULL);
 	for (size_t i = 0; i < nc->n;) {
 		struct netw *n = nc->nets[i];
 		bool used = n->is_default || n->driver != NET_BRIDGE;

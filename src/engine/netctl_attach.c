@@ -34,7 +34,9 @@ static bool ip_taken(uint32_t a, void *arg)
 	return false;
 }
 
-/* The address: the one asked for (--ip) or the next free one; recorded. */
+/* The address: the one asked for (--ip) or the next free one; recorded (in memory only: a
+ * restarted daemon makes the allocations again from its running containers' net.json). One
+ * still held by a stopped container's endpoint being torn down is waited for. */
 static int alloc_ip(struct netctl *nc, struct netw *n, const char *cid, const char *want,
 		    uint32_t *out, struct err *e)
 {
@@ -47,27 +49,31 @@ static int alloc_ip(struct netctl *nc, struct netw *n, const char *cid, const ch
 					   "Invalid address %s: It does not belong to any of this "
 					   "network's subnets",
 					   want);
+		/* (n stays: a network with endpoints, this one's included, is not removed) */
+		char id[65];
+		snprintf(id, sizeof(id), "%s", n->id);
+		while (netctl_reap_holds_locked(nc, n, a))
+			netctl_reap_wait_locked(nc, NULL, id);
 		if (ip_taken(a, n))
 			return err_set(e, ERR_FORBIDDEN, 0, "Address already in use");
 	} else if (!(a = ipam_next_free(n->subnet, n->range, ip_taken, n))) {
-		return err_set(e, ERR_INTERNAL, 0, "no available IPv4 addresses on network %s",
-			       n->name);
+		char id[65];
+		snprintf(id, sizeof(id), "%s", n->id);
+		netctl_reap_wait_locked(nc, NULL, id);
+		if (!(a = ipam_next_free(n->subnet, n->range, ip_taken, n)))
+			return err_set(e, ERR_INTERNAL, 0,
+				       "no available IPv4 addresses on network %s", n->name);
 	}
 	char b[16];
 	json_object_set_new(json_object_get(n->rec, "_Alloc"), ipam_fmt(a, b), json_string(cid));
-	if (netctl_save_locked(nc, n, e) < 0) {
-		json_object_del(json_object_get(n->rec, "_Alloc"), b);
-		return -1;
-	}
 	*out = a;
 	return 0;
 }
 
-static void free_ip(struct netctl *nc, struct netw *n, uint32_t a)
+void netctl_free_ip_locked(struct netctl *nc, struct netw *n, uint32_t a)
 {
 	char b[16];
-	if (json_object_del(json_object_get(n->rec, "_Alloc"), ipam_fmt(a, b)) == 0)
-		netctl_save_locked(nc, n, NULL);
+	json_object_del(json_object_get(n->rec, "_Alloc"), ipam_fmt(a, b));
 }
 
 /* Configures ifname inside the namespace: address, and the default route on the first. */
@@ -170,7 +176,7 @@ int netctl_attach_locked(struct netctl *nc, const json_t *rec, struct netw *n, j
 		if (l)
 			nl_link_del(l, a->veth, NULL);
 		nl_close(l);
-		free_ip(nc, n, a->ip);
+		netctl_free_ip_locked(nc, n, a->ip);
 		att_free(a);
 		return err_wrap(e, "network %s", n->name);
 	}
@@ -186,6 +192,26 @@ int netctl_attach_locked(struct netctl *nc, const json_t *rec, struct netw *n, j
 	return 0;
 }
 
+/* Allocations of cid on n (any network when NULL) that no endpoint accounts for: left by
+ * a daemon that died with the container. */
+static void free_stray_locked(struct netctl *nc, const char *cid, const struct netw *n)
+{
+	for (size_t i = 0; i < nc->n; i++) {
+		if (n && nc->nets[i] != n)
+			continue;
+		json_t *alloc = json_object_get(nc->nets[i]->rec, "_Alloc");
+		const char *ip;
+		json_t *v, *tmp;
+		json_object_foreach_safe (alloc, tmp, ip, v) {
+			uint32_t a;
+			if (str_eq(json_string_value(v), cid) &&
+			    (ipam_parse_ip(ip, &a) < 0 ||
+			     !netctl_reap_holds_locked(nc, nc->nets[i], a)))
+				json_object_del(alloc, ip);
+		}
+	}
+}
+
 /* Removes cid's endpoint on n (all of cid's when n is NULL); whether any had ports' rules
  * is the caller's. mu held. */
 void netctl_detach_locked(struct netctl *nc, const char *cid, struct netw *n)
@@ -199,28 +225,35 @@ void netctl_detach_locked(struct netctl *nc, const char *cid, struct netw *n)
 		}
 		if (l)
 			nl_link_del(l, a->veth, NULL);
-		free_ip(nc, a->net, a->ip);
+		netctl_free_ip_locked(nc, a->net, a->ip);
 		att_free(a);
 		nc->atts[i] = nc->atts[--nc->natts];
 	}
 	nl_close(l);
-	/* allocations left by a daemon that died with the container */
-	for (size_t i = 0; i < nc->n; i++) {
-		if (n && nc->nets[i] != n)
+	free_stray_locked(nc, cid, n);
+}
+
+/* The container's endpoints go to the reaper, which deletes the veths (the container's
+ * namespace is about to be unmounted) and then frees the addresses. */
+void netctl_retire_locked(struct netctl *nc, const char *cid)
+{
+	for (size_t i = 0; i < nc->natts;) {
+		struct att *a = nc->atts[i];
+		if (strcmp(a->cid, cid)) {
+			i++;
 			continue;
-		json_t *alloc = json_object_get(nc->nets[i]->rec, "_Alloc");
-		const char *ip;
-		json_t *v, *tmp;
-		bool changed = false;
-		json_object_foreach_safe (alloc, tmp, ip, v) {
-			if (str_eq(json_string_value(v), cid)) {
-				json_object_del(alloc, ip);
-				changed = true;
-			}
 		}
-		if (changed)
-			netctl_save_locked(nc, nc->nets[i], NULL);
+		struct dying d;
+		memset(&d, 0, sizeof(d));
+		snprintf(d.cid, sizeof(d.cid), "%s", a->cid);
+		snprintf(d.veth, sizeof(d.veth), "%s", a->veth);
+		snprintf(d.netid, sizeof(d.netid), "%s", a->net->id);
+		d.ip = a->ip;
+		att_free(a);
+		nc->atts[i] = nc->atts[--nc->natts];
+		netctl_reap_add_locked(nc, &d);
 	}
+	free_stray_locked(nc, cid, NULL);
 }
 
 /* The live state for a restarted daemon: endpoints (network, address, MAC, veth). */

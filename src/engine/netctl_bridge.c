@@ -206,6 +206,7 @@ void netctl_close(struct engine *eng)
 	if (!nc)
 		return;
 	netctl_dns_stop(nc);
+	netctl_reap_stop(nc);
 	for (size_t i = 0; i < nc->n; i++) {
 		json_decref(nc->nets[i]->rec);
 		free(nc->nets[i]);
@@ -230,6 +231,8 @@ void netctl_close(struct engine *eng)
 	free(nc->default_bridge);
 	free(nc->bip);
 	pthread_mutex_destroy(&nc->mu);
+	pthread_cond_destroy(&nc->reap_wake);
+	pthread_cond_destroy(&nc->reaped);
 	free(nc);
 	eng->net = NULL;
 }

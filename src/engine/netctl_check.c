@@ -17,6 +17,21 @@ static bool att_has_veth(const struct netctl *nc, const char *veth)
 	for (size_t i = 0; i < nc->natts; i++)
 		if (!strcmp(nc->atts[i]->veth, veth))
 			return true;
+	/* a stopped container's, being deleted by the reaper */
+	for (size_t i = 0; i < nc->ndying; i++)
+		if (!strcmp(nc->dying[i].veth, veth))
+			return true;
+	return false;
+}
+
+static bool dying_holds(const struct netctl *nc, const struct netw *n, const char *ip)
+{
+	uint32_t a;
+	if (ipam_parse_ip(ip, &a) < 0)
+		return false;
+	for (size_t i = 0; i < nc->ndying; i++)
+		if (nc->dying[i].ip == a && str_eq(nc->dying[i].netid, n->id))
+			return true;
 	return false;
 }
 
@@ -26,7 +41,7 @@ static void check_net(const struct netctl *nc, const struct netw *n, engine_chec
 	const char *ip;
 	json_t *cid;
 	json_object_foreach (json_object_get(n->rec, "_Alloc"), ip, cid)
-		if (!run(json_string_value(cid), arg))
+		if (!run(json_string_value(cid), arg) && !dying_holds(nc, n, ip))
 			PROBLEM(p, "network %s: address %s held for %s, which is not running",
 				n->name, ip, json_string_value(cid));
 	if (n->driver != NET_BRIDGE || !n->up)

@@ -365,7 +365,7 @@ static int copy_etc(struct engine *eng, const char *other, const char *cdir, str
 		_cleanup_free_ char *dst = str_printf("%s/%s", cdir, files[i]);
 		size_t len;
 		_cleanup_free_ char *s = fs_read_file(src, &len, NULL);
-		if (s && fs_write_atomic(dst, s, len, 0644, e) < 0)
+		if (s && fs_write_replace(dst, s, len, 0644, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -414,7 +414,9 @@ void container_net_stop(struct engine *eng, struct container *c, const char *rdi
 	struct err e = ERR_INIT;
 	if (netctl_ports_release_locked(nc, c->id) && netctl_apply_locked(nc, &e) < 0)
 		log_warn("container %.12s: %s", c->id, e.msg);
-	netctl_detach_locked(nc, c->id, NULL);
+	/* the veths are deleted on the reaper's thread; the namespace goes now, so that the
+	 * kernel deletes them with it should this daemon die first */
+	netctl_retire_locked(nc, c->id);
 	pthread_mutex_unlock(&nc->mu);
 	_cleanup_free_ char *path = str_printf("%s/netns", rdir);
 	container_netns_remove(path);

@@ -151,8 +151,10 @@ int netctl_write_etc(const json_t *rec, const char *cdir, uint32_t ip, bool embe
 	_cleanup_free_ char *resolv = resolv_text(rec, embedded_dns);
 	_cleanup_free_ char *hp = str_printf("%s/hosts", cdir);
 	_cleanup_free_ char *rp = str_printf("%s/resolv.conf", cdir);
-	if (fs_write_atomic(hp, hosts, strlen(hosts), 0644, e) < 0 ||
-	    fs_write_atomic(rp, resolv, strlen(resolv), 0644, e) < 0)
+	/* made again at every start (and only read while the container runs): no fsync, it
+	 * would only slow the start down */
+	if (fs_write_replace(hp, hosts, strlen(hosts), 0644, e) < 0 ||
+	    fs_write_replace(rp, resolv, strlen(resolv), 0644, e) < 0)
 		return -1;
 	return 0;
 }
