@@ -7,6 +7,7 @@
 
 #include "api/containers.h"
 #include "api/filters.h"
+#include "engine/network.h"
 #include "store/time.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -54,6 +55,7 @@ void api_container_inspect(struct api_req *req)
 	json_object_foreach_safe (rec, tmp, k, v)
 		if (*k == '_' && strcmp(k, "_NetworkingConfig")) /* the engine's bookkeeping */
 			json_object_del(rec, k);
+	engine_container_links_public(req->eng, rec);
 	api_reply_json(req, 200, api_container_inspect_json(req, rec));
 }
 
@@ -84,6 +86,7 @@ void api_containers_list(struct api_req *req)
 	}
 	bool all = api_query_bool(req, "all") || limit > 0 || before || since;
 	_cleanup_json_ json_t *recs = engine_container_list(req->eng);
+	engine_container_link_names(recs);
 	json_t *out = json_array();
 	int64_t now = store_time_now();
 	bool past_before = !before;

@@ -126,6 +126,7 @@ json_t *api_container_summary_json(struct api_req *req, const json_t *rec, int64
 	    "NetworkSettings", "Networks", network_name(rec), endpoint(), "Mounts");
 	if (json_is_array(json_object_get(rec, "Mounts")))
 		json_object_set_new(item, "Mounts", json_deep_copy(json_object_get(rec, "Mounts")));
+	json_array_extend(json_object_get(item, "Names"), json_object_get(rec, "_LinkNames"));
 	summary_network(item, rec);
 	if (api_query_bool(req, "size")) {
 		int64_t rw = 0, rootfs = 0;

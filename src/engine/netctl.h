@@ -158,6 +158,11 @@ void netctl_upstream(const json_t *rec, uint32_t up[3]);
 /* netctl_links.c: "IP\talias id name" lines for --link targets (refused when one isn't
  * running). */
 int netctl_link_hosts(struct engine *eng, const json_t *rec, char ***out, struct err *e);
+/* "name", "name:alias" or "/name:/container/alias" into its target and alias; -1 when
+ * either is empty. */
+int netctl_link_parse(const char *l, char **target, char **alias);
+/* The links of a new container, as dockerd checks them at create (400s). */
+int netctl_links_check(struct engine *eng, const json_t *rec, struct err *e);
 
 /* netctl_container.c: an endpoint in inspect shape from an EndpointConfig (may be NULL). */
 json_t *netctl_endpoint_new(const char *netid, const json_t *cfg);

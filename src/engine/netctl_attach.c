@@ -150,12 +150,10 @@ int netctl_attach_locked(struct netctl *nc, const json_t *rec, struct netw *n, j
 			strv_push(&a->links, json_string_value(lv));
 	/* --link on a user network: resolved by the DNS ("/target:/me/alias") */
 	json_array_foreach (json_object_get(json_object_get(rec, "HostConfig"), "Links"), li, lv) {
-		const char *l = json_string_value(lv);
-		const char *colon = l ? strchr(l, ':') : NULL;
-		const char *alias = colon ? strrchr(colon, '/') : NULL;
-		if (colon && !n->is_default)
-			strv_push_take(&a->links, str_printf("%.*s:%s", (int)(colon - l), l,
-							     alias ? alias + 1 : colon + 1));
+		_cleanup_free_ char *target = NULL, *alias = NULL;
+		if (!n->is_default &&
+		    netctl_link_parse(json_string_value(lv), &target, &alias) == 0)
+			strv_push_take(&a->links, str_printf("%s:%s", target, alias));
 	}
 	char hex[ID_HEX_LEN + 1];
 	if (netctl_bridge_ensure_locked(nc, n, e) < 0 || id_generate(hex, e) < 0 ||

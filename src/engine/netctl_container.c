@@ -126,6 +126,8 @@ static int add_networks_locked(struct netctl *nc, json_t *nets, const json_t *re
 
 int container_net_check(struct engine *eng, json_t *rec, struct err *e)
 {
+	if (netctl_links_check(eng, rec, e) < 0)
+		return -1;
 	const char *mode = mode_of(rec);
 	json_t *ns = settings_new();
 	json_object_set_new(rec, "NetworkSettings", ns);

@@ -24,6 +24,11 @@ int engine_network_connect(struct engine *eng, const char *net, const char *cont
 /* Drops the legacy link alias of container (docker rm --link parent/alias). */
 int engine_container_link_remove(struct engine *eng, const char *container, const char *alias,
 				 struct err *e);
+/* HostConfig.Links of an inspect copy in dockerd's "/target:/container/alias" form. */
+void engine_container_links_public(struct engine *eng, json_t *rec);
+/* Adds "_LinkNames" ("/container/alias" of each link to it) to the targets among recs (a
+ * list copy): docker ps shows them among the target's Names. */
+void engine_container_link_names(json_t *recs);
 int engine_network_disconnect(struct engine *eng, const char *net, const char *container,
 			      bool force, struct err *e);
 
