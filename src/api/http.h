@@ -139,5 +139,8 @@ void api_volume_create(struct api_req *req);
 void api_volume_inspect(struct api_req *req);
 void api_volume_delete(struct api_req *req);
 void api_volumes_prune(struct api_req *req);
+void api_build(struct api_req *req); /* build.c */
+extern const struct api_body_ops api_build_body;
+void api_build_prune(struct api_req *req);
 
 #endif

@@ -50,6 +50,8 @@ const struct api_route api_routes[] = {
     {"POST", "/auth", api_auth, NULL},
     {"GET", "/distribution/{name*}/json", api_distribution_inspect, NULL},
     {"POST", "/commit", api_commit, NULL},
+    {"POST", "/build", api_build, &api_build_body},
+    {"POST", "/build/prune", api_build_prune, NULL},
     {"POST", "/images/{name*}/push", api_image_push, NULL},
     {"GET", "/images/{name*}/json", api_image_inspect, NULL},
     {"GET", "/images/{name*}/history", api_image_history, NULL},

@@ -10,6 +10,7 @@
 
 struct engine_build_commit {
 	const char *container; /* its upper directory becomes the layer; NULL: no layer */
+	const char *dir;       /* or this directory's files (no container) */
 	const char *parent;    /* image ID; NULL: FROM scratch */
 	const json_t *config;  /* the new image's Config */
 	const json_t *cconfig; /* container_config: the step's run config (the cache key) */

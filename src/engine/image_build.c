@@ -45,6 +45,8 @@ struct image *engine_build_commit(struct engine *eng, const struct engine_build_
 	if (o->container && !(upper = container_upper(eng, o->container, id, e)))
 		return NULL;
 	_cleanup_strv_ char **skip = upper ? engine_commit_skip(upper) : NULL;
+	if (!upper && o->dir)
+		upper = str_dup(o->dir);
 	_cleanup_free_ char *by = created_by(o->cconfig);
 	struct image_commit_opts io = {
 	    .dir = upper,
