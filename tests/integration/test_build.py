@@ -1,0 +1,208 @@
+"""docker build (the classic builder, POST /build) against berth with the real docker CLI:
+RUN/COPY/ADD/ENV/ARG/WORKDIR/multi-stage/--target/build args/cache, the resulting image's
+config, history and files, and bad input that must leave no image or container behind."""
+
+import gzip
+import io
+import json
+import os
+import subprocess
+import tarfile
+
+import pytest
+
+from test_daemon_common import DOCKER, busybox_daemon
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory):
+    yield from busybox_daemon(tmp_path_factory.mktemp("berthd-build"))
+
+
+def build(d, ctx, *args, input=None, check=True):
+    """docker build with the classic builder; CompletedProcess (stdout + stderr text)."""
+    env = d.env()
+    env["DOCKER_BUILDKIT"] = "0"
+    p = subprocess.run([DOCKER, "build", *args, str(ctx)], input=input, capture_output=True,
+                       text=True, env=env, timeout=120)
+    if check:
+        assert p.returncode == 0, (p.stdout, p.stderr)
+    return p
+
+
+def write(ctx, files):
+    for name, data in files.items():
+        path = ctx / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data)
+
+
+def inspect(d, ref):
+    return json.loads(d.docker("image", "inspect", ref).stdout)[0]
+
+
+def state(d):
+    """Images and containers of the daemon (to check that a failure added none)."""
+    return (sorted(d.docker("images", "-aq", "--no-trunc").stdout.split()),
+            sorted(d.docker("ps", "-aq").stdout.split()))
+
+
+def small_tar():
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as t:
+        data = b"from the archive\n"
+        info = tarfile.TarInfo("inner/x.txt")
+        info.size = len(data)
+        t.addfile(info, io.BytesIO(data))
+    return gzip.compress(buf.getvalue())
+
+
+def test_build_instructions(d, tmp_path):
+    write(tmp_path, {
+        "Dockerfile": "\n".join([
+            "ARG BASE=busybox",
+            "FROM $BASE",
+            "ARG GREETING=hello",
+            "ENV APP=/app PLAIN=\"two words\"",
+            "LABEL org.test.a=1 \\",
+            "      org.test.b=$APP",
+            "WORKDIR $APP/sub",
+            "COPY file.txt dir ./",
+            "ADD archive.tar.gz /unpacked/",
+            "RUN echo \"$GREETING from $(pwd)\" > greeting && echo built-ok",
+            "EXPOSE 8080 53/udp",
+            "USER nobody",
+            "ENTRYPOINT [\"/bin/echo\"]",
+            "CMD [\"default\", \"args\"]",
+        ]),
+        "file.txt": "context file\n",
+        "dir/nested.txt": "nested\n",
+        "archive.tar.gz": small_tar(),
+    })
+    p = build(d, tmp_path, "-t", "bt-inst:1", "--build-arg", "GREETING=hi")
+    assert "Step 13/13 : CMD" in p.stdout
+    assert "built-ok" in p.stdout
+    assert "Successfully tagged bt-inst:1" in p.stdout
+    cfg = inspect(d, "bt-inst:1")["Config"]
+    assert "APP=/app" in cfg["Env"] and "PLAIN=two words" in cfg["Env"]
+    assert not any(e.startswith("GREETING=") for e in cfg["Env"])
+    assert cfg["WorkingDir"] == "/app/sub"
+    assert cfg["Labels"] == {"org.test.a": "1", "org.test.b": "/app"}
+    assert set(cfg["ExposedPorts"]) == {"8080/tcp", "53/udp"}
+    assert cfg["User"] == "nobody"
+    assert cfg["Entrypoint"] == ["/bin/echo"] and cfg["Cmd"] == ["default", "args"]
+    out = d.docker("run", "--rm", "bt-inst:1").stdout
+    assert out == "default args\n"
+    out = d.docker("run", "--rm", "--entrypoint", "sh", "bt-inst:1", "-c",
+                   "cat greeting file.txt nested.txt /unpacked/inner/x.txt; stat -c %u /app/sub/file.txt").stdout
+    assert out == "hi from /app/sub\ncontext file\nnested\nfrom the archive\n0\n"
+    hist = d.get_json("/images/bt-inst:1/history")
+    created = [h["CreatedBy"] for h in hist]
+    assert any(c.startswith("|1 GREETING=hi /bin/sh -c echo") for c in created), created
+    assert any("#(nop)  ENV APP=/app PLAIN=two words" in c for c in created), created
+    assert any("#(nop) COPY multi:" in c for c in created), created
+    # every step is an image whose parent is the previous one
+    assert len(hist) == 11 + 1
+    assert d.docker("ps", "-aq").stdout == ""
+
+
+def test_build_cache(d, tmp_path):
+    write(tmp_path, {"Dockerfile": "FROM busybox\nENV A=1\nCOPY f /f\nRUN cat /f\n",
+                     "f": "one\n"})
+    first = build(d, tmp_path, "-t", "bt-cache")
+    assert "Using cache" not in first.stdout
+    again = build(d, tmp_path, "-t", "bt-cache")
+    assert again.stdout.count("Using cache") == 3
+    assert inspect(d, "bt-cache")["Id"].split(":")[1][:12] in again.stdout
+    (tmp_path / "f").write_text("two\n")
+    changed = build(d, tmp_path, "-t", "bt-cache")
+    assert changed.stdout.count("Using cache") == 1  # ENV only: the COPY's checksum differs
+    assert "two" in changed.stdout
+    nocache = build(d, tmp_path, "--no-cache", "-q")
+    assert "Using cache" not in nocache.stdout
+    assert nocache.stdout.strip().startswith("sha256:")
+
+
+def test_build_multistage_target(d, tmp_path):
+    write(tmp_path, {"Dockerfile": "\n".join([
+        "FROM busybox AS builder",
+        "RUN mkdir /out && echo artifact > /out/a",
+        "FROM busybox AS second",
+        "COPY --from=builder /out/a /final/a",
+        "COPY --from=0 /out /outdir",
+        "RUN cat /final/a /outdir/a",
+        "FROM second",
+        "ONBUILD RUN echo triggered",
+    ])})
+    build(d, tmp_path, "-t", "bt-multi")
+    out = d.docker("run", "--rm", "bt-multi", "cat", "/final/a", "/outdir/a").stdout
+    assert out == "artifact\nartifact\n"
+    assert inspect(d, "bt-multi")["Config"]["OnBuild"] == ["RUN echo triggered"]
+    p = build(d, tmp_path, "--target", "builder", "-t", "bt-target")
+    assert "Step 3/" not in p.stdout.split("Successfully built")[0].split("Step 2/")[1]
+    assert d.docker("run", "--rm", "bt-target", "cat", "/out/a").stdout == "artifact\n"
+    assert not inspect(d, "bt-target")["Config"].get("OnBuild")
+    # a child of bt-multi runs the trigger
+    child = tmp_path / "child"
+    write(child, {"Dockerfile": "FROM bt-multi\n"})
+    p = build(d, child, "-t", "bt-child")
+    assert "# Executing 1 build trigger" in p.stdout and "triggered" in p.stdout
+
+
+def test_build_stdin_scratch_labels(d, tmp_path):
+    p = build(d, "-", "-t", "bt-scratch", "--label", "k=v$X", "--build-arg", "U=nobody",
+              input="FROM scratch\nARG U\nUSER $U\n")
+    assert "Successfully tagged bt-scratch:latest" in p.stdout
+    info = inspect(d, "bt-scratch")
+    assert info["Config"]["User"] == "nobody"
+    assert info["Config"]["Labels"] == {"k": "v$X"}
+    assert info["RootFS"].get("Layers") in (None, [])
+
+
+def test_build_dockerignore_and_file(d, tmp_path):
+    write(tmp_path, {"build/Dockerfile.alt": "FROM busybox\nCOPY . /ctx\n",
+                     ".dockerignore": "secret*\n", "secret.txt": "no\n", "keep.txt": "yes\n"})
+    build(d, tmp_path, "-f", str(tmp_path / "build" / "Dockerfile.alt"), "-t", "bt-ignore")
+    out = d.docker("run", "--rm", "bt-ignore", "find", "/ctx", "-type", "f").stdout.split()
+    assert sorted(out) == ["/ctx/.dockerignore", "/ctx/build/Dockerfile.alt", "/ctx/keep.txt"]
+
+
+@pytest.mark.parametrize("dockerfile,message,rc", [
+    ("FROM busybox\nFOO bar\n", "dockerfile parse error on line 2: unknown instruction: FOO", 1),
+    ("RUN true\n", "no build stage in current context", 1),
+    # the CLI exits with the RUN's status (the error message's code)
+    ("FROM busybox\nRUN exit 3\n", "The command '/bin/sh -c exit 3' returned a non-zero code: 3",
+     3),
+    ("FROM busybox\nCOPY missing /x\n", "file not found in build context", 1),
+    ("FROM nosuchimage-berth:1\n", "nosuchimage-berth", 1),
+])
+def test_build_errors_leave_nothing(d, tmp_path, dockerfile, message, rc):
+    write(tmp_path, {"Dockerfile": dockerfile})
+    before = state(d)
+    p = build(d, tmp_path, "--force-rm", "-t", "bt-bad", check=False)
+    assert p.returncode == rc, p.stdout
+    assert message in p.stderr + p.stdout
+    assert state(d) == before
+
+
+def test_build_bad_target_is_400(d, tmp_path):
+    data = io.BytesIO()
+    with tarfile.open(fileobj=data, mode="w") as t:
+        df = b"FROM busybox AS a\n"
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(df)
+        t.addfile(info, io.BytesIO(df))
+    r = d.request("POST", "/v1.41/build?target=nope", body=data.getvalue(),
+                  headers={"Content-Type": "application/x-tar"})
+    assert r.status == 400 and 'target stage "nope" could not be found' in r.message
+    r = d.request("POST", "/v1.41/build?squash=1", body=data.getvalue(),
+                  headers={"Content-Type": "application/x-tar"})
+    assert r.status == 400 and "experimental" in r.message
+    r = d.request("POST", "/v1.41/build/prune")
+    assert r.status == 200
+    assert set(r.json()) == {"CachesDeleted", "SpaceReclaimed"}

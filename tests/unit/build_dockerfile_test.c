@@ -1,0 +1,125 @@
+/* Unit tests for src/build: the Dockerfile parser (directives, continuations, comments,
+ * flags, JSON forms, errors) and the builder's word expansion (escape token, ${VAR:-x},
+ * ${VAR:+x}, quotes) and key=value lists. */
+#include <string.h>
+
+#include "build/dockerfile.h"
+#include "build/words.h"
+#include "tap.h"
+#include "util/cleanup.h"
+#include "util/str.h"
+
+static void parse_ok(void)
+{
+	struct err e = ERR_INIT;
+	const char *text = "# syntax=docker/dockerfile:1\n"
+			   "# escape=\\\n"
+			   "\n"
+			   "ARG BASE=busybox\n"
+			   "FROM $BASE AS first\n"
+			   "# a comment\n"
+			   "RUN echo a \\\n"
+			   "  # a comment inside\n"
+			   "\n"
+			   "  && echo b\n"
+			   "COPY --from=first --chown=1:2 a /b/\n"
+			   "CMD [\"echo\", \"hi\"]\n"
+			   "cmd echo not json [\r\n";
+	struct dockerfile *df = dockerfile_parse(text, &e);
+	ok(df != NULL, "parses: %s", e.msg);
+	if (!df)
+		return;
+	is_int((int)df->n, 6, "six instructions");
+	is_str(df->v[0].cmd, "arg", "ARG first");
+	is_str(df->v[1].rest, "$BASE AS first", "FROM args");
+	is_int(df->v[1].line, 5, "FROM on line 5");
+	is_str(df->v[2].orig, "RUN echo a   && echo b", "continuation joined, comment dropped");
+	is_int(df->v[2].line, 7, "RUN starts on line 7");
+	is_str(df_flag(&df->v[3], "from"), "first", "--from");
+	is_str(df_flag(&df->v[3], "chown"), "1:2", "--chown");
+	ok(df_flag(&df->v[3], "chmod") == NULL, "no --chmod");
+	is_str(df->v[3].rest, "a /b/", "COPY args after flags");
+	ok(df->v[4].json && !strcmp(df->v[4].json[1], "hi") && !df->v[4].json[2], "CMD exec form");
+	ok(df->v[5].json == NULL, "malformed JSON is the shell form");
+	is_str(df->v[5].cmd, "cmd", "lower-cased name");
+	ok(df->escape == '\\', "escape stays backslash");
+	dockerfile_free(df);
+}
+
+static void parse_escape(void)
+{
+	struct err e = ERR_INIT;
+	struct dockerfile *df =
+	    dockerfile_parse("# escape=`\nFROM scratch\nRUN dir c:\\ `\n  /b\n", &e);
+	ok(df && df->escape == '`' && df->n == 2, "backtick escape: %s", e.msg);
+	if (df)
+		is_str(df->v[1].orig, "RUN dir c:\\   /b", "backtick continues, backslash literal");
+	dockerfile_free(df);
+}
+
+static void parse_fails(const char *text, const char *msg)
+{
+	struct err e = ERR_INIT;
+	struct dockerfile *df = dockerfile_parse(text, &e);
+	ok(!df && e.kind == ERR_INVALID, "refused: %.*s", (int)strcspn(text, "\n"), text);
+	is_str(e.msg, msg, "message");
+	dockerfile_free(df);
+}
+
+static void expand(const char *word, char esc, const char *want)
+{
+	char *env[] = {"A=1", "EMPTY=", "B=two words", "A=3", NULL};
+	struct err e = ERR_INIT;
+	_cleanup_free_ char *got = build_expand(word, esc, env, &e);
+	is_str(got ? got : e.msg, want, "expand %s", word);
+}
+
+static void pairs(void)
+{
+	char *env[] = {"X=ex", NULL};
+	struct err e = ERR_INIT;
+	_cleanup_strv_ char **k = NULL, **v = NULL;
+	ok(build_parse_pairs("ENV", "a=$X b=\"c d\" e=f\\ g", '\\', env, &k, &v, false, &e) == 0,
+	   "ENV pairs: %s", e.msg);
+	ok(strv_len(k) == 3 && !strcmp(v[0], "ex") && !strcmp(v[1], "c d") && !strcmp(v[2], "f g"),
+	   "values expanded and unquoted");
+	strv_free(k);
+	strv_free(v);
+	ok(build_parse_pairs("ENV", "KEY the rest $X", '\\', env, &k, &v, false, &e) == 0 &&
+	       !strcmp(k[0], "KEY") && !strcmp(v[0], "the rest ex"),
+	   "legacy ENV form");
+	strv_free(k);
+	strv_free(v);
+	ok(build_parse_pairs("ARG", "A B=$X", '\\', env, &k, &v, true, &e) == 0 &&
+	       !strcmp(k[0], "A") && !strcmp(k[1], "B=ex"),
+	   "ARG declarations");
+	strv_free(k);
+	strv_free(v);
+	k = v = NULL;
+	ok(build_parse_pairs("LABEL", "a=b c", '\\', env, &k, &v, false, &e) < 0 &&
+	       strstr(e.msg, "can't find = in \"c\""),
+	   "LABEL without = refused: %s", e.msg);
+}
+
+int main(void)
+{
+	parse_ok();
+	parse_escape();
+	parse_fails("FOO bar\n", "dockerfile parse error on line 1: unknown instruction: FOO");
+	parse_fails("# only a comment\n\n", "file with no instructions");
+	parse_fails("# escape=x\nFROM a\n", "invalid escape token 'x' does not match ` or \\");
+	expand("$A", '\\', "3");
+	expand("${A}x", '\\', "3x");
+	expand("${NOPE:-dflt}", '\\', "dflt");
+	expand("${EMPTY:-dflt}", '\\', "dflt");
+	expand("${A:-dflt}", '\\', "3");
+	expand("${A:+set}", '\\', "set");
+	expand("${NOPE:+set}", '\\', "");
+	expand("'$A'", '\\', "$A");
+	expand("\"$B\"", '\\', "two words");
+	expand("\\$A", '\\', "$A");
+	expand("`$A", '`', "$A");
+	expand("c:\\dir", '`', "c:\\dir");
+	pairs();
+	return tap_done();
+}
