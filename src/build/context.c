@@ -6,7 +6,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <ftw.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/id.h"
+#include "util/ignore.h"
 #include "util/json.h"
 #include "util/str.h"
 
@@ -64,11 +64,25 @@ static void *extract_thread(void *arg)
 	return NULL;
 }
 
+/* Contexts a killed daemon left behind: nothing of them was registered anywhere (images
+ * appear atomically), so the first build of this daemon removes them. */
+static void remove_leftovers(struct engine *eng)
+{
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static bool done;
+	pthread_mutex_lock(&mu);
+	if (!done)
+		json_decref(build_prune(eng, NULL));
+	done = true;
+	pthread_mutex_unlock(&mu);
+}
+
 int build_context_start(struct build *b, struct err *e)
 {
 	_cleanup_free_ char *top = str_printf("%s/build", engine_root(b->eng));
 	if (fs_mkdir_p(top, 0700, e) < 0)
 		return -1;
+	remove_leftovers(b->eng);
 	b->dir = str_printf("%s/ctx-XXXXXX", top);
 	if (!mkdtemp(b->dir)) {
 		free(TAKE_PTR(b->dir));
@@ -136,52 +150,6 @@ int build_context_end(struct build *b, struct err *e)
 	return 0;
 }
 
-/* patternmatcher.MatchesOrParentMatches for the lines of a .dockerignore. */
-static bool ignored(char *const *pats, const char *file)
-{
-	bool match = false;
-	for (char *const *p = pats; *p; p++) {
-		bool neg = (*p)[0] == '!';
-		const char *pat = *p + neg;
-		int flags = strstr(pat, "**") ? 0 : FNM_PATHNAME;
-		bool m = false;
-		_cleanup_free_ char *f = str_dup(file);
-		for (char *s = f; s && !m;) {
-			m = fnmatch(pat, f, flags) == 0;
-			s = strrchr(f, '/');
-			if (s)
-				*s = '\0';
-		}
-		if (m)
-			match = !neg;
-	}
-	return match;
-}
-
-static char **ignore_patterns(const char *data)
-{
-	_cleanup_strv_ char **lines = strv_split(data, "\n");
-	char **pats = xcalloc(1, sizeof(char *));
-	for (char **l = lines; *l; l++) {
-		char *s = *l;
-		while (*s == ' ' || *s == '\t' || *s == '\r')
-			s++;
-		size_t n = strlen(s);
-		while (n && strchr(" \t\r", s[n - 1]))
-			s[--n] = '\0';
-		if (!*s || *s == '#')
-			continue;
-		bool neg = *s == '!';
-		const char *body = s + neg;
-		while (*body == ' ')
-			body++;
-		_cleanup_free_ char *abs = str_printf("/%s", body);
-		_cleanup_free_ char *clean = path_clean(abs);
-		strv_push_take(&pats, str_printf("%s%s", neg ? "!" : "", clean + 1));
-	}
-	return pats;
-}
-
 /* removeDockerfile: .dockerignore and the Dockerfile go when .dockerignore lists them. */
 static void drop_ignored(struct build *b, const char *dockerfile)
 {
@@ -194,7 +162,7 @@ static void drop_ignored(struct build *b, const char *dockerfile)
 	for (size_t i = 0; i < 2; i++) {
 		_cleanup_free_ char *abs = str_printf("/%s", files[i]);
 		_cleanup_free_ char *clean = path_clean(abs);
-		if (!ignored(pats, clean + 1))
+		if (!ignore_match(pats, clean + 1))
 			continue;
 		_cleanup_free_ char *p = str_printf("%s%s", b->ctx, clean);
 		unlink(p);

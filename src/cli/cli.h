@@ -128,6 +128,7 @@ int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_save(struct cli *c, int argc, char **argv);
 int cmd_load(struct cli *c, int argc, char **argv);
 int cmd_history(struct cli *c, int argc, char **argv);
+int cmd_build(struct cli *c, int argc, char **argv);
 int cmd_pull(struct cli *c, int argc, char **argv);
 int cmd_push(struct cli *c, int argc, char **argv);
 int cmd_login(struct cli *c, int argc, char **argv);

@@ -48,6 +48,7 @@ static const struct cli_command CONTAINER_CMDS[] = {
 };
 
 static const struct cli_command IMAGE_CMDS[] = {
+    {"build", cmd_build, "Build an image from a Dockerfile", NULL, false},
     {"history", cmd_history, "Show the history of an image", NULL, false},
     {"import", cmd_import, "Import the contents from a tarball to create a filesystem image", NULL,
      false},
@@ -120,6 +121,7 @@ const struct cli_command CLI_COMMANDS[] = {
     {"info", cmd_info, "Display system-wide information", NULL, false},
     {"attach", cmd_attach,
      "Attach local standard input, output, and error streams to a running container", NULL, false},
+    {"build", cmd_build, "Build an image from a Dockerfile", NULL, false},
     {"commit", cmd_commit, "Create a new image from a container's changes", NULL, false},
     {"cp", cmd_cp, "Copy files/folders between a container and the local filesystem", NULL, false},
     {"create", cmd_create, "Create a new container", NULL, false},

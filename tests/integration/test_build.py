@@ -206,3 +206,31 @@ def test_build_bad_target_is_400(d, tmp_path):
     r = d.request("POST", "/v1.41/build/prune")
     assert r.status == 200
     assert set(r.json()) == {"CachesDeleted", "SpaceReclaimed"}
+
+
+def test_berth_build_cli(d, tmp_path):
+    """berth build: .dockerignore honoured by the CLI, a Dockerfile from outside the context
+    (sent as .dockerfile.<random> and dropped by the daemon), a Dockerfile on stdin."""
+    from test_daemon_common import BERTH
+    ctx = tmp_path / "ctx"
+    write(ctx, {"Dockerfile": "FROM busybox\nCOPY . /c\n", ".dockerignore": "skip*\n*.log\n",
+                "a.txt": "a", "skipdir/x": "x", "x.log": "l", "sub/keep": "k"})
+    write(tmp_path, {"outside.df": "FROM busybox\nCOPY . /c\nRUN echo outside-ran\n"})
+
+    def berth(*args, input=None):
+        p = subprocess.run([str(BERTH), "-H", d.host, "build", *args], input=input,
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 0, (p.stdout, p.stderr)
+        return p.stdout
+
+    out = berth("-t", "bt-cli", "--label", "via=berth", str(ctx))
+    assert "Successfully tagged bt-cli:latest" in out
+    files = d.docker("run", "--rm", "bt-cli", "find", "/c", "-type", "f").stdout.split()
+    assert sorted(files) == ["/c/.dockerignore", "/c/Dockerfile", "/c/a.txt", "/c/sub/keep"]
+    assert inspect(d, "bt-cli")["Config"]["Labels"] == {"via": "berth"}
+    out = berth("-f", str(tmp_path / "outside.df"), "-t", "bt-cli-out", str(ctx))
+    assert "outside-ran" in out
+    files = d.docker("run", "--rm", "bt-cli-out", "ls", "-a", "/c").stdout.split()
+    assert sorted(files) == [".", "..", "Dockerfile", "a.txt", "sub"]
+    out = berth("-q", "-", input="FROM busybox\nRUN echo quiet\n")
+    assert out.strip().startswith("sha256:") and "quiet" not in out
