@@ -88,7 +88,18 @@ void api_networks_list(struct api_req *req)
 void api_network_inspect(struct api_req *req)
 {
 	struct err e = ERR_INIT;
-	json_t *n = engine_network_inspect(req->eng, api_param(req, "id"), &e);
+	const char *term = api_param(req, "id"), *scope = api_query(req, "scope");
+	json_t *n = engine_network_inspect(req->eng, term, &e);
+	const char *have = json_string_value(json_object_get(n, "Scope"));
+	/* ?scope= as dockerd: another scope's network is not found, except a swarm network
+	 * named by (a prefix of) its ID */
+	if (n && scope && *scope && !str_eq(have, scope) &&
+	    !(str_eq(have, "swarm") &&
+	      str_has_prefix(json_string_value(json_object_get(n, "Id")), term))) {
+		json_decref(n);
+		n = NULL;
+		err_notfound(&e, "network %s not found", term);
+	}
 	if (!n) {
 		api_reply_error(req, &e);
 		return;
@@ -201,13 +212,6 @@ void api_network_disconnect(struct api_req *req)
 		return;
 	}
 	api_reply_empty(req, 200);
-}
-
-/* Without swarm mode, as dockerd outside a swarm: clients (docker-py's network tests) leave
- * the swarm after each test and take 503 for "not in one". */
-void api_swarm_leave(struct api_req *req)
-{
-	api_reply_message(req, 503, "This node is not part of a swarm");
 }
 
 void api_container_link_delete(struct api_req *req)

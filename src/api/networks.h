@@ -12,7 +12,6 @@ void api_network_delete(struct api_req *req);
 void api_networks_prune(struct api_req *req);
 void api_network_connect(struct api_req *req);
 void api_network_disconnect(struct api_req *req);
-void api_swarm_leave(struct api_req *req);
 /* DELETE /containers/{id}/{link}?link=1: drops a legacy link of a container. */
 void api_container_link_delete(struct api_req *req);
 

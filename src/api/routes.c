@@ -2,6 +2,7 @@
  * patterns; unknown paths or methods are 404 "page not found" (server.c). */
 #include "api/http.h"
 #include "api/networks.h"
+#include "api/swarm.h"
 #include "util/cleanup.h"
 
 const struct api_route api_routes[] = {
@@ -72,7 +73,15 @@ const struct api_route api_routes[] = {
     {"DELETE", "/networks/{id}", api_network_delete, NULL},
     {"POST", "/networks/{id}/connect", api_network_connect, NULL},
     {"POST", "/networks/{id}/disconnect", api_network_disconnect, NULL},
+    {"POST", "/swarm/init", api_swarm_init, NULL},
+    {"POST", "/swarm/join", api_swarm_join, NULL},
     {"POST", "/swarm/leave", api_swarm_leave, NULL},
+    {"POST", "/swarm/update", api_swarm_update, NULL},
+    {"POST", "/swarm/unlock", api_swarm_unlock, NULL},
+    {"GET", "/swarm/unlockkey", api_swarm_unlockkey, NULL},
+    {"GET", "/swarm", api_swarm_inspect, NULL},
+    {"GET", "/nodes", api_nodes_list, NULL},
+    {"GET", "/nodes/{id}", api_node_inspect, NULL},
 
     /* berth's own: the store's consistency (berth system check) */
     {"GET", "/system/check", api_system_check, NULL},

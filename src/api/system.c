@@ -12,6 +12,7 @@
 #include "engine/container.h"
 #include "engine/image_registry.h"
 #include "engine/userns.h"
+#include "engine/swarm.h"
 #include "image/image.h"
 #include "store/time.h"
 #include "util/str.h"
@@ -22,7 +23,7 @@ void api_ping(struct api_req *req)
 	api_reply_text(req, 200, "text/plain; charset=utf-8", head ? "" : "OK");
 	MHD_add_response_header(req->resp, "Cache-Control", "no-cache, no-store, must-revalidate");
 	MHD_add_response_header(req->resp, "Pragma", "no-cache");
-	MHD_add_response_header(req->resp, "Swarm", "inactive");
+	MHD_add_response_header(req->resp, "Swarm", engine_swarm_status(req->eng));
 	MHD_add_response_header(req->resp, "Builder-Version", "1");
 }
 
@@ -148,6 +149,7 @@ void api_info(struct api_req *req)
 		json_array_append_new(json_object_get(rest, "SecurityOptions"),
 				      json_string("name=userns"));
 	json_object_update_new(info, rest);
+	json_object_set_new(info, "Swarm", engine_swarm_info(req->eng));
 	api_reply_json(req, 200, info);
 }
 

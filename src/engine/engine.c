@@ -2,6 +2,7 @@
 #include "engine/engine_priv.h"
 #include "engine/container_priv.h"
 #include "engine/netctl.h"
+#include "engine/swarm.h"
 #include "engine/userns.h"
 #include "engine/volume.h"
 
@@ -78,7 +79,8 @@ struct engine *engine_new(const struct engine_config *cfg, char ***warnings, str
 	}
 	_cleanup_free_ char *voldir = str_printf("%s/volumes", eng->root);
 	eng->volumes = volume_store_open(voldir, &warn, e);
-	if (!eng->volumes || netctl_open(eng, e) < 0 || !container_store_open(eng, &warn, e)) {
+	if (!eng->volumes || netctl_open(eng, e) < 0 || swarm_open(eng, e) < 0 ||
+	    !container_store_open(eng, &warn, e)) {
 		engine_free(eng);
 		return NULL;
 	}
@@ -103,6 +105,7 @@ void engine_free(struct engine *eng)
 	if (!eng)
 		return;
 	container_store_free(eng->containers);
+	swarm_close(eng);
 	netctl_close(eng);
 	engine_userns_teardown(eng);
 	image_store_free(eng->images);

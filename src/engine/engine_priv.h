@@ -21,6 +21,7 @@ struct engine {
 	char **insecure_registries;	    /* --insecure-registry */
 	char **registry_mirrors;	    /* --registry-mirror */
 	struct netctl *net;		    /* networks (netctl.c) */
+	struct swarm *swarm;		    /* swarm mode (swarm.c) */
 	const struct engine_userns *userns; /* --userns-remap (userns.c), NULL: off */
 	int userns_fd;			    /* its user namespace (idmapped mounts) */
 	char *userns_layers;		    /* the idmapped view of image/layers */

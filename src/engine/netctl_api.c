@@ -8,6 +8,7 @@
 #include "engine/container_priv.h"
 #include "engine/netctl.h"
 #include "engine/network.h"
+#include "engine/swarm.h"
 #include "net/nl.h"
 #include "store/store.h"
 #include "store/time.h"
@@ -251,6 +252,8 @@ json_t *engine_network_create(struct engine *eng, const json_t *body, struct err
 	char id[ID_HEX_LEN + 1];
 	struct netw tmp = {0};
 	_cleanup_json_ json_t *v6 = json_array();
+	if (swarm_network_wanted(body)) /* overlay, Scope swarm: swarm_net.c */
+		return swarm_network_create(eng, body, e);
 	pthread_mutex_lock(&nc->mu);
 	if (check_create(nc, body, &name, e) < 0 || parse_ipam(nc, body, &tmp, v6, e) < 0 ||
 	    id_generate(id, e) < 0) {
@@ -353,7 +356,8 @@ json_t *engine_network_prune(struct engine *eng, int (*keep)(const json_t *net, 
 	netctl_reap_wait_locked(nc, NULL, NULL);
 	for (size_t i = 0; i < nc->n;) {
 		struct netw *n = nc->nets[i];
-		bool used = n->is_default || n->driver != NET_BRIDGE;
+		bool used = n->is_default || n->driver != NET_BRIDGE ||
+			    json_is_true(json_object_get(n->rec, "Ingress")); /* as dockerd */
 		for (size_t j = 0; j < nc->natts && !used; j++)
 			used = nc->atts[j]->net == n;
 		_cleanup_free_ char *name = str_dup(n->name);

@@ -10,6 +10,7 @@
 
 #include "engine/container_priv.h"
 #include "engine/netctl.h"
+#include "engine/swarm.h"
 #include "net/nl.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -139,6 +140,8 @@ int netctl_attach_locked(struct netctl *nc, const json_t *rec, struct netw *n, j
 			 const char *ifname, bool route, const char *mac_s, struct err *e)
 {
 	const char *cid = json_string_value(json_object_get(rec, "Id"));
+	if (swarm_network_attach_check(n->rec, e) < 0)
+		return -1;
 	const char *want =
 	    json_string_value(json_object_get(json_object_get(ep, "IPAMConfig"), "IPv4Address"));
 	struct att *a = netctl_att_new(cid, json_string_value(json_object_get(rec, "Name")), n,

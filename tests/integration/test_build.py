@@ -234,3 +234,33 @@ def test_berth_build_cli(d, tmp_path):
     assert sorted(files) == [".", "..", "Dockerfile", "a.txt", "sub"]
     out = berth("-q", "-", input="FROM busybox\nRUN echo quiet\n")
     assert out.strip().startswith("sha256:") and "quiet" not in out
+
+
+def test_build_remote_context_and_add_url(d, tmp_path):
+    """remote=URL (a gzipped tar context, or a plain Dockerfile) and ADD of a URL (0600)."""
+    import functools
+    import http.server
+    import threading
+    www = tmp_path / "www"
+    ctx = tmp_path / "ctx"
+    write(www, {"r.txt": "remote file\n", "Dockerfile.txt": "FROM busybox\nRUN echo plain-df\n"})
+    srv = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(http.server.SimpleHTTPRequestHandler,
+                                            directory=str(www)))
+    srv.RequestHandlerClass.log_message = lambda *a: None
+    port = srv.server_address[1]
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        write(ctx, {"Dockerfile": "FROM busybox\nADD http://127.0.0.1:%d/r.txt /dl/\n"
+                                  "COPY hello /hello\n" % port, "hello": "hi\n"})
+        with tarfile.open(www / "ctx.tgz", "w:gz") as t:
+            t.add(ctx, arcname=".")
+        build(d, "http://127.0.0.1:%d/ctx.tgz" % port, "-t", "bt-remote")
+        out = d.docker("run", "--rm", "bt-remote", "sh", "-c",
+                       "cat /dl/r.txt /hello; stat -c %a /dl/r.txt").stdout
+        assert out == "remote file\nhi\n600\n"
+        p = build(d, "http://127.0.0.1:%d/Dockerfile.txt" % port)
+        assert "plain-df" in p.stdout
+    finally:
+        srv.shutdown()
+        srv.server_close()

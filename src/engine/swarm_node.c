@@ -1,0 +1,157 @@
+/* engine/swarm_node: the swarm's one node (this daemon: a ready manager, the leader) for
+ * GET /nodes and /nodes/{id}, the Swarm section of /info and the Swarm header of /_ping. */
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "engine/engine_priv.h"
+#include "engine/swarm.h"
+#include "engine/swarm_priv.h"
+#include "util/cleanup.h"
+#include "util/json.h"
+#include "util/str.h"
+
+static json_t *node_description(void)
+{
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	struct utsname u;
+	if (uname(&u) < 0)
+		strcpy(u.machine, "x86_64");
+	struct sysinfo si;
+	json_int_t mem = sysinfo(&si) == 0 ? (json_int_t)si.totalram * si.mem_unit : 0;
+	json_int_t cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	json_t *plugins = json_array();
+	static const char *const pl[][2] = {{"Log", "json-file"},   {"Network", "bridge"},
+					    {"Network", "host"},    {"Network", "null"},
+					    {"Network", "overlay"}, {"Volume", "local"}};
+	for (size_t i = 0; i < sizeof(pl) / sizeof(pl[0]); i++)
+		json_array_append_new(plugins,
+				      json_pack("{s:s, s:s}", "Type", pl[i][0], "Name", pl[i][1]));
+	return json_pack("{s:s, s:{s:s, s:s}, s:{s:I, s:I}, s:{s:s, s:o}, s:{s:s, s:s, s:s}}",
+			 "Hostname", host, "Platform", "Architecture", u.machine, "OS", "linux",
+			 "Resources", "NanoCPUs", cpus * 1000000000, "MemoryBytes", mem, "Engine",
+			 "EngineVersion", BERTH_VERSION, "Plugins", plugins, "TLSInfo", "TrustRoot",
+			 "", "CertIssuerSubject", "", "CertIssuerPublicKey", "");
+}
+
+static json_t *node_json(const json_t *st)
+{
+	_cleanup_free_ char *host = swarm_advertise_host(st);
+	return json_pack(
+	    "{s:O, s:{s:O}, s:O, s:O, s:{s:{}, s:s, s:O}, s:o, s:{s:s, s:s}, s:{s:b, s:s, s:O}}",
+	    "ID", json_object_get(st, "NodeID"), "Version", "Index",
+	    json_object_get(st, "NodeVersion"), "CreatedAt", json_object_get(st, "CreatedAt"),
+	    "UpdatedAt", json_object_get(st, "CreatedAt"), "Spec", "Labels", "Role", "manager",
+	    "Availability", json_object_get(st, "Availability"), "Description", node_description(),
+	    "Status", "State", "ready", "Addr", host, "ManagerStatus", "Leader", 1, "Reachability",
+	    "reachable", "Addr", json_object_get(st, "AdvertiseAddr"));
+}
+
+static bool any_of(const json_t *f, const char *key, const char *have, bool prefix)
+{
+	json_t *vals = json_object_get(f, key);
+	if (!json_array_size(vals))
+		return true;
+	size_t i;
+	json_t *v;
+	json_array_foreach (vals, i, v) {
+		const char *s = json_string_value(v);
+		if (s && (prefix ? str_has_prefix(have, s) : !strcmp(have, s)))
+			return true;
+	}
+	return false;
+}
+
+/* The node against dockerd's node filters (labels: the node has none). */
+static int node_matches(const json_t *node, const json_t *f, struct err *e)
+{
+	static const char *const ok[] = {"id",	       "label", "membership", "name",
+					 "node.label", "role",	NULL};
+	const char *k;
+	json_t *v;
+	json_object_foreach ((json_t *)f, k, v) {
+		size_t i = 0;
+		while (ok[i] && strcmp(ok[i], k))
+			i++;
+		if (!ok[i])
+			return err_invalid(e, "invalid filter '%s'", k);
+	}
+	const char *host =
+	    json_string_value(json_object_get(json_object_get(node, "Description"), "Hostname"));
+	return any_of(f, "id", json_string_value(json_object_get(node, "ID")), true) &&
+	       any_of(f, "name", host ? host : "", true) && any_of(f, "role", "manager", false) &&
+	       any_of(f, "membership", "accepted", false) &&
+	       !json_array_size(json_object_get(f, "label")) &&
+	       !json_array_size(json_object_get(f, "node.label"));
+}
+
+json_t *engine_swarm_nodes(struct engine *eng, const json_t *filters, struct err *e)
+{
+	struct swarm *s = swarm_of(eng);
+	pthread_mutex_lock(&s->mu);
+	json_t *node = s->st ? node_json(s->st) : NULL;
+	pthread_mutex_unlock(&s->mu);
+	if (!node) {
+		swarm_err_no_manager(e);
+		return NULL;
+	}
+	int m = node_matches(node, filters, e);
+	if (m < 0) {
+		json_decref(node);
+		return NULL;
+	}
+	json_t *out = json_array();
+	if (m)
+		json_array_append(out, node);
+	json_decref(node);
+	return out;
+}
+
+/* By full ID, hostname or ID prefix, as dockerd's getNode. */
+json_t *engine_swarm_node(struct engine *eng, const char *id, struct err *e)
+{
+	_cleanup_json_ json_t *all = engine_swarm_nodes(eng, NULL, e);
+	json_t *node = json_array_get(all, 0);
+	if (!all)
+		return NULL;
+	const char *nid = json_string_value(json_object_get(node, "ID"));
+	const char *host =
+	    json_string_value(json_object_get(json_object_get(node, "Description"), "Hostname"));
+	if (id && *id && (str_has_prefix(nid, id) || str_eq(host, id)))
+		return json_incref(node);
+	err_notfound(e, "node %s not found", id ? id : "");
+	return NULL;
+}
+
+json_t *engine_swarm_info(struct engine *eng)
+{
+	struct swarm *s = swarm_of(eng);
+	pthread_mutex_lock(&s->mu);
+	json_t *r;
+	if (!s->st) {
+		r = json_pack("{s:s, s:s, s:s, s:b, s:s, s:n}", "NodeID", "", "NodeAddr", "",
+			      "LocalNodeState", "inactive", "ControlAvailable", 0, "Error", "",
+			      "RemoteManagers");
+	} else {
+		_cleanup_free_ char *host = swarm_advertise_host(s->st);
+		r = json_pack("{s:O, s:s, s:s, s:b, s:s, s:[{s:O, s:O}], s:i, s:i, s:o}", "NodeID",
+			      json_object_get(s->st, "NodeID"), "NodeAddr", host, "LocalNodeState",
+			      "active", "ControlAvailable", 1, "Error", "", "RemoteManagers",
+			      "NodeID", json_object_get(s->st, "NodeID"), "Addr",
+			      json_object_get(s->st, "AdvertiseAddr"), "Nodes", 1, "Managers", 1,
+			      "Cluster", swarm_cluster_json(s->st, false));
+	}
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+const char *engine_swarm_status(struct engine *eng)
+{
+	struct swarm *s = swarm_of(eng);
+	pthread_mutex_lock(&s->mu);
+	bool active = s->st != NULL;
+	pthread_mutex_unlock(&s->mu);
+	return active ? "active/manager" : "inactive";
+}
