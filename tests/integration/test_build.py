@@ -264,3 +264,57 @@ def test_build_remote_context_and_add_url(d, tmp_path):
     finally:
         srv.shutdown()
         srv.server_close()
+
+
+def test_build_more_instructions(d, tmp_path):
+    """escape directive, SHELL, HEALTHCHECK, STOPSIGNAL, VOLUME, MAINTAINER, --chown by name,
+    ${VAR:-x}/${VAR:+x}, a RUN's stderr, --network none and --add-host for RUN."""
+    write(tmp_path, {"Dockerfile": "\n".join([
+        "# escape=`",
+        "FROM busybox",
+        "MAINTAINER someone@example.com",
+        "ENV SET=yes",
+        "ARG NONE",
+        "RUN echo \"${NONE:-fallback} ${SET:+was-set}\" > /vars && echo to-stderr >&2",
+        "SHELL [\"/bin/sh\", \"-e\", \"-c\"]",
+        "RUN echo a `",
+        "    b > /joined",
+        "COPY --chown=nobody:nogroup f /owned",
+        "RUN cat /etc/hosts | grep -c extra.test > /hosts-count; ip link | grep -c eth0 > /eth || true",
+        "HEALTHCHECK --interval=5s --retries=2 CMD true",
+        "STOPSIGNAL SIGUSR1",
+        "VOLUME /data",
+    ]), "f": "x\n"})
+    p = build(d, tmp_path, "-t", "bt-more", "--network", "none", "--add-host", "extra.test:10.9.9.9")
+    assert "to-stderr" in p.stdout
+    info = inspect(d, "bt-more")
+    cfg = info["Config"]
+    assert info["Author"] == "someone@example.com"
+    assert cfg["Shell"] == ["/bin/sh", "-e", "-c"]
+    assert cfg["Healthcheck"]["Test"] == ["CMD-SHELL", "true"]
+    assert cfg["Healthcheck"]["Interval"] == 5 * 10**9 and cfg["Healthcheck"]["Retries"] == 2
+    assert cfg["StopSignal"] == "SIGUSR1"
+    assert cfg["Volumes"] == {"/data": {}}
+    out = d.docker("run", "--rm", "bt-more", "sh", "-c",
+                   "cat /vars /joined /hosts-count /eth; stat -c %U:%G /owned").stdout
+    assert out == "fallback was-set\na b\n1\n0\nnobody:nogroup\n"
+
+
+def test_build_cancelled_by_client(d, tmp_path):
+    """The client leaving during a RUN stops the build: its container goes, no image."""
+    import time
+    write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo started && sleep 60\n"})
+    before = state(d)
+    env = d.env()
+    env["DOCKER_BUILDKIT"] = "0"
+    cli = subprocess.Popen([DOCKER, "build", "-t", "bt-cancel", str(tmp_path)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in cli.stdout:
+        if "started" in line:
+            break
+    cli.kill()
+    cli.wait()
+    deadline = time.time() + 20
+    while state(d) != before and time.time() < deadline:
+        time.sleep(0.2)
+    assert state(d) == before
