@@ -68,6 +68,13 @@ void api_reply_text(struct api_req *req, unsigned status, const char *type, cons
 typedef ssize_t api_stream_fn(void *arg, char *buf, size_t max);
 void api_reply_stream(struct api_req *req, unsigned status, const char *type, api_stream_fn *fn,
 		      void *arg, void (*free_arg)(void *));
+/* A chunked 200 body that fill writes into fd (a pipe's write end) on a thread of its own;
+ * it returns 0, or -1 when the body is incomplete (the chunked body then ends without its
+ * terminator). free_arg(arg) when all is done; when no thread can start, the error (naming
+ * what) is the reply and arg is freed. */
+typedef int api_pipe_fill_fn(void *arg, int fd);
+void api_reply_pipe(struct api_req *req, const char *type, api_pipe_fill_fn *fill, void *arg,
+		    void (*free_arg)(void *), const char *what);
 /* A chunked body of lines already known (progress streams): data is stolen. */
 void api_reply_chunked(struct api_req *req, unsigned status, const char *type, char *data);
 

@@ -1,13 +1,9 @@
 /* api/images_archive: docker save (GET /images/get, /images/{name}/get: the archive is made
- * by a thread writing into a pipe that the chunked reply reads), docker load (POST
- * /images/load: the body streamed into the loader, progress lines as dockerd sends them) and
- * POST /images/prune (filters dangling, until, label, label!). */
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
+ * by a thread writing into a pipe that the chunked reply reads, api_reply_pipe), docker load
+ * (POST /images/load: the body streamed into the loader, progress lines as dockerd sends
+ * them) and POST /images/prune (filters dangling, until, label, label!). */
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "api/filters.h"
 #include "api/http.h"
@@ -19,58 +15,26 @@
 #include "util/log.h"
 #include "util/str.h"
 
-struct save_stream {
+struct save_job {
 	struct engine *eng;
 	struct image_save *sv;
-	int rfd, wfd;
-	pthread_t thread;
-	bool running;
-	int rc;
 };
 
-static void *save_thread(void *arg)
+static int save_fill(void *arg, int fd)
 {
-	struct save_stream *st = arg;
+	struct save_job *j = arg;
 	struct err e = ERR_INIT;
-	st->rc = engine_image_save_write(st->eng, st->sv, st->wfd, &e);
-	if (st->rc < 0)
+	int rc = engine_image_save_write(j->eng, j->sv, fd, &e);
+	if (rc < 0)
 		log_warn("image save: %s", e.msg);
-	close(TAKE_FD(st->wfd));
-	return NULL;
-}
-
-static void save_join(struct save_stream *st)
-{
-	if (st->running) {
-		pthread_join(st->thread, NULL);
-		st->running = false;
-	}
-}
-
-static ssize_t save_read(void *arg, char *buf, size_t max)
-{
-	struct save_stream *st = arg;
-	for (;;) {
-		ssize_t n = read(st->rfd, buf, max);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n > 0)
-			return n;
-		save_join(st);
-		return n == 0 && st->rc == 0 ? API_STREAM_END : API_STREAM_ERROR;
-	}
+	return rc;
 }
 
 static void save_free(void *arg)
 {
-	struct save_stream *st = arg;
-	if (st->rfd >= 0)
-		close(st->rfd); /* a writer still going gets EPIPE and stops */
-	save_join(st);
-	if (st->wfd >= 0)
-		close(st->wfd);
-	image_save_free(st->sv);
-	free(st);
+	struct save_job *j = arg;
+	image_save_free(j->sv);
+	free(j);
 }
 
 static void reply_save(struct api_req *req, char **names)
@@ -81,27 +45,9 @@ static void reply_save(struct api_req *req, char **names)
 		api_reply_error(req, &e);
 		return;
 	}
-	struct save_stream *st = xcalloc(1, sizeof(*st));
-	*st = (struct save_stream){.eng = req->eng, .sv = sv, .rfd = -1, .wfd = -1};
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0) {
-		err_sys(&e, "pipe");
-		save_free(st);
-		api_reply_error(req, &e);
-		return;
-	}
-	st->rfd = p[0];
-	st->wfd = p[1];
-	fcntl(st->wfd, F_SETPIPE_SZ, 1 << 20);
-	int r = pthread_create(&st->thread, NULL, save_thread, st);
-	if (r != 0) {
-		err_errno(&e, r, "start save thread");
-		save_free(st);
-		api_reply_error(req, &e);
-		return;
-	}
-	st->running = true;
-	api_reply_stream(req, 200, "application/x-tar", save_read, st, save_free);
+	struct save_job *j = xcalloc(1, sizeof(*j));
+	*j = (struct save_job){.eng = req->eng, .sv = sv};
+	api_reply_pipe(req, "application/x-tar", save_fill, j, save_free, "start save thread");
 }
 
 void api_images_get(struct api_req *req)
