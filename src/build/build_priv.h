@@ -99,5 +99,8 @@ char *build_context_dockerfile(struct build *b, struct err *e);
 /* remote=URL: a tarball extracted as the context, or a Dockerfile's text. */
 int build_context_remote(struct build *b, struct err *e);
 void build_context_forget(const char *dir);
+/* Records an intermediate container in the build's directory: a daemon killed mid-build
+ * leaves it there, and the cleanup of the directory removes the container too. */
+void build_context_note_container(struct build *b, const char *id);
 
 #endif

@@ -15,6 +15,7 @@
 
 #include "build/build_priv.h"
 #include "image/tar.h"
+#include "engine/container.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/id.h"
@@ -196,6 +197,25 @@ char *build_context_dockerfile(struct build *b, struct err *e)
 	return text;
 }
 
+void build_context_note_container(struct build *b, const char *id)
+{
+	_cleanup_free_ char *path = str_printf("%s/containers", b->dir);
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	_cleanup_free_ char *line = str_printf("%s\n", id);
+	if (fd >= 0 && write(fd, line, strlen(line)) < 0)
+		fd = -1; /* best effort: the container is still removed by this build */
+}
+
+/* The containers a dead build left (recorded in its directory) are removed with it. */
+static void remove_containers(struct engine *eng, const char *dir)
+{
+	_cleanup_free_ char *path = str_printf("%s/containers", dir);
+	_cleanup_free_ char *data = fs_read_file(path, NULL, NULL);
+	_cleanup_strv_ char **ids = strv_split(data ? data : "", "\n");
+	for (char **id = ids; *id; id++)
+		engine_container_remove(eng, *id, true, true, NULL);
+}
+
 static int64_t tree_bytes;
 static int count_bytes(const char *p, const struct stat *st, int flag, struct FTW *f)
 {
@@ -216,6 +236,7 @@ json_t *build_prune(struct engine *eng, struct err *e)
 		_cleanup_free_ char *p = str_printf("%s/%s", top, de->d_name);
 		if (!str_has_prefix(de->d_name, "ctx-") || is_active_locked(p))
 			continue;
+		remove_containers(eng, p);
 		tree_bytes = 0;
 		nftw(p, count_bytes, 16, FTW_PHYS);
 		if (fs_rm_rf(p, NULL) == 0) {

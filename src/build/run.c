@@ -46,6 +46,7 @@ char *build_container_create(struct build *b, struct stage *st, json_t *cfg, boo
 	if (!id)
 		return NULL;
 	strv_push(&b->containers, id);
+	build_context_note_container(b, id);
 	size_t i;
 	json_t *w;
 	json_array_foreach (warnings, i, w)

@@ -318,3 +318,32 @@ def test_build_cancelled_by_client(d, tmp_path):
     while state(d) != before and time.time() < deadline:
         time.sleep(0.2)
     assert state(d) == before
+
+
+def test_build_daemon_killed_mid_run(d, tmp_path):
+    """SIGKILL of the daemon during a RUN: after a restart the store checks out, and the next
+    build removes the dead build's context and its intermediate container."""
+    import time
+    write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo started && sleep 60\n"})
+    env = d.env()
+    env["DOCKER_BUILDKIT"] = "0"
+    images = state(d)[0]
+    cli = subprocess.Popen([DOCKER, "build", "-t", "bt-killed", str(tmp_path)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in cli.stdout:
+        if "started" in line:
+            break
+    d.proc.kill()
+    d.proc.wait()
+    cli.wait(timeout=30)
+    d.start("-D")
+    assert d.get_json("/system/check")["Problems"] == []
+    assert list((d.root / "build").glob("ctx-*")), "the dead build's context is there"
+    write(tmp_path / "next", {"Dockerfile": "FROM busybox\nLABEL next=1\n"})
+    build(d, tmp_path / "next", "-t", "bt-next")
+    assert not list((d.root / "build").glob("ctx-*"))
+    deadline = time.time() + 20
+    while d.docker("ps", "-aq").stdout.strip() and time.time() < deadline:
+        time.sleep(0.2)
+    assert d.docker("ps", "-aq").stdout.strip() == ""
+    assert state(d)[0] == sorted(images + [inspect(d, "bt-next")["Id"]])
