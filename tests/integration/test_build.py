@@ -320,6 +320,26 @@ def test_build_cancelled_by_client(d, tmp_path):
     assert state(d) == before
 
 
+def test_build_pulls_missing_base(d, tmp_path):
+    """FROM an image that is not there: pulled through the registry client first (progress
+    in the build's output); --pull pulls even when it is there."""
+    from registry_common import Registry
+    reg = Registry(tmp_path / "registry").start()
+    try:
+        ref = "%s/bt/base:1" % reg.addr
+        d.docker("tag", "busybox", ref)
+        d.docker("push", ref)
+        d.docker("rmi", ref)
+        write(tmp_path / "ctx", {"Dockerfile": "FROM %s\nRUN echo on-pulled-base\n" % ref})
+        p = build(d, tmp_path / "ctx", "-t", "bt-pulled")
+        assert "Pulling from bt/base" in p.stdout and "on-pulled-base" in p.stdout
+        assert inspect(d, ref)["Id"] == inspect(d, "busybox")["Id"]
+        p = build(d, tmp_path / "ctx", "--pull", "-t", "bt-pulled")
+        assert "Pulling from bt/base" in p.stdout
+    finally:
+        reg.stop()
+
+
 def test_build_daemon_killed_mid_run(d, tmp_path):
     """SIGKILL of the daemon during a RUN: after a restart the store checks out, and the next
     build removes the dead build's context and its intermediate container."""
