@@ -76,6 +76,8 @@ int build_commit(struct build *b, struct stage *st, const char *container, const
 
 /* from.c: FROM (base image resolved, pulled when missing or asked, ONBUILD triggers). */
 int build_from(struct build *b, struct stage *st, struct err *e);
+/* An image's ID: an earlier stage by name, a local image, else (or with --pull) pulled. */
+char *build_resolve_image(struct build *b, const char *name, struct err *e);
 
 /* run.c: RUN; containers for steps (created with the build's host config). */
 int build_run_step(struct build *b, struct stage *st, const struct df_instr *in, struct err *e);

@@ -177,10 +177,7 @@ static char *from_image(struct build *b, const char *from, struct err *e)
 		if (match && s->result)
 			return str_dup(s->result);
 	}
-	struct image *img = engine_image_get(b->eng, from, e);
-	char *id = img ? str_dup(img->id) : NULL;
-	image_put(img);
-	return id;
+	return build_resolve_image(b, from, e);
 }
 
 static int add_from_one(struct copy_job *j, const char *cid, const char *src, struct err *e)

@@ -38,8 +38,7 @@ static char *pull(struct build *b, const char *name, struct err *e)
 	return id;
 }
 
-/* The base image's ID: an earlier stage, a local image or a pulled one. */
-static char *resolve_base(struct build *b, const char *name, struct err *e)
+char *build_resolve_image(struct build *b, const char *name, struct err *e)
 {
 	for (size_t i = 0; i < b->nstages; i++) {
 		struct stage *s = &b->stages[i];
@@ -132,7 +131,7 @@ int build_from(struct build *b, struct stage *st, struct err *e)
 	if (!w[0] || !*w[0])
 		return err_invalid(e, "base name (%s) should not be blank", in->rest);
 	bool scratch = !strcasecmp(w[0], "scratch");
-	st->image = scratch ? NULL : resolve_base(b, w[0], e);
+	st->image = scratch ? NULL : build_resolve_image(b, w[0], e);
 	if (!scratch && !st->image)
 		return -1;
 	_cleanup_json_ json_t *triggers = NULL;

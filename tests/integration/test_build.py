@@ -340,6 +340,23 @@ def test_build_pulls_missing_base(d, tmp_path):
         reg.stop()
 
 
+def test_build_run_limits_globs_from_image(d, tmp_path):
+    """-m, --cpu-shares and --shm-size reach RUN containers; COPY globs; COPY --from=<image>."""
+    write(tmp_path, {"Dockerfile": "\n".join([
+        "FROM busybox",
+        "COPY *.txt /globbed/",
+        "COPY --from=busybox /bin/busybox /from-image",
+        "RUN (cat /sys/fs/cgroup/memory.max 2>/dev/null ||"
+        " cat /sys/fs/cgroup/memory/memory.limit_in_bytes) > /mem;"
+        " df -k /dev/shm | tail -1 | awk '{print $2}' > /shm",
+    ]), "a.txt": "a", "b.txt": "b", "c.md": "c"})
+    build(d, tmp_path, "-t", "bt-limits", "-m", "64m", "--cpu-shares", "512",
+          "--shm-size", "32m")
+    out = d.docker("run", "--rm", "bt-limits", "sh", "-c",
+                   "cat /mem /shm; ls /globbed; test -x /from-image && echo exe").stdout
+    assert out == "67108864\n32768\na.txt\nb.txt\nexe\n"
+
+
 def test_build_daemon_killed_mid_run(d, tmp_path):
     """SIGKILL of the daemon during a RUN: after a restart the store checks out, and the next
     build removes the dead build's context and its intermediate container."""
