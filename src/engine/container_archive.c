@@ -12,6 +12,7 @@
 #include "engine/container_archive.h"
 #include "engine/container_mounts.h"
 #include "engine/container_priv.h"
+#include "engine/userns.h"
 #include "util/cleanup.h"
 #include "util/log.h"
 #include "util/str.h"
@@ -66,6 +67,14 @@ static void croot_close(struct croot *r)
 	free(r->merged);
 }
 
+/* Busy held: the record's HostConfig stays as it is. */
+static void cp_job_ids(struct engine *eng, struct cp_job *j)
+{
+	const json_t *hc = json_object_get(j->rec, "HostConfig");
+	j->to_container = engine_userns_ids(eng, hc, false);
+	j->to_host = engine_userns_ids(eng, hc, true);
+}
+
 static int run(struct engine *eng, const char *name, struct cp_job *j, struct err *e)
 {
 	struct croot r;
@@ -75,6 +84,7 @@ static int run(struct engine *eng, const char *name, struct cp_job *j, struct er
 		j->merged = r.merged;
 		j->rec = r.c->rec;
 		j->cname = name;
+		cp_job_ids(eng, j);
 		ret = cp_job_run(j, e);
 	}
 	croot_close(&r);
@@ -156,6 +166,7 @@ struct container_archive *engine_container_archive_get(struct engine *eng, const
 	g->j.merged = g->r.merged;
 	g->j.rec = g->r.c->rec;
 	g->j.tar_name = true;
+	cp_job_ids(eng, &g->j);
 	if (cp_job_run(&g->j, e) < 0 || pipe2(p, O_CLOEXEC) < 0) {
 		if (e && e->kind == ERR_NONE)
 			err_sys(e, "cp: pipe");

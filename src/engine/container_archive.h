@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "util/err.h"
+#include "util/idmap.h"
 
 enum cp_op { CP_STAT, CP_GET, CP_PUT };
 
@@ -26,6 +27,8 @@ struct cp_job {
 	int in_fd;	    /* PUT: the tar (read twice: checked, then extracted) */
 	bool no_overwrite_dir_nondir, copy_uidgid;
 	bool tar_name; /* STAT: name the path as its tar does ("." for "dir/.") */
+	/* --userns-remap: owners out of (GET) and into (PUT) a remapped container; NULL: none */
+	const struct idmap_pair *to_container, *to_host;
 	int rc;
 	struct err err;
 };

@@ -139,6 +139,7 @@ int cp_do_stat(struct cp_job *j, struct err *e)
 }
 
 struct tarw {
+	const struct idmap_pair *ids;
 	struct archive *a;
 	const char *top;
 	const char *base;
@@ -156,6 +157,12 @@ static int add_entry(const char *p, const struct stat *st, int flag, struct FTW 
 	struct archive_entry *ent = archive_entry_new();
 	archive_entry_copy_stat(ent, st);
 	archive_entry_set_pathname(ent, name);
+	if (tw->ids) {
+		uint32_t uid = st->st_uid, gid = st->st_gid;
+		idmap_pair_apply(tw->ids, &uid, &gid);
+		archive_entry_set_uid(ent, uid);
+		archive_entry_set_gid(ent, gid);
+	}
 	if (S_ISLNK(st->st_mode)) {
 		char link[4096];
 		ssize_t n = readlink(p, link, sizeof(link) - 1);
@@ -202,7 +209,7 @@ int cp_do_get(struct cp_job *j, struct err *e)
 	if (!top)
 		return err_notfound(e, "Could not find the file %s in container %s", j->path,
 				    j->cname);
-	struct tarw w = {archive_write_new(), top, base, 0};
+	struct tarw w = {j->to_container, archive_write_new(), top, base, 0};
 	archive_write_set_format_pax_restricted(w.a);
 	archive_write_open_fd(w.a, j->out_fd);
 	tw = &w;
@@ -351,6 +358,13 @@ static int extract(struct cp_job *j, struct err *e)
 		if (set_owner) {
 			archive_entry_set_uid(ent, uid);
 			archive_entry_set_gid(ent, gid);
+		}
+		if (j->to_host) { /* container ids to the remapped ones */
+			uint32_t u = (uint32_t)archive_entry_uid(ent),
+				 g = (uint32_t)archive_entry_gid(ent);
+			idmap_pair_apply(j->to_host, &u, &g);
+			archive_entry_set_uid(ent, u);
+			archive_entry_set_gid(ent, g);
 		}
 		if (archive_write_header(w, ent) < ARCHIVE_WARN) {
 			r = -1;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "engine/container_priv.h"
+#include "engine/userns.h"
 #include "image/archive.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
@@ -25,8 +26,9 @@
 struct engine_export {
 	struct engine *eng;
 	char id[ID_HEX_LEN + 1];
-	char **dirs; /* upper (when it exists), then the image layers top first */
-	int fd;	     /* where the tar goes */
+	char **dirs;		      /* upper (when it exists), then the image layers top first */
+	const struct idmap_pair *ids; /* --userns-remap: owners back to the container's ids */
+	int fd;			      /* where the tar goes */
 	struct err err;
 	int rc;
 };
@@ -50,6 +52,12 @@ struct engine_export *engine_container_export_open(struct engine *eng, const cha
 	bool removing = c->removing || c->gone;
 	if (upper && fs_is_dir(upper))
 		strv_push(&x->dirs, upper);
+	/* a remapped container's upper holds host ids: the layers are seen through the
+	 * idmapped view to match, and the tar translates all back */
+	x->ids = engine_userns_ids(eng, json_object_get(c->rec, "HostConfig"), false);
+	_cleanup_free_ char *mapped = x->ids ? engine_userns_lowers(eng, lowers) : NULL;
+	if (mapped)
+		lowers = mapped;
 	_cleanup_strv_ char **l = lowers && *lowers ? strv_split(lowers, ":") : NULL;
 	for (char **p = l; p && *p; p++)
 		strv_push(&x->dirs, *p);
@@ -153,7 +161,7 @@ static int export_in_ns(struct engine_export *x, struct err *e)
 	free(fds);
 	if (r < 0)
 		return -1;
-	return image_layer_tar_write(merged, fd_sink, x, e);
+	return image_layer_tar_write_ids(merged, NULL, x->ids, fd_sink, x, e);
 }
 
 static void *export_thread(void *arg)

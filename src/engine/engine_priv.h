@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "engine/engine.h"
+#include "util/idmap.h"
 
 #define EVENTS_RING 1024
 
@@ -25,6 +26,7 @@ struct engine {
 	const struct engine_userns *userns; /* --userns-remap (userns.c), NULL: off */
 	int userns_fd;			    /* its user namespace (idmapped mounts) */
 	char *userns_layers;		    /* the idmapped view of image/layers */
+	struct idmap_pair userns_ids[2];    /* tar owners: [0] to container ids, [1] to host */
 
 	pthread_mutex_t ev_mu;
 	pthread_cond_t ev_cond;

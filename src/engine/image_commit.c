@@ -7,6 +7,7 @@
 
 #include "engine/container_priv.h"
 #include "engine/image_priv.h"
+#include "engine/userns.h"
 #include "image/changes.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
@@ -270,6 +271,7 @@ static struct image *commit_busy(struct engine *eng, struct container *c,
 		    .comment = o->comment,
 		    .created_by = by,
 		    .docker_version = BERTH_VERSION,
+		    .ids = engine_userns_ids(eng, json_object_get(c->rec, "HostConfig"), false),
 		};
 		img = image_store_commit(eng->images, &io, e);
 		if (paused)

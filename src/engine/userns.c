@@ -121,6 +121,11 @@ const struct engine_userns *engine_userns(const struct engine *eng)
 	return eng->userns;
 }
 
+const struct idmap_pair *engine_userns_ids(const struct engine *eng, const json_t *hc, bool to_host)
+{
+	return engine_userns_private(eng, hc) ? &eng->userns_ids[to_host] : NULL;
+}
+
 bool engine_userns_private(const struct engine *eng, const json_t *hc)
 {
 	return eng->userns && !str_eq(json_string_value(json_object_get(hc, "UsernsMode")), "host");
@@ -131,15 +136,18 @@ static char *layers_dir(const struct engine *eng)
 	return str_printf("%s/image/layers", eng->root);
 }
 
+/* In the (remapped) root, not the run directory: export hides that under a tmpfs. */
 static char *view_dir(const struct engine *eng)
 {
-	return str_printf("%s/userns-layers", eng->run_dir);
+	return str_printf("%s/userns-layers", eng->root);
 }
 
 int engine_userns_setup(struct engine *eng, struct err *e)
 {
 	if (!eng->userns)
 		return 0;
+	eng->userns_ids[0] = (struct idmap_pair){&eng->userns->uids, &eng->userns->gids, false};
+	eng->userns_ids[1] = (struct idmap_pair){&eng->userns->uids, &eng->userns->gids, true};
 	_cleanup_free_ char *src = layers_dir(eng);
 	_cleanup_free_ char *dst = view_dir(eng);
 	/* a leftover of a daemon killed before its teardown */

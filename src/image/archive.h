@@ -45,6 +45,11 @@ int image_layer_tar_write(const char *dir, image_sink_fn *fn, void *arg, struct 
  * them: a container's mount points when its upper directory is committed. */
 int image_layer_tar_write_skip(const char *dir, char *const *skip, image_sink_fn *fn, void *arg,
 			       struct err *e);
+/* The same with the owners translated through ids (util/idmap.h; NULL: none): a remapped
+ * container's files, stored with host ids, go out with its own. */
+struct idmap_pair;
+int image_layer_tar_write_ids(const char *dir, char *const *skip, const struct idmap_pair *ids,
+			      image_sink_fn *fn, void *arg, struct err *e);
 
 /* Stores the split of a registered layer (kept only when digest is the layer's diff ID). */
 int image_store_layer_set_split(struct image_store *s, const char *chain_id, const char *digest,

@@ -68,6 +68,7 @@ json_t *image_config_normalize(const json_t *cfg)
 struct gen {
 	const char *dir;
 	char *const *skip;
+	const struct idmap_pair *ids;
 	int fd;
 	struct err err;
 	int rc;
@@ -92,7 +93,7 @@ static int pipe_sink(void *arg, const void *data, size_t len, struct err *e)
 static void *gen_thread(void *arg)
 {
 	struct gen *g = arg;
-	g->rc = image_layer_tar_write_skip(g->dir, g->skip, pipe_sink, g, &g->err);
+	g->rc = image_layer_tar_write_ids(g->dir, g->skip, g->ids, pipe_sink, g, &g->err);
 	close(TAKE_FD(g->fd)); /* EOF (or a truncated stream) for the extraction */
 	return NULL;
 }
@@ -131,7 +132,7 @@ static int commit_extract(struct image_store *s, const struct image_commit_opts 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return err_sys(e, "pipe");
 	fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
-	struct gen g = {o->dir, o->skip, p[1], ERR_INIT, -1};
+	struct gen g = {o->dir, o->skip, o->ids, p[1], ERR_INIT, -1};
 	pthread_t t;
 	int r = pthread_create(&t, NULL, gen_thread, &g);
 	if (r != 0) {

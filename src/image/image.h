@@ -114,6 +114,7 @@ int image_fetch(const char *url, image_fetch_sink_fn *sink, image_fetch_progress
  * the parent image's layers, with a child config and history entry as dockerd's. Atomic: the
  * layer is extracted into a temporary directory, then layer, metadata and config appear under
  * the store's lock; a crash leaves at most an orphan that the next open removes. */
+struct idmap_pair;
 struct image_commit_opts {
 	const char *dir;	/* upper directory; absent: an empty layer */
 	char *const *skip;	/* relative paths of dir left out (mount points), may be NULL */
@@ -125,6 +126,7 @@ struct image_commit_opts {
 	const char *comment;	/* "" or NULL: none */
 	const char *created_by; /* history: the container's Cmd joined */
 	const char *docker_version;
+	const struct idmap_pair *ids; /* owners of dir's files translated (util/idmap.h), or NULL */
 };
 /* Returns the new image, held. */
 struct image *image_store_commit(struct image_store *s, const struct image_commit_opts *o,

@@ -18,6 +18,7 @@
 #include "store/store.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/idmap.h"
 #include "util/str.h"
 
 #define COPY_BLOCK (256 * 1024)
@@ -30,7 +31,8 @@ struct ltw {
 	bool failed;
 	json_t *links; /* "dev:ino" -> first path, for hard links */
 	char *buf;
-	char *const *skip; /* relative paths left out with their subtrees (NULL: none) */
+	char *const *skip;	      /* relative paths left out with their subtrees (NULL: none) */
+	const struct idmap_pair *ids; /* owners translated (--userns-remap), NULL: as stored */
 };
 
 static bool skipped(const struct ltw *w, const char *path)
@@ -103,10 +105,16 @@ static void add_xattrs(struct archive_entry *ent, int dirfd, const char *name)
 	}
 }
 
-static struct archive_entry *new_entry(const char *path, const struct stat *st)
+static struct archive_entry *new_entry(const struct ltw *w, const char *path, const struct stat *st)
 {
 	struct archive_entry *ent = archive_entry_new();
 	archive_entry_copy_stat(ent, st);
+	if (w->ids) {
+		uint32_t uid = st->st_uid, gid = st->st_gid;
+		idmap_pair_apply(w->ids, &uid, &gid);
+		archive_entry_set_uid(ent, uid);
+		archive_entry_set_gid(ent, gid);
+	}
 	archive_entry_set_pathname(ent, path);
 	archive_entry_unset_atime(ent);
 	archive_entry_unset_ctime(ent);
@@ -125,7 +133,7 @@ static int write_marker(struct ltw *w, const char *path, const struct stat *st, 
 	m.st_mode = S_IFREG | mode;
 	m.st_size = 0;
 	m.st_rdev = 0;
-	struct archive_entry *ent = new_entry(path, &m);
+	struct archive_entry *ent = new_entry(w, path, &m);
 	int r = archive_write_header(w->a, ent);
 	archive_entry_free(ent);
 	return r < ARCHIVE_WARN ? ltw_error(w, path) : 0;
@@ -152,7 +160,7 @@ static int write_data(struct ltw *w, int dirfd, const char *name, const char *pa
 static int write_entry(struct ltw *w, int dirfd, const char *name, const char *path,
 		       const struct stat *st)
 {
-	struct archive_entry *ent = new_entry(path, st);
+	struct archive_entry *ent = new_entry(w, path, st);
 	bool data = S_ISREG(st->st_mode) && st->st_size > 0;
 	if (S_ISREG(st->st_mode) && st->st_nlink > 1) {
 		_cleanup_free_ char *key =
@@ -228,10 +236,17 @@ int image_layer_tar_write(const char *dir, image_sink_fn *fn, void *arg, struct 
 int image_layer_tar_write_skip(const char *dir, char *const *skip, image_sink_fn *fn, void *arg,
 			       struct err *e)
 {
+	return image_layer_tar_write_ids(dir, skip, NULL, fn, arg, e);
+}
+
+int image_layer_tar_write_ids(const char *dir, char *const *skip, const struct idmap_pair *ids,
+			      image_sink_fn *fn, void *arg, struct err *e)
+{
 	_cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, "open %s", dir);
-	struct ltw w = {.fn = fn, .arg = arg, .e = e, .links = json_object(), .skip = skip};
+	struct ltw w = {
+	    .fn = fn, .arg = arg, .e = e, .links = json_object(), .skip = skip, .ids = ids};
 	w.buf = xmalloc(COPY_BLOCK);
 	w.a = archive_write_new();
 	archive_write_set_format_pax_restricted(w.a);
