@@ -173,7 +173,7 @@ static void check_mounts(struct engine *eng, const struct ctr_snap *v, size_t n,
 		/* volumes with mount options are mounted while in use (volume.c accounts) */
 		if (str_has_prefix(mp, vols))
 			continue;
-		bool ok = false;
+		bool ok = str_eq(mp, eng->userns_layers); /* --userns-remap's layer view */
 		for (size_t i = 0; i < n && !ok; i++) {
 			if (!v[i].running)
 				continue;
