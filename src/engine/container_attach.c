@@ -1,13 +1,11 @@
 /* engine/container_attach: connections to a container's attach socket (the monitor's). An
  * attach to a container that is not running yet (docker run attaches before the start) is
- * parked; the start connects it between the monitor's listen and the process start, so the
- * client misses no output. */
+ * parked; the start connects it to the monitor's socket before the monitor runs (the
+ * monitor accepts it before the process starts), so the client misses no output. */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -71,26 +69,6 @@ static int attach_connect(const char *dir, const char *hello, struct err *e)
 		return -1;
 	}
 	return fd;
-}
-
-/* Waits (inotify, so without polling delays: the monitor starts the process right after its
- * socket appears) until dir/name exists, or ready_fd (>= 0) becomes readable, or 2 s. */
-void container_sock_wait(const char *dir, const char *name, int ready_fd)
-{
-	_cleanup_free_ char *path = str_printf("%s/%s", dir, name);
-	_cleanup_close_ int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (in >= 0)
-		inotify_add_watch(in, dir, IN_CREATE | IN_MOVED_TO);
-	int64_t deadline = store_time_now() + 2000000000LL;
-	while (!fs_exists(path) && store_time_now() < deadline) {
-		struct pollfd p[2] = {{in, POLLIN, 0}, {ready_fd, POLLIN, 0}};
-		if (poll(p, 2, in >= 0 ? 100 : 1) > 0 && (p[1].revents & (POLLIN | POLLHUP)) &&
-		    !fs_exists(path))
-			return;
-		char buf[4096];
-		while (in >= 0 && read(in, buf, sizeof(buf)) > 0)
-			;
-	}
 }
 
 static void pending_unlink(struct container *c, struct container_attach *p)
@@ -187,18 +165,11 @@ void engine_container_attach_free(struct container_attach *p)
 	free(p);
 }
 
-/* Start: connects every parked attach once the monitor listens (or gives up when the
- * monitor reports first: then it failed or is already running). */
-void container_attach_pending(struct engine *eng, struct container *c, const char *rdir,
-			      int ready_fd)
+/* Start: connects every parked attach to the monitor's attach socket (made listening by
+ * the start before the monitor runs, so nothing waits here). */
+void container_attach_pending(struct engine *eng, struct container *c, const char *rdir)
 {
 	struct container_store *s = eng->containers;
-	pthread_mutex_lock(&s->mu);
-	bool any = c->pending != NULL;
-	pthread_mutex_unlock(&s->mu);
-	if (!any)
-		return;
-	container_sock_wait(rdir, "attach.sock", ready_fd);
 	pthread_mutex_lock(&s->mu);
 	for (struct container_attach *p = c->pending; p; p = p->next) {
 		struct err ce = ERR_INIT;
@@ -215,26 +186,6 @@ void container_attach_pending(struct engine *eng, struct container *c, const cha
 	c->pending = NULL;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
-}
-
-bool container_attach_parked(struct engine *eng, struct container *c)
-{
-	struct container_store *s = eng->containers;
-	pthread_mutex_lock(&s->mu);
-	bool any = c->pending != NULL;
-	pthread_mutex_unlock(&s->mu);
-	return any;
-}
-
-void container_monitor_go(const char *dir)
-{
-	struct err e = ERR_INIT;
-	container_sock_wait(dir, "control.sock", -1);
-	_cleanup_close_ int fd = container_sock_connect(dir, "control.sock", &e);
-	static const char req[] = "{\"op\":\"start\"}\n";
-	if (fd < 0 || send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)(sizeof(req) - 1))
-		log_warn("%s: the monitor starts on its own: %s", dir,
-			 e.msg[0] ? e.msg : "the start request was not sent");
 }
 
 /* A failed start or a removal: parked attaches end without a stream. */

@@ -226,32 +226,6 @@ static char *monitor_bin(void)
 	return str_printf("%s/berth-monitor", buf);
 }
 
-static int spawn(char **argv, struct err *e)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_sys(e, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return err_sys(e, "fork");
-	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(p[1], 3) < 0)
-			_exit(127);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	return p[0];
-}
-
 static json_t *ready_line(int fd)
 {
 	char buf[4096];
@@ -316,8 +290,7 @@ static void *exec_watch_thread(void *p)
 	return NULL;
 }
 
-static char **exec_argv(struct engine *eng, const struct exec_inst *x, const char *dir, bool tty,
-			bool wait)
+static char **exec_argv(struct engine *eng, const struct exec_inst *x, const char *dir, bool tty)
 {
 	char **argv = NULL;
 	strv_push_take(&argv, monitor_bin());
@@ -336,10 +309,12 @@ static char **exec_argv(struct engine *eng, const struct exec_inst *x, const cha
 		strv_push(&argv, "--stdin");
 		strv_push(&argv, "--stdin-once");
 	}
-	if (wait)
-		strv_push(&argv, "--wait-start");
 	strv_push(&argv, "--ready-fd");
 	strv_push(&argv, "3");
+	strv_push(&argv, "--attach-fd");
+	strv_push(&argv, "4");
+	strv_push(&argv, "--control-fd");
+	strv_push(&argv, "5");
 	return argv;
 }
 
@@ -404,12 +379,13 @@ int engine_exec_start(struct engine *eng, const char *id, const char *hello, int
 	_cleanup_json_ json_t *proc = exec_process(eng, &x, *tty, e);
 	if (!proc || fs_mkdir_p(dir, 0700, e) < 0 || jx_save_atomic(pfile, proc, e) < 0)
 		return exec_failed(eng, id, 126);
-	_cleanup_strv_ char **argv = exec_argv(eng, &x, dir, *tty, hello != NULL);
-	int rfd = spawn(argv, e);
-	if (rfd < 0)
+	_cleanup_strv_ char **argv = exec_argv(eng, &x, dir, *tty);
+	struct monitor_socks ms;
+	if (container_monitor_listen(dir, &ms, e) < 0)
 		return exec_failed(eng, id, 126);
 	if (hello) {
-		container_sock_wait(dir, "attach.sock", rfd);
+		/* connected before the monitor runs: it accepts the attach before the process
+		 * starts, so the output goes to it from its first byte */
 		struct err ce = ERR_INIT;
 		*fd = container_sock_connect(dir, "attach.sock", &ce);
 		if (*fd < 0)
@@ -419,8 +395,15 @@ int engine_exec_start(struct engine *eng, const char *id, const char *hello, int
 			close(*fd);
 			*fd = -1;
 		}
-		/* the output goes to the attach from its first byte */
-		container_monitor_go(dir);
+	}
+	int rfd = container_monitor_spawn(argv, &ms, e);
+	container_monitor_socks_close(&ms);
+	if (rfd < 0) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		fs_rm_rf(dir, NULL);
+		return exec_failed(eng, id, 126);
 	}
 	_cleanup_json_ json_t *ready = ready_line(rfd);
 	close(rfd);

@@ -89,17 +89,21 @@ int container_start_locked(struct engine *eng, struct container *c, struct err *
 void container_recover(struct engine *eng, struct container *c);
 
 /* Parked attaches (container_attach.c): connected by the start, released on failure. */
-void container_attach_pending(struct engine *eng, struct container *c, const char *rdir,
-			      int ready_fd);
+void container_attach_pending(struct engine *eng, struct container *c, const char *rdir);
 void container_attach_release(struct engine *eng, struct container *c);
-/* Whether attaches are parked (the start then has the monitor wait for them). */
-bool container_attach_parked(struct engine *eng, struct container *c);
-/* Tells a monitor started with --wait-start to start the process (its clients are in). */
-void container_monitor_go(const char *dir);
-/* Waits for a monitor's socket to appear (or ready_fd to report first). */
-void container_sock_wait(const char *dir, const char *name, int ready_fd);
 /* A connection to dir/name (a monitor socket), whatever the path's length. */
 int container_sock_connect(const char *dir, const char *name, struct err *e);
+/* A monitor's start (container_monitor.c): its attach.sock and control.sock made listening
+ * in dir by the daemon (attaches connect before the monitor runs: it accepts them before
+ * the process starts), then the monitor spawned with the ready pipe as fd 3 and the
+ * sockets as fds 4 and 5 (argv says --attach-fd 4 --control-fd 5); returns the ready
+ * pipe's read end. The caller closes its copies of the sockets after the spawn. */
+struct monitor_socks {
+	int attach, control;
+};
+int container_monitor_listen(const char *dir, struct monitor_socks *ms, struct err *e);
+void container_monitor_socks_close(struct monitor_socks *ms);
+int container_monitor_spawn(char **argv, const struct monitor_socks *ms, struct err *e);
 
 /* The private network namespace (container_netns.c): a bind-mounted nsfs file at path. */
 int container_netns_create(const char *path, struct err *e);

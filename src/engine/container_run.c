@@ -41,7 +41,7 @@ static char *monitor_path(void)
 	return str_printf("%s/berth-monitor", buf);
 }
 
-static char **monitor_argv(struct engine *eng, const json_t *rec, const char *rdir, bool wait)
+static char **monitor_argv(struct engine *eng, const json_t *rec, const char *rdir)
 {
 	const json_t *cfg = json_object_get(rec, "Config");
 	const json_t *lc = json_object_get(json_object_get(rec, "HostConfig"), "LogConfig");
@@ -77,45 +77,13 @@ static char **monitor_argv(struct engine *eng, const json_t *rec, const char *rd
 			strv_push(&argv, mf);
 		}
 	}
-	if (wait)
-		strv_push(&argv, "--wait-start");
 	strv_push(&argv, "--ready-fd");
 	strv_push(&argv, "3");
+	strv_push(&argv, "--attach-fd");
+	strv_push(&argv, "4");
+	strv_push(&argv, "--control-fd");
+	strv_push(&argv, "5");
 	return argv;
-}
-
-/* fork + exec of the monitor with the ready pipe as fd 3; the monitor daemonizes (its
- * first process exits at once and is reaped here). Returns the read end. */
-static int monitor_spawn(char **argv, struct err *e)
-{
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_sys(e, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return err_sys(e, "fork");
-	}
-	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		if (dup2(p[1], 3) < 0)
-			_exit(127);
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	close(p[1]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	return p[0];
 }
 
 static json_t *read_ready(int fd)
@@ -197,20 +165,22 @@ static pid_t read_pid_file(const char *rdir)
 
 static int start_monitor(struct engine *eng, struct container *c, const char *rdir, struct err *e)
 {
-	/* parked attaches (docker run's) are connected before the process starts */
-	bool wait = container_attach_parked(eng, c);
-	_cleanup_strv_ char **argv = monitor_argv(eng, c->rec, rdir, wait);
+	_cleanup_strv_ char **argv = monitor_argv(eng, c->rec, rdir);
 	/* the log exists before the monitor appends to it: parked attaches open it at once */
 	const char *lp = json_string_value(json_object_get(c->rec, "LogPath"));
 	int lfd = lp ? open(lp, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640) : -1;
 	if (lfd >= 0)
 		close(lfd);
-	int fd = monitor_spawn(argv, e);
+	/* parked attaches (docker run's) are connected to the sockets made here before the
+	 * monitor runs: it accepts them before the process starts, so they miss nothing */
+	struct monitor_socks ms;
+	if (container_monitor_listen(rdir, &ms, e) < 0)
+		return start_failed(c, e->msg, 125, e);
+	container_attach_pending(eng, c, rdir);
+	int fd = container_monitor_spawn(argv, &ms, e);
+	container_monitor_socks_close(&ms);
 	if (fd < 0)
 		return start_failed(c, e->msg, 125, e);
-	container_attach_pending(eng, c, rdir, fd);
-	if (wait)
-		container_monitor_go(rdir);
 	json_t *ready = read_ready(fd);
 	close(fd);
 	if (!ready || json_object_get(ready, "error")) {
@@ -239,7 +209,7 @@ static int start_monitor(struct engine *eng, struct container *c, const char *rd
 	pthread_mutex_unlock(&s->mu);
 	json_decref(ready);
 	container_save(eng, c, NULL);
-	container_attach_pending(eng, c, rdir, -1); /* any that came meanwhile */
+	container_attach_pending(eng, c, rdir); /* any that came meanwhile */
 	return 0;
 }
 

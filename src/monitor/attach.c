@@ -1,6 +1,7 @@
 /* attach: the monitor's sockets: attach clients (framed output to them, their stdin to
  * the process) and control connections; a client never blocks the monitor. */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -74,6 +75,13 @@ int mon_listen(const char *name, struct err *e)
 		return -1;
 	}
 	return TAKE_FD(fd);
+}
+
+int mon_adopt(int fd)
+{
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
 }
 
 void mon_accept(struct monitor *m, int lfd, enum mon_client_kind kind)

@@ -60,15 +60,28 @@ static void ready_error(struct monitor *m, const char *msg, int code)
 	ready_write(m, json_pack("{s:s, s:i}", "error", msg, "exit_code", code));
 }
 
-/* Only the ready pipe (and 0-2) survive from the daemon; 0-2 become /dev/null, our own
- * messages go to the daemon's stderr through a descriptor of their own. */
-static void fds_sanitize(int keep)
+static bool fd_kept(const struct mon_opts *o, int fd)
 {
-	if (keep > 3)
-		syscall(SYS_close_range, 3, keep - 1, 0);
-	syscall(SYS_close_range, keep >= 3 ? keep + 1 : 3, ~0U, 0);
-	if (keep >= 0)
-		fcntl(keep, F_SETFD, FD_CLOEXEC);
+	return fd == o->ready_fd || fd == o->attach_fd || fd == o->control_fd;
+}
+
+/* Only the ready pipe, the daemon's listening sockets (and 0-2) survive from the daemon;
+ * 0-2 become /dev/null, our own messages go to the daemon's stderr through a descriptor
+ * of their own. */
+static void fds_sanitize(const struct mon_opts *o)
+{
+	int top = o->ready_fd;
+	if (o->attach_fd > top)
+		top = o->attach_fd;
+	if (o->control_fd > top)
+		top = o->control_fd;
+	for (int fd = 3; fd <= top; fd++) {
+		if (fd_kept(o, fd))
+			fcntl(fd, F_SETFD, FD_CLOEXEC);
+		else
+			close(fd);
+	}
+	syscall(SYS_close_range, top >= 3 ? top + 1 : 3, ~0U, 0);
 	struct err e = ERR_INIT;
 	if (fcntl(2, F_GETFD) >= 0)
 		log_init("/proc/self/fd/2", LOG_TEXT, LOG_WARN, &e);
@@ -108,11 +121,13 @@ static int setup(struct monitor *m, struct err *e)
 	int n = snprintf(pid, sizeof(pid), "%d", (int)getpid());
 	if (fs_write_atomic(PID_FILE, pid, (size_t)n, 0644, e) < 0)
 		return -1;
-	/* Listening before the start: a client that connects early gets all the output. */
-	m->attach_l = mon_listen(ATTACH_SOCK, e);
+	/* Listening before the start: a client that connects early gets all the output. The
+	 * daemon's sockets (--attach-fd) may have clients queued already. */
+	m->attach_l = m->o.attach_fd >= 0 ? mon_adopt(m->o.attach_fd) : mon_listen(ATTACH_SOCK, e);
 	if (m->attach_l < 0)
 		return -1;
-	m->control_l = mon_listen(CONTROL_SOCK, e);
+	m->control_l =
+	    m->o.control_fd >= 0 ? mon_adopt(m->o.control_fd) : mon_listen(CONTROL_SOCK, e);
 	if (m->control_l < 0)
 		return -1;
 	if (m->o.log_path &&
@@ -186,12 +201,20 @@ static void monitor_release(struct monitor *m)
 	mon_opts_release(&m->o);
 }
 
+/* The clients queued on the attach socket (the daemon's, connected before we ran) are
+ * served from the process's first byte: accepted, their request read, then the start. */
+static int mon_start_accepted(struct monitor *m, int *code, struct err *e)
+{
+	mon_accept(m, m->attach_l, CLIENT_ATTACH);
+	return mon_start(m, code, e);
+}
+
 static int monitor_run(struct monitor *m)
 {
 	struct err e = ERR_INIT;
 	int code = 125;
 	if (setup(m, &e) < 0 || (m->o.wait_start && mon_wait_start(m, &e) < 0) ||
-	    mon_start(m, &code, &e) < 0) {
+	    mon_start_accepted(m, &code, &e) < 0) {
 		log_error("%s: %s", m->o.id, e.msg);
 		remove_files();
 		ready_error(m, e.msg, code);
@@ -231,7 +254,7 @@ int monitor_main(int argc, char **argv)
 		mon_opts_release(&m.o);
 		return 2;
 	}
-	fds_sanitize(m.o.ready_fd);
+	fds_sanitize(&m.o);
 	daemonize();
 	int r;
 	if (chdir(m.o.state_dir) < 0) {

@@ -21,6 +21,8 @@ struct mon_opts {
 	uint64_t log_max_size; /* 0: unlimited */
 	int log_max_file;
 	int ready_fd; /* -1: none */
+	/* the sockets made listening by the daemon (-1: the monitor makes them) */
+	int attach_fd, control_fd;
 };
 
 /* Parses `run|exec --flag value ...`; paths made absolute. */
@@ -95,6 +97,8 @@ void mon_close_stdin(struct monitor *m);
 
 /* attach: clients of attach.sock and control.sock. */
 int mon_listen(const char *name, struct err *e);
+/* A listening socket handed over by the daemon, made non-blocking. */
+int mon_adopt(int fd);
 void mon_accept(struct monitor *m, int lfd, enum mon_client_kind kind);
 void mon_client_read(struct monitor *m, struct mon_client *c);
 void mon_client_write(struct mon_client *c);

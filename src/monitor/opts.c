@@ -75,6 +75,8 @@ static const struct opt opts[] = {
     {"log-max-size", OPT_SIZE, OFF(log_max_size), 1},
     {"log-max-file", OPT_INT, OFF(log_max_file), 1},
     {"ready-fd", OPT_INT, OFF(ready_fd), 3},
+    {"attach-fd", OPT_INT, OFF(attach_fd), 3},
+    {"control-fd", OPT_INT, OFF(control_fd), 3},
     {"tty", OPT_BOOL, OFF(tty), 3},
     {"stdin", OPT_BOOL, OFF(stdin_open), 3},
     {"stdin-once", OPT_BOOL, OFF(stdin_once), 3},
@@ -138,13 +140,16 @@ static int check(const struct mon_opts *o, struct err *e)
 		return err_invalid(e, "--log-max-file must be at least 1");
 	if (o->stdin_once && !o->stdin_open)
 		return err_invalid(e, "--stdin-once needs --stdin");
+	if ((o->attach_fd < 0) != (o->control_fd < 0) ||
+	    (o->attach_fd >= 0 && (o->attach_fd < 3 || o->control_fd < 3)))
+		return err_invalid(e, "--attach-fd and --control-fd go together, both above 2");
 	return 0;
 }
 
 int mon_opts_parse(struct mon_opts *o, int argc, char **argv, struct err *e)
 {
 	memset(o, 0, sizeof(*o));
-	o->ready_fd = -1;
+	o->ready_fd = o->attach_fd = o->control_fd = -1;
 	o->log_max_file = 1;
 	if (argc < 2)
 		return err_invalid(e,
@@ -171,5 +176,5 @@ void mon_opts_release(struct mon_opts *o)
 	free(o->process);
 	free(o->log_path);
 	memset(o, 0, sizeof(*o));
-	o->ready_fd = -1;
+	o->ready_fd = o->attach_fd = o->control_fd = -1;
 }

@@ -35,13 +35,13 @@ class Mon:
         self.ready = None
         self.pid = None
 
-    def start(self, mode, *args, timeout=20):
+    def start(self, mode, *args, timeout=20, fds=()):
         r, w = os.pipe()
         argv = [str(MONITOR), mode, "--state-dir", str(self.state), "--ready-fd", str(w)]
         argv += [str(a) for a in args]
         with open(self.err, "ab") as err:
             p = subprocess.Popen(
-                argv, pass_fds=(w,), stdin=subprocess.DEVNULL, stdout=err, stderr=err
+                argv, pass_fds=(w, *fds), stdin=subprocess.DEVNULL, stdout=err, stderr=err
             )
         os.close(w)
         # The first process exits at once: the monitor proper lives on, detached.
@@ -159,6 +159,53 @@ def test_run_echo_ready_exit_and_cleanup(rt, make_bundle, tmp_path):
     assert not helpers.cgroup_dirs(b.tag)
     assert not helpers.mounts_under(b.path)
     assert helpers.dev_null_ok()
+
+
+def listening(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(path))
+    s.listen(8)
+    return s
+
+
+def test_daemon_made_sockets_serve_queued_clients_from_the_first_byte(rt, make_bundle, tmp_path):
+    """--attach-fd/--control-fd: the daemon's listening sockets; a client connected before
+    the monitor ran gets all the output (no --wait-start round trip)."""
+    b = make_bundle("sh", "-c", "echo first; echo second >&2; sleep 0.3; exit 5")
+    m = Mon(tmp_path, "fds")
+    la, lc = listening(m.state / "attach.sock"), listening(m.state / "control.sock")
+    early = m.attach()  # queued on the daemon's socket: the monitor does not exist yet
+    args = ["--runtime-root", rt.root, "--id", "fds", "--bundle", b.path]
+    args += ["--attach-fd", la.fileno(), "--control-fd", lc.fileno()]
+    m.start("run", *args, fds=(la.fileno(), lc.fileno()))
+    la.close()
+    lc.close()
+    assert m.control({"op": "status"})["ok"] is True
+    assert read_frames(early) == {1: b"first\n", 2: b"second\n"}
+    assert m.wait()["ExitCode"] == 5
+    m.assert_gone()
+    assert rt.container_ids() == []
+    m.wait_gone()
+
+
+def test_socket_fds_go_together(tmp_path):
+    m = Mon(tmp_path, "onefd")
+    la = listening(m.state / "attach.sock")
+    r, w = os.pipe()
+    p = subprocess.run(
+        [str(MONITOR), "run", "--runtime-root", str(tmp_path), "--id", "x", "--bundle",
+         str(tmp_path), "--state-dir", str(m.state), "--ready-fd", str(w), "--attach-fd",
+         str(la.fileno())],
+        pass_fds=(w, la.fileno()),
+        capture_output=True,
+        text=True,
+    )
+    os.close(w)
+    la.close()
+    ready = json.loads(os.read(r, 4096))
+    os.close(r)
+    assert p.returncode == 2 and ready["exit_code"] == 125
+    assert "--control-fd" in ready["error"]
 
 
 def test_exit_code(rt, make_bundle, tmp_path):
