@@ -375,7 +375,8 @@ int build_copy(struct build *b, struct stage *st, const struct df_instr *in, boo
 				   "Destination could not be determined",
 				   j.cmd);
 	set_dest(&j, words[n - 1]);
-	_cleanup_free_ char *dest = j.dest;
+	_cleanup_free_ char *dest = j.dest; /* j.dest borrows it from here on */
+	j.dest = dest;
 	if (n > 2 && !j.dest_dir)
 		return err_invalid(e,
 				   "When using %s with more than one source file, the destination "
