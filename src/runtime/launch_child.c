@@ -140,8 +140,9 @@ void launch_stage1(struct launch *l, int fd)
 	if (!l->is_exec && l->spec->ns[NS_USER].enabled)
 		l->mount_fds = rootfs_open_mount_sources(l->spec);
 	/* runc's nsexec too: in a user namespace /proc/self/oom_score_adj belongs to the host's
-	 * root (the process is not dumpable), so it is set here and inherited */
-	if (l->spec->ns[NS_USER].enabled) {
+	 * root (the process is not dumpable), so it is set here and inherited (an exec has no
+	 * spec: it joins the container's namespaces, a user namespace among them maybe) */
+	if (l->is_exec || l->spec->ns[NS_USER].enabled) {
 		if (proc_set_oom_score_adj(l->proc, &e) < 0)
 			die(fd, &e);
 		l->oom_done = true;
