@@ -107,6 +107,8 @@ static int parse_opts(struct api_req *req, struct build_opts *o, struct err *e)
 	o->cpusetcpus = query_dup(req, "cpusetcpus");
 	o->cpusetmems = query_dup(req, "cpusetmems");
 	o->extrahosts = extra_hosts(req);
+	const char *rc = api_header(req, "X-Registry-Config");
+	o->registry_auth = rc && *rc ? str_dup(rc) : NULL;
 	if (query_object(req, "buildargs", &o->buildargs, e) < 0 ||
 	    query_object(req, "labels", &o->labels, e) < 0 ||
 	    query_list(req, "cachefrom", &o->cachefrom, e) < 0 ||

@@ -22,7 +22,7 @@ struct build_opts {
 	char **cachefrom;  /* NULL: the local cache */
 	int64_t shmsize, memory, memswap, cpushares, cpuperiod, cpuquota;
 	char *cpusetcpus, *cpusetmems;
-	char *registry_auth; /* X-Registry-Config (base64 JSON), for pulls of the base */
+	char *registry_auth; /* X-Registry-Config (base64 JSON of AuthConfigs by registry) */
 };
 void build_opts_release(struct build_opts *o);
 

@@ -1,6 +1,7 @@
 /* build/from: FROM: the base (scratch, an earlier stage or an image, pulled through the
  * registry client when it is missing or --pull asks), the stage's run config from it (a
  * default PATH added), and the base's ONBUILD triggers run as steps of this stage. */
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "build/words.h"
 #include "engine/image_registry.h"
 #include "image/changes.h"
+#include "image/ref.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
@@ -23,11 +25,56 @@ static void on_progress(void *arg, json_t *msg)
 		build_send(b, msg);
 }
 
+/* A registry key of X-Registry-Config ("https://index.docker.io/v1/", "host:5000") as the
+ * domain of a reference. */
+static char *key_domain(const char *key)
+{
+	const char *p = strstr(key, "://") ? strstr(key, "://") + 3 : key;
+	_cleanup_free_ char *host = str_ndup(p, strcspn(p, "/"));
+	if (!strcmp(host, "index.docker.io") || !strcmp(host, "registry-1.docker.io"))
+		return str_dup("docker.io");
+	return TAKE_PTR(host);
+}
+
+/* The X-Registry-Auth value for name's registry out of the build's X-Registry-Config (a
+ * base64 JSON object of AuthConfigs by registry), NULL when it has none. */
+static char *auth_for(struct build *b, const char *name)
+{
+	const char *cfg = b->o.registry_auth;
+	struct image_ref ref = {0};
+	if (!cfg || !*cfg || image_ref_parse(name, &ref, NULL) < 0)
+		return NULL;
+	size_t n = strlen(cfg);
+	_cleanup_free_ char *std = xmalloc(n + 4);
+	for (size_t i = 0; i < n; i++)
+		std[i] = cfg[i] == '-' ? '+' : cfg[i] == '_' ? '/' : cfg[i];
+	while (n % 4)
+		std[n++] = '=';
+	_cleanup_free_ unsigned char *raw = xcalloc(1, n / 4 * 3 + 1);
+	int len = EVP_DecodeBlock(raw, (unsigned char *)std, (int)n);
+	_cleanup_json_ json_t *all =
+	    len > 0 ? json_loads((char *)raw, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+	char *out = NULL;
+	const char *k;
+	json_t *v;
+	json_object_foreach (all, k, v) {
+		_cleanup_free_ char *dom = key_domain(k);
+		if (out || !json_is_object(v) || strcmp(dom, ref.domain) != 0)
+			continue;
+		_cleanup_free_ char *js = jx_dumps(v);
+		out = xmalloc(4 * ((strlen(js) + 2) / 3) + 1);
+		EVP_EncodeBlock((unsigned char *)out, (unsigned char *)js, (int)strlen(js));
+	}
+	image_ref_release(&ref);
+	return out;
+}
+
 static char *pull(struct build *b, const char *name, struct err *e)
 {
+	_cleanup_free_ char *auth = auth_for(b, name);
 	struct engine_pull_opts po = {.image = name,
 				      .platform = b->o.platform,
-				      .auth = b->o.registry_auth,
+				      .auth = auth,
 				      .progress = on_progress,
 				      .arg = b};
 	struct engine_pull *p = engine_image_pull_start(b->eng, &po, e);

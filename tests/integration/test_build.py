@@ -340,6 +340,28 @@ def test_build_pulls_missing_base(d, tmp_path):
         reg.stop()
 
 
+def test_build_pulls_with_credentials(d, tmp_path):
+    """The base in a registry that wants a login: the CLI's X-Registry-Config gives the pull
+    its credentials (and without them the build fails)."""
+    from registry_common import Registry
+    reg = Registry(tmp_path / "registry", users={"builder": "s3cret"}).start()
+    try:
+        ref = "%s/private/base:1" % reg.addr
+        d.docker("login", reg.addr, "-u", "builder", "--password-stdin", input="s3cret\n")
+        d.docker("tag", "busybox", ref)
+        d.docker("push", ref)
+        d.docker("rmi", ref)
+        write(tmp_path / "ctx", {"Dockerfile": "FROM %s\nLABEL from=private\n" % ref})
+        p = build(d, tmp_path / "ctx", "-t", "bt-private")
+        assert "Pulling from private/base" in p.stdout
+        d.docker("rmi", "bt-private", ref)
+        d.docker("logout", reg.addr)
+        p = build(d, tmp_path / "ctx", "-t", "bt-private", check=False)
+        assert p.returncode == 1 and "no basic auth credentials" in p.stderr + p.stdout, p
+    finally:
+        reg.stop()
+
+
 def test_build_run_limits_globs_from_image(d, tmp_path):
     """-m, --cpu-shares and --shm-size reach RUN containers; COPY globs; COPY --from=<image>."""
     write(tmp_path, {"Dockerfile": "\n".join([
