@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -60,6 +62,17 @@ void launch_reset_signals(void)
 	reset_signals();
 }
 
+/* Whether the namespace behind fd belongs to another user namespace than userfd's. */
+static bool owned_elsewhere(int fd, int userfd)
+{
+	if (userfd < 0)
+		return false;
+	_cleanup_close_ int owner = ioctl(fd, NS_GET_USERNS);
+	struct stat a, b;
+	return owner >= 0 && fstat(owner, &a) == 0 && fstat(userfd, &b) == 0 &&
+	       (a.st_ino != b.st_ino || a.st_dev != b.st_dev);
+}
+
 /* Opens every namespace to join before entering any: paths may vanish after setns. */
 static int join_namespaces(struct launch *l, struct err *e)
 {
@@ -87,16 +100,23 @@ static int join_namespaces(struct launch *l, struct err *e)
 			fds[t] = -1;
 		}
 	}
-	/* The user namespace first: it owns the others. */
+	/* The user namespace first: it owns the others. One it does not own (the network
+	 * namespace the daemon made for a --userns-remap container, joined by an exec) is
+	 * joined before it, while the caller still has its privileges there. */
 	static const enum ns_type order[] = {NS_USER, NS_IPC,	 NS_UTS,  NS_NET,
 					     NS_PID,  NS_CGROUP, NS_TIME, NS_MNT};
-	for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
-		int t = order[i];
-		if (fds[t] < 0)
-			continue;
-		if (setns(fds[t], spec_ns_clone_flag((enum ns_type)t)) < 0)
-			return err_sys(e, "join %s namespace", spec_ns_name((enum ns_type)t));
-		close(fds[t]);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < ARRAY_SIZE(order); i++) {
+			int t = order[i];
+			if (fds[t] < 0 ||
+			    (pass == 0 && (t == NS_USER || !owned_elsewhere(fds[t], fds[NS_USER]))))
+				continue;
+			if (setns(fds[t], spec_ns_clone_flag((enum ns_type)t)) < 0)
+				return err_sys(e, "join %s namespace",
+					       spec_ns_name((enum ns_type)t));
+			close(fds[t]);
+			fds[t] = -1;
+		}
 	}
 	return 0;
 }
