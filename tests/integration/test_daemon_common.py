@@ -308,22 +308,26 @@ def daemon(tmp_path_factory):
 BUSYBOX_PATH_ENV = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def import_busybox(dm, base):
-    """busybox:latest in dm, from scripts/mkrootfs's offline rootfs (no ../shared needed)."""
+def import_busybox(dm, base, more=None):
+    """busybox:latest in dm, from scripts/mkrootfs's offline rootfs (no ../shared needed);
+    more(dm, tar), when given, makes other images of that rootfs tarball before it goes."""
     tar = Path(base) / "rootfs.tar"
     subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
                    capture_output=True, timeout=120)
     dm.docker("import", "-c", 'CMD ["sh"]', "-c", BUSYBOX_PATH_ENV, str(tar), "busybox:latest")
+    if more:
+        more(dm, tar)
     tar.unlink()
 
 
-def busybox_daemon(base):
-    """A module fixture's body: a debug daemon with busybox under base; at the end its
-    containers go, it stops cleanly, nothing stays mounted and no monitor outlives it."""
+def busybox_daemon(base, more=None):
+    """A module fixture's body: a debug daemon with busybox (and what more makes, as in
+    import_busybox) under base; at the end its containers go, it stops cleanly, nothing
+    stays mounted and no monitor outlives it."""
     from test_daemon_containers import monitors_of  # it imports this module
     dm = Daemon(base)
     dm.start("-D")
-    import_busybox(dm, base)
+    import_busybox(dm, base, more)
     yield dm
     left = dm.docker("ps", "-aq").stdout.split()
     if left:

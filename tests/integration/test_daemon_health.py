@@ -4,45 +4,24 @@ and an image HEALTHCHECK, State.Health (status, streak, log of 5 with output and
 
 import json
 import os
-import subprocess
 import time
 
 import pytest
 
-import helpers
-from test_daemon_common import Daemon
-from test_daemon_containers import monitors_of
+from test_daemon_common import BUSYBOX_PATH_ENV, busybox_daemon
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
 
-@pytest.fixture(scope="module")
-def d(tmp_path_factory):
-    base = tmp_path_factory.mktemp("berthd-health")
-    tar = base / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
-    dm = Daemon(base)
-    dm.start("-D")
-    env = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    dm.docker("import", "-c", 'CMD ["sh"]', "-c", env, str(tar), "busybox:latest")
-    dm.docker("import", "-c", 'CMD ["sleep", "100"]', "-c", env, "-c",
+def hcimage(dm, tar):
+    dm.docker("import", "-c", 'CMD ["sleep", "100"]', "-c", BUSYBOX_PATH_ENV, "-c",
               "HEALTHCHECK --interval=200ms --retries=1 CMD test -e /tmp/up && echo up",
               str(tar), "hcimage:latest")
-    tar.unlink()
-    yield dm
-    left = dm.docker("ps", "-aq").stdout.split()
-    if left:
-        dm.docker("rm", "-f", *left, check=False)
-    rc = dm.stop()
-    assert rc == 0, dm.log()
-    with open("/proc/self/mountinfo") as f:
-        assert str(base) not in f.read()
-    # no monitor outlives its container (nor a probe's exec its container)
-    deadline = time.time() + 15
-    while monitors_of(dm) and time.time() < deadline:
-        time.sleep(0.1)
-    assert monitors_of(dm) == []
+
+
+@pytest.fixture(scope="module")
+def d(tmp_path_factory):
+    yield from busybox_daemon(tmp_path_factory.mktemp("berthd-health"), more=hcimage)
 
 
 def state(d, name):
