@@ -52,14 +52,15 @@ static int run_tool(char *const argv[], struct err *e)
 	return 0;
 }
 
-static const char *tool(const char *name)
+/* The shadow tool's path (malloc'd), NULL when not installed. */
+static char *tool(const char *name)
 {
 	static const char *const dirs[] = {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"};
-	static __thread char buf[64];
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(buf, sizeof(buf), "%s%s", dirs[i], name);
-		if (access(buf, X_OK) == 0)
-			return buf;
+		char *p = str_printf("%s%s", dirs[i], name);
+		if (access(p, X_OK) == 0)
+			return p;
+		free(p);
 	}
 	return NULL;
 }
@@ -129,12 +130,12 @@ static int add_range(const char *file, const char *name, struct err *e)
 /* dockerd's "default": the dockremap system user and group with their ranges. */
 static int create_dockremap(struct err *e)
 {
-	const char *ua = tool("useradd"), *ga = tool("groupadd");
+	_cleanup_free_ char *ua = tool("useradd"), *ga = tool("groupadd");
 	if (!getgrnam(REMAP_USER)) {
 		if (!ga)
 			return err_set(e, ERR_INTERNAL, 0, "cannot create group %s: no groupadd",
 				       REMAP_USER);
-		char *argv[] = {(char *)ga, "-r", REMAP_USER, NULL};
+		char *argv[] = {ga, "-r", REMAP_USER, NULL};
 		if (run_tool(argv, e) < 0)
 			return err_wrap(e, "Error during \"%s\" group creation", REMAP_USER);
 	}
@@ -142,8 +143,7 @@ static int create_dockremap(struct err *e)
 		if (!ua)
 			return err_set(e, ERR_INTERNAL, 0, "cannot create user %s: no useradd",
 				       REMAP_USER);
-		char *argv[] = {(char *)ua, "-r",	  "-g",	      REMAP_USER,
-				"-s",	    "/bin/false", REMAP_USER, NULL};
+		char *argv[] = {ua, "-r", "-g", REMAP_USER, "-s", "/bin/false", REMAP_USER, NULL};
 		if (run_tool(argv, e) < 0)
 			return err_wrap(e, "Error during \"%s\" user creation", REMAP_USER);
 	}
