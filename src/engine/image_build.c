@@ -7,6 +7,7 @@
 #include "engine/build.h"
 #include "engine/container_priv.h"
 #include "engine/image_priv.h"
+#include "engine/userns.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
@@ -24,12 +25,15 @@ static char *created_by(const json_t *cconf)
 }
 
 /* The container's upper directory (malloc'd) or NULL when it has none yet. */
-static char *container_upper(struct engine *eng, const char *name, char *id, struct err *e)
+static char *container_upper(struct engine *eng, const char *name, char *id,
+			     const struct idmap_pair **ids, struct err *e)
 {
 	_cleanup_json_ json_t *rec = engine_container_inspect(eng, name, e);
 	if (!rec)
 		return NULL;
 	snprintf(id, ID_HEX_LEN + 1, "%s", json_string_value(json_object_get(rec, "Id")));
+	/* --userns-remap: the upper holds host ids, the image gets the container's */
+	*ids = engine_userns_ids(eng, json_object_get(rec, "HostConfig"), false);
 	const json_t *data = json_object_get(json_object_get(rec, "GraphDriver"), "Data");
 	const char *upper = json_string_value(json_object_get(data, "UpperDir"));
 	if (!upper)
@@ -42,7 +46,8 @@ struct image *engine_build_commit(struct engine *eng, const struct engine_build_
 {
 	char id[ID_HEX_LEN + 1] = "";
 	_cleanup_free_ char *upper = NULL;
-	if (o->container && !(upper = container_upper(eng, o->container, id, e)))
+	const struct idmap_pair *ids = NULL;
+	if (o->container && !(upper = container_upper(eng, o->container, id, &ids, e)))
 		return NULL;
 	_cleanup_strv_ char **skip = upper ? engine_commit_skip(upper) : NULL;
 	if (!upper && o->dir)
@@ -58,6 +63,7 @@ struct image *engine_build_commit(struct engine *eng, const struct engine_build_
 	    .author = o->author,
 	    .created_by = by,
 	    .docker_version = BERTH_VERSION,
+	    .ids = ids,
 	};
 	return image_store_commit(eng->images, &io, e);
 }
