@@ -13,31 +13,13 @@ import time
 
 import pytest
 
-import helpers
-from test_daemon_common import Daemon
+from test_daemon_common import Daemon, busybox_daemon, import_busybox
 from test_daemon_images_archive import dockerd  # noqa: F401 (a fixture)
-
-PATH_ENV = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 @pytest.fixture(scope="module")
 def d(tmp_path_factory):
-    base = tmp_path_factory.mktemp("berthd-commit")
-    tar = base / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
-    dm = Daemon(base)
-    dm.start("-D")
-    dm.docker("import", "-c", 'CMD ["sh"]', "-c", PATH_ENV, str(tar), "busybox:latest")
-    tar.unlink()
-    yield dm
-    ids = dm.docker("ps", "-aq").stdout.split()
-    if ids:
-        dm.docker("rm", "-f", *ids, check=False)
-    rc = dm.stop()
-    assert rc == 0, dm.log()
-    with open("/proc/self/mountinfo") as f:
-        assert [ln for ln in f if str(base) in ln] == []
+    yield from busybox_daemon(tmp_path_factory.mktemp("berthd-commit"))
     assert os.stat("/dev/null").st_uid == 0
 
 
@@ -284,13 +266,10 @@ def test_rmi_of_committed_chain(d):
 
 
 def test_killed_commit_leaves_no_half_image(tmp_path):
-    tar = tmp_path / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
     dm = Daemon(tmp_path / "d")
     dm.start()
     try:
-        dm.docker("import", "-c", 'CMD ["sh"]', "-c", PATH_ENV, str(tar), "busybox:latest")
+        import_busybox(dm, tmp_path)
         dm.docker("run", "--name", "k1", "busybox", "sh", "-c",
                   "head -c 50000000 /dev/urandom > /big")
         before = set(dm.docker("images", "-aq", "--no-trunc").stdout.split())
