@@ -5,6 +5,7 @@
 #define BERTH_DAEMON_LAZY_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 struct lazy_lib {
 	const char *soname;
@@ -45,5 +46,8 @@ void *lazy_sym(struct lazy_lib *lib, const char *name);
 		}                                                         \
 		f args;                                                   \
 	}
+
+/* lazy_nft.c: the pid of the nftables helper process now serving the daemon (0: none). */
+pid_t lazy_nft_helper_pid(void);
 
 #endif

@@ -1,14 +1,17 @@
 /* Unit tests for src/daemon/lazy*.c: forwarders that load their library at the first call
- * (also from a chrooted thread), and nftables commands run in a forked child (status, error
- * and output buffers back in the caller's context). */
+ * (also from a chrooted thread), and nftables commands run by a helper process (status, error
+ * and output buffers back in the caller's context; one helper for many commands, replaced
+ * when it dies). */
 #include <archive.h>
 #include <nftables/libnftables.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "daemon/lazy.h"
 #include "tap.h"
 
 static void *chrooted(void *arg)
@@ -45,6 +48,16 @@ int main(void)
 	   "with the library's error text");
 	ok(nft_run_cmd_from_buffer(ctx, "list tables") == 0, "a good command succeeds");
 	ok(*nft_ctx_get_error_buffer(ctx) == '\0', "and leaves no error");
+	pid_t pid = lazy_nft_helper_pid();
+	ok(pid > 0 && nft_run_cmd_from_buffer(ctx, "list tables") == 0 &&
+	       lazy_nft_helper_pid() == pid,
+	   "one helper process serves both commands");
+	kill(pid, SIGKILL);
+	for (int i = 0; i < 200 && kill(pid, 0) == 0; i++)
+		usleep(10000); /* its reaper thread waits for it */
+	ok(nft_run_cmd_from_buffer(ctx, "list tables") == 0 && lazy_nft_helper_pid() > 0 &&
+	       lazy_nft_helper_pid() != pid,
+	   "a helper that died is replaced");
 	nft_ctx_free(ctx);
 	return tap_done();
 }
