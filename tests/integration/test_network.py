@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import helpers
-from test_daemon_common import Daemon, nft_run
+from test_daemon_common import Daemon, import_busybox, nft_run
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="networking needs root")
 
@@ -27,15 +26,9 @@ GET = 'printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 5 %s 80 | tail -n 1'
 @pytest.fixture(scope="module")
 def d(tmp_path_factory):
     base = tmp_path_factory.mktemp("berthd-net")
-    tar = base / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
     dm = Daemon(base)
     dm.start()
-    dm.docker("import", "-c", 'CMD ["sh"]', "-c",
-              "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-              str(tar), "busybox:latest")
-    tar.unlink()
+    import_busybox(dm, base)
     yield dm
     dm.docker("rm", "-f", *dm.docker("ps", "-aq").stdout.split(), check=False)
     assert_no_leaks(dm)
@@ -317,12 +310,9 @@ def test_restore_after_daemon_kill(tmp_path):
     """kill -9 of the daemon: the running container keeps its address and port after the
     restart; its exit then frees everything."""
     d = Daemon(tmp_path)
-    tar = tmp_path / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
     d.start()
     try:
-        d.docker("import", "-c", "ENV PATH=/bin", str(tar), "busybox:latest")
+        import_busybox(d, tmp_path)
         port = free_port()
         d.docker("run", "-d", "--name", "kk", "-p", "127.0.0.1:%d:80" % port, "-p", "80",
                  "busybox", "sh", "-c", HTTPD)
