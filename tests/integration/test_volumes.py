@@ -8,14 +8,12 @@ import io
 import json
 import os
 import re
-import subprocess
 import tarfile
 import time
 
 import pytest
 
-import helpers
-from test_daemon_common import Daemon
+from test_daemon_common import BUSYBOX_PATH_ENV, Daemon, import_busybox
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
@@ -36,18 +34,17 @@ def volume_image_tar(rootfs, out):
         t.addfile(f, io.BytesIO(data))
 
 
-def load_images(dm, base):
-    tar = base / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
-    env = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-    dm.docker("import", "-c", 'CMD ["sh"]', "-c", env, str(tar), "busybox:latest")
-    vtar = base / "volimg.tar"
+def volimg(dm, tar):
+    vtar = tar.parent / "volimg.tar"
     volume_image_tar(tar, vtar)
-    dm.docker("import", "-c", 'CMD ["sh"]', "-c", env, "-c", "VOLUME /data", str(vtar),
-              "volimg:latest")
-    tar.unlink()
+    dm.docker("import", "-c", 'CMD ["sh"]', "-c", BUSYBOX_PATH_ENV, "-c", "VOLUME /data",
+              str(vtar), "volimg:latest")
     vtar.unlink()
+
+
+def load_images(dm, base):
+    """busybox:latest and volimg:latest (busybox with content at its VOLUME /data)."""
+    import_busybox(dm, base, more=volimg)
 
 
 def mounts_under(path):
