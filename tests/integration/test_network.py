@@ -306,6 +306,47 @@ def test_prune(d):
     assert_no_leaks(d)
 
 
+def test_teardown_after_the_exit(d):
+    """A stopped container's veth is deleted after its exit is answered: a start that asks
+    for an address it held waits for it (--ip), and network rm waits for its veths."""
+    d.docker("network", "create", "--subnet", "10.213.7.0/24", "reap1")
+    try:
+        for _ in range(3):
+            d.docker("run", "--rm", "--network", "reap1", "--ip", "10.213.7.9", "busybox",
+                     "true")
+        d.docker("run", "-d", "--name", "reap-a", "--network", "reap1", "--ip", "10.213.7.10",
+                 "busybox", "sleep", "60")
+        d.docker("rm", "-f", "reap-a")
+        p = d.docker("run", "--rm", "--network", "reap1", "--ip", "10.213.7.10", "busybox",
+                     "ip", "-o", "-4", "addr", "show", "eth0")
+        assert "inet 10.213.7.10/24" in p.stdout
+        d.docker("run", "--rm", "--network", "reap1", "busybox", "true")
+    finally:
+        d.docker("rm", "-f", "reap-a", check=False)
+        d.docker("network", "rm", "reap1")
+    assert_no_leaks(d)
+
+
+def test_daemon_kill_during_teardown(tmp_path):
+    """kill -9 of the daemon while the veths of containers just removed are still being
+    deleted: the kernel deletes them with their namespaces, the restarted daemon holds no
+    address for them and hands the addresses out again."""
+    d = Daemon(tmp_path)
+    d.start()
+    try:
+        import_busybox(d, tmp_path)
+        ids = [d.docker("run", "-d", "busybox", "sleep", "60").stdout.strip() for _ in range(4)]
+        d.docker("rm", "-f", *ids)
+        d.stop(signal.SIGKILL, cleanup_net=False)
+        d.start()
+        assert_no_leaks(d)
+        p = d.docker("run", "--rm", "busybox", "ip", "-o", "-4", "addr", "show", "eth0")
+        assert "inet " in p.stdout
+        assert_no_leaks(d)
+    finally:
+        assert d.stop() == 0
+
+
 def test_restore_after_daemon_kill(tmp_path):
     """kill -9 of the daemon: the running container keeps its address and port after the
     restart; its exit then frees everything."""
