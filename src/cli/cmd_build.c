@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/progress.h"
+#include "cli/run_opts.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/id.h"
@@ -22,8 +23,9 @@
 #include "util/str.h"
 
 struct build_args {
-	char **tags, **build_args, **labels, **hosts;
-	const char *file, *target, *network, *platform;
+	char **tags, **build_args, **labels, **hosts, **cache_from;
+	const char *file, *target, *network, *platform, *iidfile, *memory, *shm_size;
+	long long mem, shm;
 	bool quiet, no_cache, pull, force_rm, rm;
 };
 
@@ -110,6 +112,18 @@ static char *query(const struct build_args *a, const char *dockerfile, const cha
 		_cleanup_free_ char *v = cli_http_escape(*t);
 		fprintf(f, "&t=%s", v);
 	}
+	if (a->mem)
+		fprintf(f, "&memory=%lld", a->mem);
+	if (a->shm)
+		fprintf(f, "&shmsize=%lld", a->shm);
+	if (a->cache_from) {
+		json_t *cf = json_array();
+		for (char **p = a->cache_from; *p; p++)
+			json_array_append_new(cf, json_string(*p));
+		_cleanup_free_ char *cfs = jx_dumps(cf), *cfe = cli_http_escape(cfs);
+		fprintf(f, "&cachefrom=%s", cfe);
+		json_decref(cf);
+	}
 	for (char **h = a->hosts; h && *h; h++) {
 		_cleanup_free_ char *v = cli_http_escape(*h);
 		fprintf(f, "&extrahosts=%s", v);
@@ -142,23 +156,55 @@ static long fd_source(char *buf, size_t n, void *ud)
 	return r < 0 ? -1 : (long)r;
 }
 
+/* The messages shown as docker shows them; the last aux ID kept (for --iidfile). */
+struct build_sink {
+	struct progress pr;
+	char *line; /* a message not yet complete */
+	char id[80];
+};
+
+static int sink(const char *buf, size_t n, void *ud)
+{
+	struct build_sink *s = ud;
+	if (!buf)
+		return progress_feed(buf, n, &s->pr);
+	char *all = str_printf("%s%.*s", s->line ? s->line : "", (int)n, buf);
+	free(s->line);
+	char *p = all, *nl;
+	while ((nl = strchr(p, '\n'))) {
+		*nl = '\0';
+		_cleanup_json_ json_t *j = json_loads(p, 0, NULL);
+		const char *id =
+		    json_string_value(json_object_get(json_object_get(j, "aux"), "ID"));
+		if (id)
+			snprintf(s->id, sizeof(s->id), "%s", id);
+		p = nl + 1;
+	}
+	s->line = str_dup(p);
+	free(all);
+	return progress_feed(buf, n, &s->pr);
+}
+
 /* POST /build with the body from fd (-1: none); the messages shown; exit status. */
-static int post(struct cli *c, const char *path, int fd)
+static int post(struct cli *c, const char *path, int fd, const char *iidfile)
 {
 	struct err e = ERR_INIT;
-	struct progress pr;
-	progress_init(&pr, stdout, false);
+	struct build_sink s = {0};
+	progress_init(&s.pr, stdout, false);
 	struct cli_http *h = cli_api(c, &e);
 	int rc = h ? cli_http_stream(h, "POST", path, "application/x-tar",
-				     fd >= 0 ? fd_source : NULL, &fd, progress_feed, &pr, NULL, &e)
+				     fd >= 0 ? fd_source : NULL, &fd, sink, &s, NULL, &e)
 		   : -1;
-	progress_finish(&pr);
+	progress_finish(&s.pr);
+	free(s.line);
 	if (rc < 0)
 		return cli_report(&e, 1);
-	if (pr.err[0]) {
-		fprintf(stderr, "%s\n", pr.err);
+	if (s.pr.err[0]) {
+		fprintf(stderr, "%s\n", s.pr.err);
 		return 1;
 	}
+	if (iidfile && fs_write_atomic(iidfile, s.id, strlen(s.id), 0644, &e) < 0)
+		return cli_report(&e, 1);
 	return 0;
 }
 
@@ -179,14 +225,15 @@ static int pack_dir(const char *ctx, const char *file, const char *tmp, pid_t *p
 	if (!realpath(ctx, rctx))
 		return err_sys(e, "unable to prepare context: path \"%s\" not found", ctx);
 	_cleanup_free_ char *given = file ? str_dup(file) : str_printf("%s/Dockerfile", rctx);
-	char rdf[4096];
-	if (!realpath(given, rdf))
+	bool from_stdin = !strcmp(given, "-"); /* -f -: the Dockerfile on stdin, beside a context */
+	char rdf[4096] = "/dev/stdin";
+	if (!from_stdin && !realpath(given, rdf))
 		return err_invalid(e,
 				   "unable to prepare context: unable to evaluate symlinks in "
 				   "Dockerfile path: lstat %s: no such file or directory",
 				   given);
 	size_t cl = strlen(rctx);
-	bool inside = !strncmp(rdf, rctx, cl) && rdf[cl] == '/';
+	bool inside = !from_stdin && !strncmp(rdf, rctx, cl) && rdf[cl] == '/';
 	_cleanup_free_ char *xname = NULL;
 	if (inside) {
 		*df = str_dup(rdf + cl + 1);
@@ -255,7 +302,7 @@ static int run_build(struct cli *c, const struct build_args *a, const char *ctx)
 	struct err e = ERR_INIT;
 	if (str_has_prefix(ctx, "http://") || str_has_prefix(ctx, "https://")) {
 		_cleanup_free_ char *q = query(a, a->file, ctx);
-		return post(c, q, -1);
+		return post(c, q, -1, a->iidfile);
 	}
 	char tmp[] = "/tmp/berth-build-XXXXXX";
 	if (!mkdtemp(tmp))
@@ -267,7 +314,7 @@ static int run_build(struct cli *c, const struct build_args *a, const char *ctx)
 	int rc = 1;
 	if (fd >= 0) {
 		_cleanup_free_ char *q = query(a, df ? df : a->file, NULL);
-		rc = post(c, q, fd);
+		rc = post(c, q, fd, a->iidfile);
 		close(fd);
 	} else {
 		cli_report(&e, 1);
@@ -296,6 +343,10 @@ int cmd_build(struct cli *c, int argc, char **argv)
 	     "list\tAdd a custom host-to-IP mapping (\"host:ip\")"},
 	    {0, "platform", OPT_STR, &a.platform,
 	     "string\tSet platform if server is multi-platform capable"},
+	    {0, "cache-from", OPT_LIST, &a.cache_from, "list\tImages to consider as cache sources"},
+	    {0, "iidfile", OPT_STR, &a.iidfile, "string\tWrite the image ID to the file"},
+	    {'m', "memory", OPT_STR, &a.memory, "bytes\tMemory limit"},
+	    {0, "shm-size", OPT_STR, &a.shm_size, "bytes\tSize of \"/dev/shm\""},
 	    {0, "no-cache", OPT_BOOL, &a.no_cache, "Do not use cache when building the image"},
 	    {0, "pull", OPT_BOOL, &a.pull, "Always attempt to pull a newer version of the image"},
 	    {'q', "quiet", OPT_BOOL, &a.quiet,
@@ -311,10 +362,15 @@ int cmd_build(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
+	struct err e = ERR_INIT;
+	if ((a.memory && run_parse_memory(a.memory, &a.mem, &e) < 0) ||
+	    (a.shm_size && run_parse_memory(a.shm_size, &a.shm, &e) < 0))
+		return cli_report(&e, 125);
 	int rc = run_build(c, &a, pos[0]);
 	strv_free(a.tags);
 	strv_free(a.build_args);
 	strv_free(a.labels);
 	strv_free(a.hosts);
+	strv_free(a.cache_from);
 	return rc;
 }

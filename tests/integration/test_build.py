@@ -234,6 +234,12 @@ def test_berth_build_cli(d, tmp_path):
     assert sorted(files) == [".", "..", "Dockerfile", "a.txt", "sub"]
     out = berth("-q", "-", input="FROM busybox\nRUN echo quiet\n")
     assert out.strip().startswith("sha256:") and "quiet" not in out
+    iid = tmp_path / "iid"
+    out = berth("-f", "-", "--iidfile", str(iid), "-m", "64m", "--cache-from", "bt-cli",
+                str(ctx), input="FROM busybox\nRUN cat /sys/fs/cgroup/memory.max 2>/dev/null"
+                " || cat /sys/fs/cgroup/memory/memory.limit_in_bytes\n")
+    assert "67108864" in out
+    assert iid.read_text().startswith("sha256:") and iid.read_text()[7:19] in out
 
 
 def test_build_remote_context_and_add_url(d, tmp_path):
