@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import helpers
-from test_daemon_common import BERTH, DOCKER, TIMEOUT, Daemon
+from test_daemon_common import BERTH, DOCKER, TIMEOUT, Daemon, import_busybox
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
@@ -30,12 +29,9 @@ def mounts_under(path):
 @pytest.fixture(scope="module")
 def d(tmp_path_factory):
     base = tmp_path_factory.mktemp("berthd-cli")
-    tar = base / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
     dm = Daemon(base)
     dm.start()
-    dm.docker("import", "-c", 'CMD ["sh"]', str(tar), "busybox:latest")
+    import_busybox(dm, base)
     yield dm
     ids = dm.docker("ps", "-aq", check=False).stdout.split()
     if ids:

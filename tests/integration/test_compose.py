@@ -11,7 +11,7 @@ import time
 import pytest
 
 import helpers
-from test_daemon_common import Daemon
+from test_daemon_common import Daemon, import_busybox
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
@@ -22,12 +22,9 @@ PROJECT_DIR = helpers.TOP / "tests" / "integration" / "compose"
 @pytest.fixture(scope="module")
 def d(tmp_path_factory):
     base = tmp_path_factory.mktemp("berthd-compose")
-    tar = base / "rootfs.tar"
-    subprocess.run([str(helpers.TOP / "scripts" / "mkrootfs"), "--tar", str(tar)], check=True,
-                   capture_output=True, timeout=120)
     dm = Daemon(base)
     dm.start()
-    dm.docker("import", "-c", 'CMD ["sh"]', str(tar), "busybox:latest")
+    import_busybox(dm, base)
     yield dm
     assert dm.stop() == 0, dm.log()
     with open("/proc/self/mountinfo") as f:
