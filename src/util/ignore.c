@@ -1,5 +1,5 @@
 /* util/ignore: .dockerignore parsing and matching (fnmatch with FNM_PATHNAME, "**" across
- * directories, each parent of a path tried as docker's MatchesOrParentMatches does). */
+ * directories or none, each parent of a path tried as docker's MatchesOrParentMatches does). */
 #include "util/ignore.h"
 
 #include <fnmatch.h>
@@ -36,12 +36,26 @@ char **ignore_patterns(const char *text)
 	return pats;
 }
 
+/* fnmatch, where "**" also crosses directories and "**\/" may match no directory at all. */
+static bool glob_match(const char *pat, const char *path, int depth)
+{
+	if (fnmatch(pat, path, strstr(pat, "**") ? 0 : FNM_PATHNAME) == 0)
+		return true;
+	/* each "**\/" dropped in turn; a few levels deep at most (a hostile pattern of many
+	 * would branch exponentially) */
+	for (const char *s = strstr(pat, "**/"); s && depth < 4; s = strstr(s + 1, "**/")) {
+		_cleanup_free_ char *shorter = str_printf("%.*s%s", (int)(s - pat), pat, s + 3);
+		if (glob_match(shorter, path, depth + 1))
+			return true;
+	}
+	return false;
+}
+
 static bool match_one(const char *pat, const char *path)
 {
-	int flags = strstr(pat, "**") ? 0 : FNM_PATHNAME;
 	_cleanup_free_ char *p = str_dup(path);
 	for (;;) {
-		if (fnmatch(pat, p, flags) == 0)
+		if (glob_match(pat, p, 0))
 			return true;
 		char *slash = strrchr(p, '/');
 		if (!slash)

@@ -7,6 +7,7 @@
 #include "build/words.h"
 #include "tap.h"
 #include "util/cleanup.h"
+#include "util/ignore.h"
 #include "util/str.h"
 
 static void parse_ok(void)
@@ -101,6 +102,23 @@ static void pairs(void)
 	   "LABEL without = refused: %s", e.msg);
 }
 
+static void ignore(void)
+{
+	_cleanup_strv_ char **p = ignore_patterns("# comment\n\n ignored \n*.log\n"
+						  "!keep.log\n! ignored/sub/kept \n**/*.tmp\n"
+						  "./dir/../Dockerfile\n");
+	ok(strv_len(p) == 6, "six patterns");
+	ok(ignore_match(p, "ignored"), "a listed name");
+	ok(ignore_match(p, "ignored/sub/file"), "under an excluded directory");
+	ok(!ignore_match(p, "ignored/sub/kept"), "an exception below it (spaces trimmed)");
+	ok(ignore_match(p, "x.log") && !ignore_match(p, "keep.log"), "glob and its exception");
+	ok(!ignore_match(p, "a/x.log"), "* does not cross directories");
+	ok(ignore_match(p, "a/b/c.tmp") && ignore_match(p, "c.tmp"), "** crosses them");
+	ok(ignore_match(p, "Dockerfile"), "patterns are cleaned paths");
+	ok(!ignore_match(p, "#comment") && !ignore_match(p, "other"), "the rest stays");
+	ok(ignore_has_exceptions(p), "exceptions seen");
+}
+
 int main(void)
 {
 	parse_ok();
@@ -121,5 +139,6 @@ int main(void)
 	expand("`$A", '`', "$A");
 	expand("c:\\dir", '`', "c:\\dir");
 	pairs();
+	ignore();
 	return tap_done();
 }
