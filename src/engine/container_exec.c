@@ -482,18 +482,10 @@ int engine_exec_resize(struct engine *eng, const char *id, int h, int w, struct 
 		return err_conflict(e, "Exec %s is not running", id);
 	_cleanup_free_ char *rdir = container_run_dir(eng, cid);
 	_cleanup_free_ char *dir = str_printf("%s/exec/%s", rdir, id);
-	_cleanup_close_ int fd = container_sock_connect(dir, "control.sock", e);
-	if (fd < 0)
-		return -1;
 	_cleanup_free_ char *req =
 	    str_printf("{\"op\":\"resize\",\"height\":%d,\"width\":%d}\n", h, w);
-	if (send(fd, req, strlen(req), MSG_NOSIGNAL) < 0)
-		return err_sys(e, "resize exec %s", id);
-	char buf[256];
-	struct pollfd p = {fd, POLLIN, 0};
-	if (poll(&p, 1, 5000) > 0)
-		(void)!recv(fd, buf, sizeof(buf), 0);
-	return 0;
+	char buf[256]; /* whatever the reply (or none), the exec goes on */
+	return container_control_request(dir, req, buf, sizeof(buf), e);
 }
 
 void container_exec_forget(struct engine *eng, const char *id)

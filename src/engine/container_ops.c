@@ -398,21 +398,32 @@ void container_io_release(struct container_io *io)
 	memset(io, 0, sizeof(*io));
 }
 
-/* One request line to the monitor's control socket, one reply line. */
-static int control_request(const char *dir, const char *req, struct err *e)
+int container_control_request(const char *dir, const char *req, char *reply, size_t size,
+			      struct err *e)
 {
+	reply[0] = '\0';
 	_cleanup_close_ int fd = container_sock_connect(dir, "control.sock", e);
 	if (fd < 0)
 		return -1;
 	size_t len = strlen(req);
 	if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len)
 		return err_sys(e, "send to %s/control.sock", dir);
-	char buf[512];
 	struct pollfd p = {fd, POLLIN, 0};
 	if (poll(&p, 1, 5000) <= 0)
+		return 0;
+	ssize_t n = recv(fd, reply, size - 1, 0);
+	reply[n > 0 ? n : 0] = '\0';
+	return 0;
+}
+
+/* A container's monitor: the reply must say ok. */
+static int control_request(const char *dir, const char *req, struct err *e)
+{
+	char buf[512];
+	if (container_control_request(dir, req, buf, sizeof(buf), e) < 0)
+		return -1;
+	if (!buf[0])
 		return err_set(e, ERR_INTERNAL, 0, "%s/control.sock: no reply", dir);
-	ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
-	buf[n > 0 ? n : 0] = '\0';
 	if (!strstr(buf, "\"ok\":true") && !strstr(buf, "\"ok\": true"))
 		return err_set(e, ERR_INTERNAL, 0, "%s/control.sock: %s", dir, buf);
 	return 0;

@@ -93,6 +93,10 @@ void container_attach_pending(struct engine *eng, struct container *c, const cha
 void container_attach_release(struct engine *eng, struct container *c);
 /* A connection to dir/name (a monitor socket), whatever the path's length. */
 int container_sock_connect(const char *dir, const char *name, struct err *e);
+/* One request line to dir/control.sock (a monitor's), its reply line into reply ("" when
+ * none came within 5 s); -1 when it cannot be sent (container_ops.c). */
+int container_control_request(const char *dir, const char *req, char *reply, size_t size,
+			      struct err *e);
 /* A monitor's start (container_monitor.c): its attach.sock and control.sock made listening
  * in dir by the daemon (attaches connect before the monitor runs: it accepts them before
  * the process starts), then the monitor spawned with the ready pipe as fd 3 and the
