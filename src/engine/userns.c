@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -242,6 +243,38 @@ static json_t *maps_json(const struct idmap *m)
 	return a;
 }
 
+static bool has_opt(const json_t *opts, const char *o)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach (opts, i, v)
+		if (str_eq(json_string_value(v), o))
+			return true;
+	return false;
+}
+
+/* dockerd's UnprivilegedMountFlags: a bind keeps the flags its source's mount has, as a
+ * user namespace can't clear them (they are locked there). */
+static void add_locked_flags(json_t *m)
+{
+	static const struct {
+		unsigned long flag;
+		const char *opt;
+	} locked[] = {{ST_RDONLY, "ro"},	{ST_NOSUID, "nosuid"},
+		      {ST_NODEV, "nodev"},	{ST_NOEXEC, "noexec"},
+		      {ST_NOATIME, "noatime"},	{ST_NODIRATIME, "nodiratime"},
+		      {ST_RELATIME, "relatime"}};
+	const char *src = json_string_value(json_object_get(m, "source"));
+	json_t *opts = json_object_get(m, "options");
+	struct statvfs sv;
+	if (!src || !json_is_array(opts) || (!has_opt(opts, "rbind") && !has_opt(opts, "bind")) ||
+	    statvfs(src, &sv) < 0)
+		return;
+	for (size_t i = 0; i < sizeof(locked) / sizeof(locked[0]); i++)
+		if ((sv.f_flag & locked[i].flag) && !has_opt(opts, locked[i].opt))
+			json_array_append_new(opts, json_string(locked[i].opt));
+}
+
 void engine_userns_apply(const struct engine *eng, const json_t *hc, json_t *spec)
 {
 	if (!engine_userns_private(eng, hc))
@@ -255,6 +288,7 @@ void engine_userns_apply(const struct engine *eng, const json_t *hc, json_t *spe
 	size_t i;
 	json_t *m;
 	json_array_foreach (json_object_get(spec, "mounts"), i, m) {
+		add_locked_flags(m);
 		if (!str_eq(json_string_value(json_object_get(m, "type")), "cgroup"))
 			continue;
 		json_t *opts = json_object_get(m, "options"), *o;
