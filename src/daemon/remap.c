@@ -1,8 +1,11 @@
 /* daemon/remap: --userns-remap at start: the mappings resolved, and the daemon root moved to
  * <root>/<uid>.<gid> as dockerd does, so remapped and unremapped state never mix. */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,12 +54,40 @@ static int make_root(const char *root, const struct engine_userns *u, char **out
 	return 0;
 }
 
+/* A remapped daemon killed before its stop leaves its idmapped layer view mounted at
+ * <root>/<uid>.<gid>/userns-layers; a start without remapping would never see it. */
+static void drop_stale_views(const char *root)
+{
+	char real[PATH_MAX];
+	if (!realpath(root, real))
+		return;
+	_cleanup_free_ char *mi = fs_read_file("/proc/self/mountinfo", NULL, NULL);
+	_cleanup_strv_ char **lines = strv_split(mi ? mi : "", "\n");
+	size_t rlen = strlen(real);
+	for (char **l = lines; l && *l; l++) {
+		_cleanup_strv_ char **f = strv_split(*l, " ");
+		if (strv_len(f) < 5)
+			continue;
+		_cleanup_free_ char *mp = str_unescape_octal(f[4]);
+		const char *rest =
+		    mp && !strncmp(mp, real, rlen) && mp[rlen] == '/' ? mp + rlen + 1 : "";
+		unsigned a, b;
+		char tail[32];
+		if (sscanf(rest, "%u.%u/%31s", &a, &b, tail) == 3 &&
+		    !strcmp(tail, "userns-layers") &&
+		    umount2(mp, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+			log_info("removed the stale --userns-remap layer view %s", mp);
+	}
+}
+
 int daemon_remap_setup(const struct daemon_opts *o, struct engine_userns *u, char **root,
 		       struct err *e)
 {
 	*root = NULL;
-	if (!o->userns_remap || !*o->userns_remap)
+	if (!o->userns_remap || !*o->userns_remap) {
+		drop_stale_views(o->root);
 		return 0;
+	}
 	_cleanup_free_ char *warning = NULL;
 	int r = userns_resolve(o->userns_remap, u, &warning, e);
 	if (r <= 0) {
