@@ -371,6 +371,8 @@ json_t *ocispec_build(const struct ocispec_input *in, struct err *e)
 	if (json_is_object(sysctl) && json_object_size(sysctl))
 		json_object_set(lx, "sysctl", sysctl);
 	const char *host = json_string_value(json_object_get(cfg, "Hostname"));
+	if (str_eq(json_string_value(json_object_get(hc, "UTSMode")), "host"))
+		host = ""; /* dockerd: no UTS namespace, no hostname to set */
 	const char *dom = json_string_value(json_object_get(cfg, "Domainname"));
 	json_t *spec = json_pack("{s:s, s:o, s:{s:s, s:b}, s:s, s:o, s:o}", "ociVersion",
 				 "1.0.2-dev", "process", proc, "root", "path", in->rootfs,

@@ -287,8 +287,23 @@ void engine_userns_apply(const struct engine *eng, const json_t *hc, json_t *spe
 	/* dockerd: cgroupfs can't be remounted read-only inside a user namespace */
 	size_t i;
 	json_t *m;
+	bool hostipc = str_eq(json_string_value(json_object_get(hc, "IpcMode")), "host");
 	json_array_foreach (json_object_get(spec, "mounts"), i, m) {
 		add_locked_flags(m);
+		/* the host's IPC namespace is not the user namespace's to mount mqueue for: the
+		 * host's mqueue mount is bound instead (dockerd's rootless mode does the same) */
+		if (hostipc && str_eq(json_string_value(json_object_get(m, "type")), "mqueue")) {
+			if (!fs_is_dir("/dev/mqueue")) { /* the host has none: neither has it */
+				json_array_remove(json_object_get(spec, "mounts"), i--);
+				continue;
+			}
+			json_array_set_new(json_object_get(spec, "mounts"), i,
+					   json_pack("{s:s, s:s, s:s, s:[s,s,s,s]}", "destination",
+						     "/dev/mqueue", "type", "bind", "source",
+						     "/dev/mqueue", "options", "rbind", "nosuid",
+						     "noexec", "nodev"));
+			continue; /* m is gone */
+		}
 		if (!str_eq(json_string_value(json_object_get(m, "type")), "cgroup"))
 			continue;
 		json_t *opts = json_object_get(m, "options"), *o;

@@ -341,3 +341,13 @@ def test_default_creates_dockremap(etc, tmp_path):
     finally:
         dm.stop()
         shutil.rmtree(top)
+
+
+def test_host_ipc_and_uts_in_the_user_namespace(remap):
+    """dockerd allows these with remapping: the host's IPC namespace is not the user
+    namespace's (no mqueue mount of its own), --uts=host sets no hostname."""
+    dm = remap.dm
+    assert dm.docker("run", "--rm", "--ipc=host", "busybox", "cat",
+                     "/proc/self/uid_map").stdout.split()[1] == str(remap.start)
+    assert dm.docker("run", "--rm", "--uts=host", "busybox",
+                     "hostname").stdout.strip() == os.uname().nodename
