@@ -360,7 +360,8 @@ static int collect(struct copy_job *j, const struct df_instr *in, char **words, 
 int build_copy(struct build *b, struct stage *st, const struct df_instr *in, bool add,
 	       struct err *e)
 {
-	struct copy_job j = {.b = b, .st = st, .cmd = add ? "ADD" : "COPY", .add = add};
+	struct copy_job j = {
+	    .b = b, .st = st, .cmd = add ? "ADD" : "COPY", .add = add, .t = {.fd = -1}};
 	if (check_flags(in, j.cmd, e) < 0)
 		return -1;
 	_cleanup_strv_ char **env = build_args_env(b, st);
@@ -415,17 +416,25 @@ int build_workdir(struct build *b, struct stage *st, struct err *e)
 	json_object_set_new(cc, "Cmd", cmd);
 	if (build_cache_probe(b, st, cc))
 		return 0;
-	if (!st->image || image_has_dir(b, st->image, wd))
-		return build_commit(b, st, NULL, NULL, cc, e);
-	struct copy_job j = {.b = b, .st = st, .cmd = "WORKDIR", .dest = (char *)wd};
-	if (copy_tar_open(&j.t, b->dir, e) < 0)
+	/* as dockerd: a container of the image ("Running in"), the directory made in it */
+	_cleanup_free_ char *cid = st->image ? build_container_create(b, st, cc, true, e) : NULL;
+	if (st->image && !cid)
+		return -1;
+	bool exists = st->image && image_has_dir(b, st->image, wd);
+	struct copy_job j = {
+	    .b = b, .st = st, .cmd = "WORKDIR", .dest = (char *)wd, .t = {.fd = -1}};
+	if (!exists && copy_tar_open(&j.t, b->dir, e) < 0)
 		return -1;
 	char sum[65];
-	int r = copy_tar_add_dir(&j.t, wd + 1, e);
-	if (r == 0)
+	int r = exists ? 0 : copy_tar_add_dir(&j.t, wd + 1, e);
+	if (r == 0 && !exists)
 		r = copy_tar_close(&j.t, sum, e);
-	if (r == 0)
+	if (r == 0 && !cid) /* FROM scratch: the layer made from the tar alone */
 		r = put_and_commit(&j, cc, e);
+	else if (r == 0 && !exists)
+		r = engine_container_archive_put(b->eng, cid, "/", j.t.fd, 0, e);
+	if (r == 0 && cid)
+		r = build_commit(b, st, cid, NULL, cc, e);
 	copy_tar_release(&j.t);
 	return r;
 }

@@ -64,7 +64,12 @@ int build_commit_nop(struct build *b, struct stage *st, const char *comment, str
 	json_object_set_new(cc, "Cmd", cmd);
 	if (build_cache_probe(b, st, cc))
 		return 0;
-	return build_commit(b, st, NULL, NULL, cc, e);
+	if (!st->image) /* FROM scratch: no container to make */
+		return build_commit(b, st, NULL, NULL, cc, e);
+	/* as dockerd: the step's container (never started, so no layer) is committed, and
+	 * "Running in" / "Removed intermediate container" tell about it */
+	_cleanup_free_ char *cid = build_container_create(b, st, cc, true, e);
+	return cid ? build_commit(b, st, cid, NULL, cc, e) : -1;
 }
 
 /* Go's %q of a []string: ["a" "b"]. */
