@@ -93,6 +93,9 @@ class EtcGuard:
             os.chown(tmp, uid, gid)
             os.chmod(tmp, mode)
             os.rename(tmp, p)
+        for p, v in self.saved.items():
+            assert (Path(p).read_bytes() if os.path.exists(p) else None) == \
+                (v[0] if v else None), p
 
 
 def _deluser(name):
