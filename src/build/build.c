@@ -185,9 +185,8 @@ void build_free(struct build *b)
 		close(b->ctx_fd);
 	if (b->ctx_running)
 		pthread_join(b->ctx_thread, NULL);
-	_cleanup_strv_ char **left = strv_copy(b->containers);
-	for (char **p = left; p && *p; p++)
-		build_container_remove(b, *p, false);
+	/* containers still listed stay, as dockerd keeps them: --rm=false, or the failed step's
+	 * without --force-rm (a cancelled build removed its own) */
 	if (b->dir) {
 		fs_rm_rf(b->dir, NULL);
 		build_context_forget(b->dir);

@@ -79,7 +79,9 @@ static int stage(struct build *b, struct stage *st, bool last, struct err *e)
 {
 	b->cur = st;
 	step(b, b->df->v[st->first].orig);
-	if (build_from(b, st, e) < 0)
+	int r = build_from(b, st, e);
+	cleanup_containers(b, r == 0); /* the ONBUILD triggers' */
+	if (r < 0)
 		return -1;
 	build_say(b, " ---> %.12s\n", short_id(st->image));
 	for (size_t i = st->first + 1; i < st->end; i++)

@@ -190,6 +190,21 @@ def test_build_errors_leave_nothing(d, tmp_path, dockerfile, message, rc):
     assert state(d) == before
 
 
+def test_build_failed_step_container_kept(d, tmp_path):
+    """As dockerd: without --force-rm the failed RUN's container stays for inspection (and
+    with --rm=false every step's); the next builds don't take it away."""
+    write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo kept > /f && exit 2\n"})
+    before = set(state(d)[1])
+    p = build(d, tmp_path, check=False)
+    assert p.returncode == 2
+    left = set(state(d)[1]) - before
+    assert len(left) == 1
+    cid = left.pop()
+    assert json.loads(d.docker("inspect", cid).stdout)[0]["State"]["ExitCode"] == 2
+    assert d.docker("diff", cid).stdout.split() == ["A", "/f"]
+    d.docker("rm", cid)
+
+
 def test_build_bad_target_is_400(d, tmp_path):
     data = io.BytesIO()
     with tarfile.open(fileobj=data, mode="w") as t:
