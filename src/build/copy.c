@@ -13,6 +13,7 @@
 
 #include "build/build_priv.h"
 #include "build/copy.h"
+#include "build/imagefs.h"
 #include "build/words.h"
 #include "engine/container.h"
 #include "image/tar.h"
@@ -29,28 +30,11 @@ struct copy_job {
 	bool add;
 	char *dest; /* absolute, no leading '/' in entry names: dest + 1 */
 	bool dest_dir;
+	struct imagefs *fs; /* the image's files, for the destination and --chown */
 	struct copy_tar t;
 	size_t nsrc;
 	char kind[8]; /* file, dir, multi */
 };
-
-/* Whether path is a directory in the image (top layer first; a whiteout hides it). */
-static bool image_has_dir(struct build *b, const char *image, const char *path)
-{
-	struct image *img = image ? engine_image_get(b->eng, image, NULL) : NULL;
-	bool dir = false;
-	for (size_t i = img ? img->layers : 0; i-- > 0;) {
-		_cleanup_free_ char *l = engine_image_layer_path(b->eng, img->chain_ids[i]);
-		_cleanup_free_ char *p = str_printf("%s%s", l, path);
-		struct stat st;
-		if (lstat(p, &st) == 0) {
-			dir = S_ISDIR(st.st_mode);
-			break;
-		}
-	}
-	image_put(img);
-	return dir;
-}
 
 static void note_source(struct copy_job *j, bool is_dir)
 {
@@ -220,23 +204,8 @@ static bool is_url(const char *s)
 	return str_has_prefix(s, "http://") || str_has_prefix(s, "https://");
 }
 
-/* A file of the image (top layer first), NULL when absent. */
-static char *image_read_file(struct build *b, const char *image, const char *path)
-{
-	struct image *img = image ? engine_image_get(b->eng, image, NULL) : NULL;
-	char *data = NULL;
-	for (size_t i = img ? img->layers : 0; i-- > 0 && !data;) {
-		_cleanup_free_ char *l = engine_image_layer_path(b->eng, img->chain_ids[i]);
-		_cleanup_free_ char *p = str_printf("%s%s", l, path);
-		if (fs_exists(p))
-			data = fs_read_file(p, NULL, NULL);
-	}
-	image_put(img);
-	return data;
-}
-
 /* The id of name in an /etc/passwd or /etc/group of the image. */
-static int lookup_id(struct build *b, const char *file, const char *name, unsigned *id,
+static int lookup_id(const struct imagefs *fs, const char *file, const char *name, unsigned *id,
 		     struct err *e)
 {
 	char *end;
@@ -245,7 +214,7 @@ static int lookup_id(struct build *b, const char *file, const char *name, unsign
 		*id = (unsigned)v;
 		return 0;
 	}
-	_cleanup_free_ char *data = image_read_file(b, b->cur->image, file);
+	_cleanup_free_ char *data = imagefs_read(fs, file);
 	_cleanup_strv_ char **lines = strv_split(data ? data : "", "\n");
 	size_t n = strlen(name);
 	for (char **l = lines; *l; l++) {
@@ -273,10 +242,10 @@ static int parse_chown(struct copy_job *j, const char *spec, struct err *e)
 	if (colon)
 		*colon = '\0';
 	unsigned uid, gid;
-	if (lookup_id(j->b, "/etc/passwd", s, &uid, e) < 0)
+	if (lookup_id(j->fs, "/etc/passwd", s, &uid, e) < 0)
 		return -1;
 	gid = uid;
-	if (colon && lookup_id(j->b, "/etc/group", colon + 1, &gid, e) < 0)
+	if (colon && lookup_id(j->fs, "/etc/group", colon + 1, &gid, e) < 0)
 		return -1;
 	j->t.chown = true;
 	j->t.uid = uid;
@@ -293,11 +262,12 @@ static void set_dest(struct copy_job *j, const char *raw)
 	    raw[0] == '/' ? str_dup(raw) : str_printf("%s/%s", wd && *wd ? wd : "", raw);
 	size_t n = strlen(full);
 	j->dest_dir = (n && full[n - 1] == '/') || str_has_suffix(full, "/.") || !strcmp(raw, ".");
-	j->dest = path_clean(full);
+	/* links on the way resolved as in the image: the put never writes through one */
+	j->dest = imagefs_resolve(j->fs, full, j->dest_dir);
 	if (!strcmp(j->dest, "/"))
 		j->dest_dir = true;
 	if (!j->dest_dir)
-		j->dest_dir = image_has_dir(j->b, j->st->image, j->dest);
+		j->dest_dir = imagefs_is_dir(j->fs, j->dest);
 }
 
 /* The tar into a container of the image (or, FROM scratch, a directory) and its commit. */
@@ -357,6 +327,11 @@ static int collect(struct copy_job *j, const struct df_instr *in, char **words, 
 	return r;
 }
 
+static void imagefs_closep(struct imagefs **fs)
+{
+	imagefs_close(*fs);
+}
+
 int build_copy(struct build *b, struct stage *st, const struct df_instr *in, bool add,
 	       struct err *e)
 {
@@ -375,6 +350,8 @@ int build_copy(struct build *b, struct stage *st, const struct df_instr *in, boo
 				   "%s requires at least two arguments, but only one was provided. "
 				   "Destination could not be determined",
 				   j.cmd);
+	_cleanup_(imagefs_closep) struct imagefs *fs = imagefs_open(b->eng, st->image);
+	j.fs = fs;
 	set_dest(&j, words[n - 1]);
 	_cleanup_free_ char *dest = j.dest; /* j.dest borrows it from here on */
 	j.dest = dest;
@@ -420,13 +397,15 @@ int build_workdir(struct build *b, struct stage *st, struct err *e)
 	_cleanup_free_ char *cid = st->image ? build_container_create(b, st, cc, true, e) : NULL;
 	if (st->image && !cid)
 		return -1;
-	bool exists = st->image && image_has_dir(b, st->image, wd);
+	_cleanup_(imagefs_closep) struct imagefs *fs = imagefs_open(b->eng, st->image);
+	_cleanup_free_ char *real = imagefs_resolve(fs, wd, true);
+	bool exists = imagefs_is_dir(fs, real);
 	struct copy_job j = {
-	    .b = b, .st = st, .cmd = "WORKDIR", .dest = (char *)wd, .t = {.fd = -1}};
+	    .b = b, .st = st, .cmd = "WORKDIR", .dest = real, .fs = fs, .t = {.fd = -1}};
 	if (!exists && copy_tar_open(&j.t, b->dir, e) < 0)
 		return -1;
 	char sum[65];
-	int r = exists ? 0 : copy_tar_add_dir(&j.t, wd + 1, e);
+	int r = exists ? 0 : copy_tar_add_dir(&j.t, real + 1, e);
 	if (r == 0 && !exists)
 		r = copy_tar_close(&j.t, sum, e);
 	if (r == 0 && !cid) /* FROM scratch: the layer made from the tar alone */

@@ -321,6 +321,24 @@ def test_build_more_instructions(d, tmp_path):
     assert out == "fallback was-set\na b\n1\n0\nnobody:nogroup\n"
 
 
+def test_build_copy_through_image_symlinks(d, tmp_path):
+    """Destinations under a symlinked directory (merged-/usr images: /bin -> usr/bin) land in
+    its target, as in a container, for COPY, ADD and WORKDIR."""
+    write(tmp_path, {"Dockerfile": "\n".join([
+        "FROM busybox",
+        "RUN mkdir -p /usr/real && ln -s usr/real /linked && ln -s /usr/real /abslink",
+        "COPY f /linked/",
+        "COPY f /abslink/sub/g",
+        "ADD f /linked/h",
+        "WORKDIR /linked/wd",
+    ]), "f": "data\n"})
+    build(d, tmp_path, "-t", "bt-links")
+    out = d.docker("run", "--rm", "bt-links", "sh", "-c",
+                   "pwd; cd /usr/real && find . | sort; readlink /linked").stdout
+    assert out == "/usr/real/wd\n.\n./f\n./h\n./sub\n./sub/g\n./wd\nusr/real\n"
+    assert inspect(d, "bt-links")["Config"]["WorkingDir"] == "/linked/wd"
+
+
 def test_build_cancelled_by_client(d, tmp_path):
     """The client leaving during a RUN stops the build: its container goes, no image."""
     import time
