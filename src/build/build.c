@@ -205,6 +205,7 @@ void build_free(struct build *b)
 	strv_free(b->meta);
 	strv_free(b->used);
 	strv_free(b->containers);
+	free(b->held);
 	free(b->dir);
 	free(b->ctx);
 	build_opts_release(&b->o);

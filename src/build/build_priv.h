@@ -41,6 +41,7 @@ struct build {
 	int out;		/* the message stream */
 	bool cancelled;		/* the client left */
 	int step, nsteps;
+	char *held;	   /* q=1: the messages held back (shown at a failure) */
 	int fail_code;	   /* a RUN's exit status: the error's code */
 	struct stage *cur; /* the stage being built */
 };

@@ -38,10 +38,22 @@ void build_send(struct build *b, json_t *msg)
 	pthread_mutex_unlock(&b->out_mu);
 }
 
+/* A stream message; with q=1 kept aside (dockerd's notVerboseBuffer, shown at a failure). */
+static void say(struct build *b, json_t *msg)
+{
+	if (!b->o.quiet) {
+		build_send(b, msg);
+		return;
+	}
+	_cleanup_free_ char *s = jx_dumps(msg);
+	json_decref(msg);
+	char *held = str_printf("%s%s\r\n", b->held ? b->held : "", s);
+	free(b->held);
+	b->held = held;
+}
+
 void build_say(struct build *b, const char *fmt, ...)
 {
-	if (b->o.quiet)
-		return;
 	va_list ap;
 	va_start(ap, fmt);
 	char *text = NULL;
@@ -49,7 +61,7 @@ void build_say(struct build *b, const char *fmt, ...)
 		text = NULL;
 	va_end(ap);
 	if (text)
-		build_send(b, json_pack("{s:s}", "stream", text));
+		say(b, json_pack("{s:s}", "stream", text));
 	free(text);
 }
 
@@ -57,8 +69,6 @@ void build_say(struct build *b, const char *fmt, ...)
  * become '?' (jansson refuses such strings). */
 void build_say_raw(struct build *b, const char *text, size_t len, bool stderr_)
 {
-	if (b->o.quiet)
-		return;
 	_cleanup_free_ char *s =
 	    stderr_ ? str_printf("\033[91m%.*s\033[0m", (int)len, text) : str_ndup(text, len);
 	json_t *v = json_string(s);
@@ -69,11 +79,16 @@ void build_say_raw(struct build *b, const char *text, size_t len, bool stderr_)
 		v = json_string(s);
 	}
 	if (v)
-		build_send(b, json_pack("{s:o}", "stream", v));
+		say(b, json_pack("{s:o}", "stream", v));
 }
 
 void build_fail(struct build *b, const struct err *e, int code)
 {
+	if (b->held) { /* q=1: what was held back explains the failure */
+		pthread_mutex_lock(&b->out_mu);
+		write_all(b, b->held, strlen(b->held));
+		pthread_mutex_unlock(&b->out_mu);
+	}
 	json_t *detail = json_pack("{s:s}", "message", e->msg);
 	if (code)
 		json_object_set_new(detail, "code", json_integer(code));

@@ -203,6 +203,10 @@ def test_build_failed_step_container_kept(d, tmp_path):
     assert json.loads(d.docker("inspect", cid).stdout)[0]["State"]["ExitCode"] == 2
     assert d.docker("diff", cid).stdout.split() == ["A", "/f"]
     d.docker("rm", cid)
+    # -q: the output held back is shown with the error, as dockerd's
+    p = build(d, tmp_path, "-q", "--force-rm", check=False)
+    assert p.returncode == 2 and "Step 2/2 : RUN echo kept" in p.stderr, p
+    assert set(state(d)[1]) == before
 
 
 def test_build_bad_target_is_400(d, tmp_path):
