@@ -67,6 +67,13 @@ static void read_exit(struct engine *eng, const char *id, const char *rdir, json
 	json_object_set_new(st, "Error", json_string(err ? err : ""));
 }
 
+static void exit_record(struct engine *eng, struct container *c, const char *rdir)
+{
+	container_save(eng, c, NULL);
+	/* only now: a crash before the save finds exit.json there again at the next start */
+	fs_rm_rf(rdir, NULL);
+}
+
 /* The container's process is gone: record it, clean up, tell everyone (oom first, unless
  * the watch published it when it happened). */
 static void handle_exit(struct engine *eng, struct container *c, bool oom_published)
@@ -101,14 +108,17 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	}
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
-	container_save(eng, c, NULL);
-	/* only now: a crash before the save finds exit.json there again at the next start */
-	fs_rm_rf(rdir, NULL);
+	/* An AutoRemove container's record is removed right away, not saved first: a crash
+	 * before the removal finds it running with its monitor gone at the next start, and its
+	 * exit is handled (and the container removed) then, from exit.json */
+	bool rm_now = autorm && !c->gone;
+	if (!rm_now)
+		exit_record(eng, c, rdir);
 	if (!oom_published && json_is_true(json_object_get(st, "OOMKilled")))
 		container_event(eng, c->rec, "oom", NULL);
 	container_event(eng, c->rec, "die", json_pack("{s:s%}", "exitCode", code, (size_t)clen));
-	if (autorm && !c->gone)
-		container_destroy(eng, c, NULL);
+	if (rm_now && container_destroy(eng, c, NULL) < 0)
+		exit_record(eng, c, rdir);
 	container_unlock_busy(eng, c);
 	if (delay >= 0)
 		container_restart_after(eng, c, delay);
@@ -207,9 +217,6 @@ int container_destroy(struct engine *eng, struct container *c, struct err *e)
 		return -1;
 	if (rename(cdir, tmp) < 0 && errno != ENOENT)
 		return err_sys(e, "remove container %.12s: rename %s", c->id, cdir);
-	struct err le = ERR_INIT;
-	if (fs_rm_rf(tmp, &le) < 0)
-		log_warn("container %.12s: %s", c->id, le.msg);
 	container_net_stop(eng, c, rdir);
 	fs_rm_rf(rdir, NULL);
 	pthread_mutex_lock(&s->mu);
@@ -222,6 +229,11 @@ int container_destroy(struct engine *eng, struct container *c, struct err *e)
 		json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove")));
 	container_attach_release(eng, c);
 	container_event(eng, c->rec, "destroy", NULL);
+	/* the files last: the container is gone once renamed (waits for its removal end
+	 * meanwhile); a crash leaves the .tmp-rm directory to the next start */
+	struct err le = ERR_INIT;
+	if (fs_rm_rf(tmp, &le) < 0)
+		log_warn("container %.12s: %s", c->id, le.msg);
 	return 0;
 }
 

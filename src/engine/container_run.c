@@ -133,8 +133,10 @@ static int write_bundle(struct engine *eng, struct container *c, const char *cdi
 		return -1;
 	container_net_link_env(eng, c, spec);
 	engine_userns_apply(eng, hc, spec);
+	/* the bundle is in the run dir (a tmpfs) and made again at every start: no fsync */
 	_cleanup_free_ char *path = str_printf("%s/config.json", rdir);
-	return jx_save_atomic(path, spec, e);
+	_cleanup_free_ char *text = jx_dumps(spec);
+	return fs_write_replace(path, text, strlen(text), 0600, e);
 }
 
 /* The start error as dockerd words it; 400 when the command can't run (the CLI maps the

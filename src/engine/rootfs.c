@@ -207,9 +207,10 @@ int rootfs_write_etc(const json_t *rec, const char *dir, struct err *e)
 		hosts = str_dup("127.0.0.1\tlocalhost\n");
 	if (!resolv)
 		resolv = str_dup("");
-	if (fs_write_atomic(hn_path, hn, strlen(hn), 0644, e) < 0 ||
-	    fs_write_atomic(hosts_path, hosts, strlen(hosts), 0644, e) < 0 ||
-	    fs_write_atomic(resolv_path, resolv, strlen(resolv), 0644, e) < 0)
+	/* made again at every start: replaced atomically, without fsync */
+	if (fs_write_replace(hn_path, hn, strlen(hn), 0644, e) < 0 ||
+	    fs_write_replace(hosts_path, hosts, strlen(hosts), 0644, e) < 0 ||
+	    fs_write_replace(resolv_path, resolv, strlen(resolv), 0644, e) < 0)
 		return -1;
 	return 0;
 }

@@ -119,7 +119,9 @@ static int setup(struct monitor *m, struct err *e)
 		return err_sys(e, "signalfd");
 	char pid[32];
 	int n = snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	if (fs_write_atomic(PID_FILE, pid, (size_t)n, 0644, e) < 0)
+	/* the state dir is under the daemon's run dir (a tmpfs): replaced atomically for a
+	 * crash of either process, no fsync (nothing of it outlives a reboot) */
+	if (fs_write_replace(PID_FILE, pid, (size_t)n, 0644, e) < 0)
 		return -1;
 	/* Listening before the start: a client that connects early gets all the output. The
 	 * daemon's sockets (--attach-fd) may have clients queued already. */
@@ -175,7 +177,7 @@ static void exit_write(struct monitor *m, const char *error)
 		      m->finished_at ? m->finished_at : "", "Error", error);
 	struct err e = ERR_INIT;
 	_cleanup_free_ char *s = jx_dumps(j);
-	if (fs_write_atomic(EXIT_FILE, s, strlen(s), 0644, &e) < 0)
+	if (fs_write_replace(EXIT_FILE, s, strlen(s), 0644, &e) < 0)
 		log_error("%s: %s", m->o.id, e.msg);
 }
 
