@@ -117,11 +117,6 @@ bool engine_userns_on(const struct engine *eng)
 	return eng->userns != NULL;
 }
 
-const struct engine_userns *engine_userns(const struct engine *eng)
-{
-	return eng->userns;
-}
-
 const struct idmap_pair *engine_userns_ids(const struct engine *eng, const json_t *hc, bool to_host)
 {
 	return engine_userns_private(eng, hc) ? &eng->userns_ids[to_host] : NULL;

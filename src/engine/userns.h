@@ -37,7 +37,6 @@ int userns_idmap_mount(const char *src, const char *dst, int nsfd, struct err *e
 
 /* Engine side (userns.c). On when the daemon was started with remapping. */
 bool engine_userns_on(const struct engine *eng);
-const struct engine_userns *engine_userns(const struct engine *eng);
 /* Translation of tar entry owners for a container's files (cp, commit, export): NULL when
  * it is not in the remapped namespace; to_host for what goes into it. */
 const struct idmap_pair *engine_userns_ids(const struct engine *eng, const json_t *hostconfig,
