@@ -65,6 +65,29 @@ static int query_list(struct api_req *req, const char *key, char ***out, struct 
 	return 0;
 }
 
+/* ulimits: a JSON array of {"Name", "Soft", "Hard"} (docker's --ulimit). */
+static int query_ulimits(struct api_req *req, json_t **out, struct err *e)
+{
+	const char *v = api_query(req, "ulimits");
+	*out = NULL;
+	if (!v || !*v)
+		return 0;
+	json_t *j = json_loads(v, 0, NULL);
+	size_t i;
+	json_t *x;
+	bool ok = json_is_array(j);
+	json_array_foreach (j, i, x)
+		ok = ok && json_is_string(json_object_get(x, "Name")) &&
+		     json_is_integer(json_object_get(x, "Soft")) &&
+		     json_is_integer(json_object_get(x, "Hard"));
+	if (!ok) {
+		json_decref(j);
+		return err_invalid(e, "invalid ulimits: expected [{\"Name\", \"Soft\", \"Hard\"}]");
+	}
+	*out = j;
+	return 0;
+}
+
 static char *query_dup(struct api_req *req, const char *key)
 {
 	const char *v = api_query(req, key);
@@ -106,12 +129,15 @@ static int parse_opts(struct api_req *req, struct build_opts *o, struct err *e)
 	o->remote = query_dup(req, "remote");
 	o->cpusetcpus = query_dup(req, "cpusetcpus");
 	o->cpusetmems = query_dup(req, "cpusetmems");
+	o->cgroupparent = query_dup(req, "cgroupparent");
 	o->extrahosts = extra_hosts(req);
 	const char *rc = api_header(req, "X-Registry-Config");
 	o->registry_auth = rc && *rc ? str_dup(rc) : NULL;
 	if (query_object(req, "buildargs", &o->buildargs, e) < 0 ||
 	    query_object(req, "labels", &o->labels, e) < 0 ||
 	    query_list(req, "cachefrom", &o->cachefrom, e) < 0 ||
+	    query_list(req, "securityopt", &o->securityopt, e) < 0 ||
+	    query_ulimits(req, &o->ulimits, e) < 0 ||
 	    query_i64(req, "shmsize", &o->shmsize, e) < 0 ||
 	    query_i64(req, "memory", &o->memory, e) < 0 ||
 	    query_i64(req, "memswap", &o->memswap, e) < 0 ||

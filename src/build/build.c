@@ -30,6 +30,9 @@ void build_opts_release(struct build_opts *o)
 	strv_free(o->cachefrom);
 	free(o->cpusetcpus);
 	free(o->cpusetmems);
+	free(o->cgroupparent);
+	json_decref(o->ulimits);
+	strv_free(o->securityopt);
 	free(o->registry_auth);
 	memset(o, 0, sizeof(*o));
 }

@@ -21,7 +21,9 @@ struct build_opts {
 	char **extrahosts; /* "host:ip" */
 	char **cachefrom;  /* NULL: the local cache */
 	int64_t shmsize, memory, memswap, cpushares, cpuperiod, cpuquota;
-	char *cpusetcpus, *cpusetmems;
+	char *cpusetcpus, *cpusetmems, *cgroupparent;
+	json_t *ulimits;     /* [{"Name","Soft","Hard"}] or NULL */
+	char **securityopt;  /* RUN containers' --security-opt */
 	char *registry_auth; /* X-Registry-Config (base64 JSON of AuthConfigs by registry) */
 };
 void build_opts_release(struct build_opts *o);

@@ -23,10 +23,11 @@ struct stage {
 struct build {
 	struct engine *eng;
 	struct build_opts o;
-	char *dir;   /* <root>/build/ctx-XXXXXX (removed at the end) */
-	char *ctx;   /* dir/ctx: the extracted context */
-	int ctx_fd;  /* the write end of the extraction's pipe, -1 when none */
-	int ctx_rfd; /* its read end (the thread's) */
+	char *dir;	/* <root>/build/ctx-XXXXXX (removed at the end) */
+	char *ctx;	/* dir/ctx: the extracted context */
+	int ctx_fd;	/* the write end of the extraction's pipe, -1 when none */
+	int ctx_rfd;	/* its read end (the thread's) */
+	bool ctx_plain; /* the body is an uncompressed tar */
 	pthread_t ctx_thread;
 	bool ctx_running;
 	int ctx_rc;

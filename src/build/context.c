@@ -113,10 +113,8 @@ static int extraction_begin(struct build *b)
 	return 0;
 }
 
-int build_context_write(struct build *b, const void *data, size_t len)
+static int pipe_write(struct build *b, const void *data, size_t len)
 {
-	if (!b->ctx_running && (b->ctx_err.kind != ERR_NONE || extraction_begin(b) < 0))
-		return -1;
 	const char *p = data;
 	while (len > 0 && b->ctx_fd >= 0) {
 		ssize_t n = write(b->ctx_fd, p, len);
@@ -132,9 +130,24 @@ int build_context_write(struct build *b, const void *data, size_t len)
 	return b->ctx_fd >= 0 ? 0 : -1;
 }
 
+int build_context_write(struct build *b, const void *data, size_t len)
+{
+	if (!b->ctx_running) {
+		if (b->ctx_err.kind != ERR_NONE || extraction_begin(b) < 0)
+			return -1;
+		b->ctx_plain = !image_tar_compressed(data, len);
+	}
+	return pipe_write(b, data, len);
+}
+
 /* Waits for the extraction; its error, if any. */
 int build_context_end(struct build *b, struct err *e)
 {
+	/* the docker CLI's tar for a Dockerfile from outside the context ends right after the
+	 * file's data (no padding, no end blocks; Go's reader takes that): complete it */
+	static const char zeros[1536];
+	if (b->ctx_fd >= 0 && b->ctx_plain)
+		pipe_write(b, zeros, sizeof(zeros));
 	if (b->ctx_fd >= 0)
 		close(TAKE_FD(b->ctx_fd));
 	if (b->ctx_running) {

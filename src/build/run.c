@@ -32,6 +32,14 @@ static json_t *host_config(const struct build_opts *o)
 		json_object_set_new(hc, "CpusetCpus", json_string(o->cpusetcpus));
 	if (o->cpusetmems && *o->cpusetmems)
 		json_object_set_new(hc, "CpusetMems", json_string(o->cpusetmems));
+	if (o->cgroupparent && *o->cgroupparent)
+		json_object_set_new(hc, "CgroupParent", json_string(o->cgroupparent));
+	if (o->ulimits)
+		json_object_set(hc, "Ulimits", o->ulimits);
+	json_t *sec = json_array();
+	for (char **p = o->securityopt; p && *p; p++)
+		json_array_append_new(sec, json_string(*p));
+	json_object_set_new(hc, "SecurityOpt", sec);
 	return hc;
 }
 

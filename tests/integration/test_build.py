@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import os
+import shutil
 import subprocess
 import tarfile
 
@@ -169,6 +170,17 @@ def test_build_dockerignore_and_file(d, tmp_path):
                      ".dockerignore": "secret*\n", "secret.txt": "no\n", "keep.txt": "yes\n"})
     build(d, tmp_path, "-f", str(tmp_path / "build" / "Dockerfile.alt"), "-t", "bt-ignore")
     out = d.docker("run", "--rm", "bt-ignore", "find", "/ctx", "-type", "f").stdout.split()
+    assert sorted(out) == ["/ctx/.dockerignore", "/ctx/build/Dockerfile.alt", "/ctx/keep.txt"]
+    # a Dockerfile from outside the context: the docker CLI's tar of it has no end blocks
+    elsewhere = tmp_path.with_name(tmp_path.name + "-df")
+    write(elsewhere, {"Dockerfile": "FROM busybox\nCOPY . /ctx\nRUN ulimit -n\n"})
+    try:
+        p = build(d, tmp_path, "-f", str(elsewhere / "Dockerfile"), "-t", "bt-outside",
+                  "--ulimit", "nofile=512:512")
+    finally:
+        shutil.rmtree(elsewhere)
+    assert "\n512\n" in p.stdout
+    out = d.docker("run", "--rm", "bt-outside", "find", "/ctx", "-type", "f").stdout.split()
     assert sorted(out) == ["/ctx/.dockerignore", "/ctx/build/Dockerfile.alt", "/ctx/keep.txt"]
 
 
