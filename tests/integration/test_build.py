@@ -355,6 +355,29 @@ def test_build_copy_through_image_symlinks(d, tmp_path):
     assert inspect(d, "bt-links")["Config"]["WorkingDir"] == "/linked/wd"
 
 
+def test_build_concurrent(d, tmp_path):
+    """Builds at the same time keep to their own contexts, containers and images."""
+    import threading
+    results = {}
+
+    def one(n):
+        ctx = tmp_path / ("c%d" % n)
+        write(ctx, {"Dockerfile": "FROM busybox\nCOPY f /f\nRUN sleep 0.3 && cat /f\n",
+                    "f": "content %d\n" % n})
+        results[n] = build(d, ctx, "-t", "bt-conc%d" % n, check=False)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for n in range(3):
+        assert results[n].returncode == 0, results[n]
+        assert "content %d" % n in results[n].stdout
+        out = d.docker("run", "--rm", "bt-conc%d" % n, "cat", "/f").stdout
+        assert out == "content %d\n" % n
+
+
 def test_build_cancelled_by_client(d, tmp_path):
     """The client leaving during a RUN stops the build: its container goes, no image."""
     import time
