@@ -164,6 +164,7 @@ fuzz: $(FUZZ_SRCS:fuzz/%.c=build-fuzz/%)
 
 bench: all
 	bench/run --berth $(abspath $(O))/berth-runc
+	bench/cli --berth $(abspath $(O))/berth
 	bench/daemon --berth $(abspath $(O))/berth
 	bench/images --berth $(abspath $(O))/berth
 	bench/registry --berth $(abspath $(O))/berth
