@@ -179,6 +179,8 @@ def test_root_is_unprivileged_on_the_host(remap):
         assert uid_line.split()[1:] == [str(remap.start)] * 4
         # root inside, through exec too
         assert dm.docker("exec", "u1", "id", "-u").stdout.strip() == "0"
+        # a tty exec makes /dev/console as the namespace's root (EOVERFLOW as host root)
+        assert dm.docker("exec", "-t", "u1", "tty").stdout.strip().startswith("/dev/pts/")
         assert dm.docker("exec", "u1", "sh", "-c",
                          "echo x > /root/f && stat -c %u:%g /root/f").stdout.strip() == "0:0"
         assert dm.docker("inspect", "-f", "{{.HostConfig.UsernsMode}}", "u1").stdout.strip() \
