@@ -79,8 +79,12 @@ int registry_auth_from_json(const json_t *j, struct registry_auth *a, struct err
 		size_t n;
 		_cleanup_free_ char *up = base64_decode(auth, &n);
 		char *colon = up ? strchr(up, ':') : NULL;
-		if (!colon)
+		if (!colon) {
+			registry_auth_release(a); /* nothing half-filled on an error */
 			return err_invalid(e, "invalid auth configuration: bad auth field");
+		}
+		/* both come from "auth" then: a lone "password" beside it is replaced */
+		free(a->password);
 		a->username = str_ndup(up, (size_t)(colon - up));
 		a->password = str_dup(colon + 1);
 	}

@@ -168,6 +168,17 @@ static void test_auth_decode(void)
 	for (size_t i = 0; i < ARRAY_SIZE(pads); i++)
 		ok(registry_auth_decode(pads[i], &a, &e) == 0 && !a.username,
 		   "padding alone '%s' is no credentials", pads[i]);
+	/* registry_auth_fuzz found: a "password" beside "auth" leaked (auth's replaced it), and
+	 * a bad "auth" returned its error with that password still filled in */
+	_cleanup_json_ json_t *both =
+	    json_pack("{s:s,s:s}", "auth", "Ym9iOng6eQ==", "password", "p");
+	ok(registry_auth_from_json(both, &a, &e) == 0, "auth beside password");
+	is_str(a.password, "x:y", "auth's password wins");
+	registry_auth_release(&a);
+	_cleanup_json_ json_t *bad =
+	    json_pack("{s:s,s:s}", "auth", "bm9jb2xvbg==", "password", "p");
+	ok(registry_auth_from_json(bad, &a, &e) < 0 && !a.password && !a.username,
+	   "a bad auth field: an error and nothing filled in");
 }
 
 static void test_progress(void)
