@@ -14,7 +14,7 @@
 CC ?= cc
 O ?= build
 PREFIX ?= /usr/local
-PKGS := jansson libseccomp libcap libmicrohttpd libarchive libcrypto libcurl libmnl libnftables zlib
+PKGS := jansson libseccomp libcap libmicrohttpd gnutls libarchive libcrypto libcurl libmnl libnftables zlib
 
 PKG_OK := $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 ifneq ($(PKG_OK),yes)

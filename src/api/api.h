@@ -1,5 +1,5 @@
-/* api: the Docker Engine API server: libmicrohttpd on Unix sockets, one thread per
- * connection (waits, streams and hijacked sessions hold connections for long). */
+/* api: the Docker Engine API server: libmicrohttpd on Unix sockets and TLS over TCP, one
+ * thread per connection (waits, streams and hijacked sessions hold connections for long). */
 #ifndef BERTH_API_API_H
 #define BERTH_API_API_H
 
@@ -11,10 +11,17 @@
 
 struct api_server;
 
+/* TLS of tcp:// hosts (PEM files). */
+struct api_tls {
+	const char *ca, *cert, *key;
+	bool verify; /* a client certificate signed by ca is required */
+};
+
 struct api_options {
-	char *const *hosts; /* "unix:///path" (repeatable), NULL-terminated */
+	char *const *hosts; /* "unix:///path", "tcp://host:port" (repeatable), NULL-terminated */
 	const char *group;  /* socket group; NULL: "docker", else "berth", else root's */
 	bool debug_routes;  /* also serve /_berth/... test routes */
+	const struct api_tls *tls; /* required by tcp:// hosts */
 };
 
 /* Binds every host (refusing one another live daemon listens on), then serves. */

@@ -151,19 +151,48 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
 
 static int start_listener(struct api_server *srv, struct api_listener *l, struct err *e)
 {
-	l->fd = server_listen_unix(l->path, srv->gid, e);
+	l->fd =
+	    l->tcp ? server_listen_tcp(l->path + 6, e) : server_listen_unix(l->path, srv->gid, e);
 	if (l->fd < 0)
 		return -1;
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_AUTO | MHD_ALLOW_UPGRADE | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	/* TCP: connections come from the TLS relays (tls.c), libmicrohttpd sees plaintext */
+	struct MHD_OptionItem listen_opt[] = {
+	    {l->tcp ? MHD_OPTION_END : MHD_OPTION_LISTEN_SOCKET, l->fd, NULL},
+	    {MHD_OPTION_END, 0, NULL}};
+	if (l->tcp)
+		flags |= MHD_USE_NO_LISTEN_SOCKET;
 	/* the logger first, so that option errors already go through it */
 	l->d = MHD_start_daemon(
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, l->fd, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+	    MHD_OPTION_ARRAY, listen_opt, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)(256 * 1024), MHD_OPTION_END);
 	if (!l->d)
 		return err_set(e, ERR_INTERNAL, 0, "start HTTP server on %s", l->path);
+	return l->tcp ? server_tls_accept_start(srv->tls, l, e) : 0;
+}
+
+/* What each -H names; TLS credentials are loaded for the first tcp:// one. */
+static int prepare_listener(struct api_server *srv, struct api_listener *l, const char *h,
+			    const struct api_options *o, struct err *e)
+{
+	if (str_has_prefix(h, "unix://") && h[7]) {
+		l->path = str_dup(h + 7);
+		return 0;
+	}
+	if (!str_has_prefix(h, "tcp://"))
+		return err_invalid(e, "invalid host %s: unix:///path or tcp://host:port", h);
+	if (!o->tls)
+		return err_invalid(e,
+				   "host %s: TCP needs TLS (--tlsverify, --tlscacert, "
+				   "--tlscert, --tlskey)",
+				   h);
+	if (!srv->tls && !(srv->tls = server_tls_new(o->tls, e)))
+		return -1;
+	l->tcp = true;
+	l->path = str_dup(h);
 	return 0;
 }
 
@@ -175,23 +204,21 @@ struct api_server *api_server_start(struct engine *eng, const struct api_options
 	srv->gid = server_socket_group(o->group);
 	srv->n = strv_len(o->hosts);
 	srv->ls = xcalloc(srv->n + 1, sizeof(*srv->ls));
-	for (size_t i = 0; i < srv->n; i++) {
+	for (size_t i = 0; i < srv->n; i++)
 		srv->ls[i].fd = -1;
-		const char *h = o->hosts[i];
-		if (!str_has_prefix(h, "unix://") || !h[7]) {
-			err_invalid(e, "invalid host %s: only unix:///path sockets are supported",
-				    h);
+	for (size_t i = 0; i < srv->n; i++) {
+		struct api_listener *l = &srv->ls[i];
+		if (prepare_listener(srv, l, o->hosts[i], o, e) < 0 ||
+		    start_listener(srv, l, e) < 0) {
+			if (l->fd < 0) /* not bound: someone else's, never unlink it */
+				free(TAKE_PTR(l->path));
 			api_server_stop(srv);
 			return NULL;
 		}
-		srv->ls[i].path = str_dup(h + 7);
-		if (start_listener(srv, &srv->ls[i], e) < 0) {
-			if (srv->ls[i].fd < 0) /* not bound: someone else's, never unlink it */
-				free(TAKE_PTR(srv->ls[i].path));
-			api_server_stop(srv);
-			return NULL;
-		}
-		log_info("API listening on %s", srv->ls[i].path);
+		log_info("API listening on %s%s", l->path,
+			 !l->tcp		    ? ""
+			 : o->tls && o->tls->verify ? " (TLS, client certificates verified)"
+						    : " (TLS)");
 	}
 	return srv;
 }
@@ -200,21 +227,26 @@ void api_server_stop(struct api_server *srv)
 {
 	if (!srv)
 		return;
+	if (srv->tls)
+		server_tls_quiesce(srv->tls);
 	for (size_t i = 0; i < srv->n; i++) {
 		struct api_listener *l = &srv->ls[i];
+		server_tls_accept_stop(l);
 		if (l->d) {
 			MHD_socket fd = MHD_quiesce_daemon(l->d);
 			if (fd != MHD_INVALID_SOCKET)
 				close(fd);
-			l->fd = -1;
+			if (!l->tcp)
+				l->fd = -1;
 			MHD_stop_daemon(l->d);
 		}
 		if (l->fd >= 0)
 			close(l->fd);
-		if (l->path)
+		if (l->path && !l->tcp)
 			unlink(l->path);
 		free(l->path);
 	}
+	server_tls_free(srv->tls);
 	free(srv->ls);
 	free(srv);
 }

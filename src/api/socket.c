@@ -1,7 +1,11 @@
-/* api/socket: the daemon's Unix sockets: stale-file handling, mode and group. */
+/* api/socket: the daemon's listening sockets: Unix ones (stale-file handling, mode and
+ * group) and TCP ones (addresses read as dockerd's -H tcp://). */
 #include <errno.h>
 #include <grp.h>
+#include <ctype.h>
 #include <libgen.h>
+#include <netdb.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -71,4 +75,69 @@ int server_listen_unix(const char *path, gid_t gid, struct err *e)
 		return -1;
 	}
 	return TAKE_FD(fd);
+}
+
+int server_parse_tcp(const char *spec, char **host, char **port, struct err *e)
+{
+	const char *colon;
+	_cleanup_free_ char *h = NULL;
+	if (strchr(spec, '/') || strchr(spec, '?') || strchr(spec, '#'))
+		return err_invalid(e, "invalid bind address tcp://%s: no path allowed", spec);
+	if (spec[0] == '[') {
+		const char *end = strchr(spec, ']');
+		if (!end || (end[1] && end[1] != ':'))
+			return err_invalid(e, "invalid bind address tcp://%s", spec);
+		h = str_ndup(spec + 1, (size_t)(end - spec - 1));
+		colon = end[1] ? end + 1 : NULL;
+	} else {
+		colon = strrchr(spec, ':');
+		if (colon && strchr(spec, ':') != colon)
+			return err_invalid(e,
+					   "invalid bind address tcp://%s: an IPv6 address "
+					   "goes in brackets",
+					   spec);
+		h = colon ? str_ndup(spec, (size_t)(colon - spec)) : str_dup(spec);
+	}
+	const char *p = colon ? colon + 1 : "2376";
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(p, &end, 10);
+	if (!*p || *end || errno || n == 0 || n > 65535 || !isdigit((unsigned char)*p))
+		return err_invalid(e, "invalid bind address tcp://%s: bad port '%s'", spec, p);
+	*host = *h ? TAKE_PTR(h) : str_dup("127.0.0.1");
+	*port = str_printf("%lu", n);
+	return 0;
+}
+
+int server_listen_tcp(const char *spec, struct err *e)
+{
+	_cleanup_free_ char *host = NULL, *port = NULL;
+	if (server_parse_tcp(spec, &host, &port, e) < 0)
+		return -1;
+	struct addrinfo hints = {.ai_family = AF_UNSPEC,
+				 .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+	struct addrinfo *res = NULL;
+	int r = getaddrinfo(host, port, &hints, &res);
+	if (r != 0)
+		return err_invalid(e, "tcp://%s: %s", spec, gai_strerror(r));
+	int fd = -1, en = 0;
+	for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+		fd = socket(a->ai_family, a->ai_socktype | SOCK_CLOEXEC, a->ai_protocol);
+		int one = 1;
+		if (fd < 0)
+			en = errno;
+		else if ((setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+			  bind(fd, a->ai_addr, a->ai_addrlen) < 0 || listen(fd, 512) < 0)) {
+			en = errno;
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	if (fd < 0)
+		return en == EADDRINUSE
+			   ? err_conflict(e, "listen on tcp://%s: %s", spec, strerror(en))
+			   : err_errno(e, en, "listen on tcp://%s", spec);
+	return fd;
 }

@@ -104,7 +104,8 @@ static int run(const struct daemon_opts *o, struct err *e)
 	}
 	for (char **w = warnings; w && *w; w++)
 		log_warn("%s", *w);
-	struct api_options ao = {o->hosts, o->group, o->debug};
+	struct api_tls tls = {o->tlscacert, o->tlscert, o->tlskey, o->tlsverify};
+	struct api_options ao = {o->hosts, o->group, o->debug, o->tls ? &tls : NULL};
 	struct api_server *srv = NULL;
 	/* The pid file only after the lock and the sockets: a refused second daemon must not
 	 * clobber the first one's. */

@@ -15,6 +15,10 @@ struct daemon_opts {
 	char **insecure_registries;
 	char **registry_mirrors;
 	bool debug;
+	/* TLS of tcp:// hosts (tls_opts.c); the files default to
+	 * $DOCKER_CERT_PATH/{ca,cert,key}.pem */
+	char *tlscacert, *tlscert, *tlskey;
+	bool tls, tlsverify, tls_set, tlsverify_set;
 };
 
 /* Flags first, then the config file fills what the flags left unset. 1 when --help or
@@ -23,6 +27,16 @@ int daemon_parse_opts(int argc, char **argv, struct daemon_opts *o, struct err *
 void daemon_opts_release(struct daemon_opts *o);
 
 int daemon_main(int argc, char **argv);
+
+struct json_t;
+/* --tls[=BOOL] 'T', --tlsverify[=BOOL] 'V', --tlscacert 'A', --tlscert 'C', --tlskey 'K'. */
+int daemon_tls_flag(struct daemon_opts *o, int c, const char *arg, struct err *e);
+/* A config key of TLS: 1 when taken (flags win), 0 when not one, -1 on a bad value. */
+int daemon_tls_config(struct daemon_opts *o, const char *key, const struct json_t *v,
+		      struct err *e);
+/* After flags and config: DOCKER_TLS_VERIFY, the default files, HOST:PORT as tcp://, and
+ * a TCP host refused unless client certificates are verified. */
+int daemon_tls_finish(struct daemon_opts *o, struct err *e);
 
 struct engine_userns;
 /* --userns-remap: resolves the mappings and makes <root>/<uid>.<gid> (*root, malloc'd).

@@ -17,12 +17,21 @@ static const char usage_text[] =
     "\n"
     "Options:\n"
     "  -H, --host unix://PATH   socket to listen on (repeatable; default\n"
-    "                           unix://<run-dir>/berth.sock)\n"
+    "                           unix://<run-dir>/berth.sock), or tcp://HOST:PORT\n"
+    "                           (TLS with client certificates: needs --tlsverify)\n"
+    "      --tlsverify          TLS on tcp:// hosts, clients need a certificate signed\n"
+    "                           by --tlscacert (default $DOCKER_TLS_VERIFY)\n"
+    "      --tls                TLS without client certificates (refused on TCP)\n"
+    "      --tlscacert FILE     CA of the clients (default $DOCKER_CERT_PATH/ca.pem,\n"
+    "                           DOCKER_CERT_PATH defaults to ~/.docker)\n"
+    "      --tlscert FILE       the server's certificate (default .../cert.pem)\n"
+    "      --tlskey FILE        its key (default .../key.pem)\n"
     "      --root DIR           persistent state (default " BERTH_DEFAULT_ROOT ")\n"
     "      --run-dir DIR        runtime state (default " BERTH_DEFAULT_RUN_DIR ")\n"
     "  -p, --pidfile FILE       pid file (default <run-dir>/berthd.pid)\n"
     "      --config-file FILE   JSON config: hosts, data-root, exec-root, pidfile,\n"
-    "                           group, debug, log-level\n"
+    "                           group, debug, log-level, tls, tlsverify, tlscacert,\n"
+    "                           tlscert, tlskey\n"
     "  -G, --group GROUP        group of the sockets (default docker, else berth)\n"
     "  -D, --debug              debug logging and debug routes\n"
     "  -l, --log-level LEVEL    debug, info, warn or error (default info)\n"
@@ -58,6 +67,11 @@ static int apply_config(struct daemon_opts *o, const json_t *cfg, struct err *e)
 			     : !strcmp(key, "bip")	    ? &o->bip
 			     : !strcmp(key, "userns-remap") ? &o->userns_remap
 							    : NULL;
+		int tr = daemon_tls_config(o, key, v, e);
+		if (tr < 0)
+			return -1;
+		if (tr > 0)
+			continue;
 		if (dst && json_is_string(v)) {
 			if (!*dst)
 				set_str(dst, json_string_value(v));
@@ -113,6 +127,11 @@ static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err 
 	    {"userns-remap", required_argument, NULL, 'U'},
 	    {"insecure-registry", required_argument, NULL, 'I'},
 	    {"registry-mirror", required_argument, NULL, 'M'},
+	    {"tls", optional_argument, NULL, 'T'},
+	    {"tlsverify", optional_argument, NULL, 'V'},
+	    {"tlscacert", required_argument, NULL, 'A'},
+	    {"tlscert", required_argument, NULL, 'C'},
+	    {"tlskey", required_argument, NULL, 'K'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'v'},
 	    {NULL, 0, NULL, 0}};
@@ -160,6 +179,14 @@ static int parse_flags(int argc, char **argv, struct daemon_opts *o, struct err 
 		case 'M':
 			strv_push(&o->registry_mirrors, optarg);
 			break;
+		case 'T':
+		case 'V':
+		case 'A':
+		case 'C':
+		case 'K':
+			if (daemon_tls_flag(o, c, optarg, e) < 0)
+				return -1;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 1;
@@ -206,6 +233,8 @@ int daemon_parse_opts(int argc, char **argv, struct daemon_opts *o, struct err *
 		o->pidfile = str_printf("%s/berthd.pid", o->run_dir);
 	if (!o->hosts[0])
 		strv_push_take(&o->hosts, str_printf("unix://%s/berth.sock", o->run_dir));
+	if (daemon_tls_finish(o, e) < 0)
+		return -1;
 	return 0;
 }
 
@@ -223,5 +252,8 @@ void daemon_opts_release(struct daemon_opts *o)
 	free(o->userns_remap);
 	strv_free(o->insecure_registries);
 	strv_free(o->registry_mirrors);
+	free(o->tlscacert);
+	free(o->tlscert);
+	free(o->tlskey);
 	memset(o, 0, sizeof(*o));
 }
