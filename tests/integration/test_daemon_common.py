@@ -320,13 +320,13 @@ def import_busybox(dm, base, more=None):
     tar.unlink()
 
 
-def busybox_daemon(base, more=None):
-    """A module fixture's body: a debug daemon with busybox (and what more makes, as in
-    import_busybox) under base; at the end its containers go, it stops cleanly, nothing
-    stays mounted and no monitor outlives it."""
+def busybox_daemon(base, more=None, extra=()):
+    """A module fixture's body: a debug daemon (with the flags in extra) with busybox (and
+    what more makes, as in import_busybox) under base; at the end its containers go, it
+    stops cleanly, nothing stays mounted and no monitor outlives it."""
     from test_daemon_containers import monitors_of  # it imports this module
     dm = Daemon(base)
-    dm.start("-D")
+    dm.start("-D", *extra)
     import_busybox(dm, base, more)
     yield dm
     left = dm.docker("ps", "-aq").stdout.split()
