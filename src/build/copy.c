@@ -317,8 +317,11 @@ static int collect(struct copy_job *j, const struct df_instr *in, char **words, 
 {
 	const char *from = df_flag(in, "from");
 	if (from) {
+		char *dest = words[n - 1]; /* the sources alone, for the moment */
 		words[n - 1] = NULL;
-		return add_from(j, from, words, e);
+		int r = add_from(j, from, words, e);
+		words[n - 1] = dest;
+		return r;
 	}
 	int r = 0;
 	for (size_t i = 0; r == 0 && i + 1 < n; i++)
