@@ -67,9 +67,12 @@ json_t *engine_network_inspect(struct engine *eng, const char *name, struct err 
 
 void netctl_event_locked(struct engine *eng, const char *action, struct netw *n, const char *cid)
 {
+	/* the record's driver: an overlay network (swarm_net.c) is a bridge here */
+	const char *drv = json_string_value(json_object_get(n->rec, "Driver"));
 	json_t *attrs = json_pack("{s:s, s:s}", "name", n->name, "type",
 				  n->driver == NET_HOST	  ? "host"
 				  : n->driver == NET_NULL ? "null"
+				  : drv			  ? drv
 							  : "bridge");
 	if (cid)
 		json_object_set_new(attrs, "container", json_string(cid));
