@@ -141,11 +141,16 @@ static int conn_handshake(struct tls_conn *c)
 		gnutls_datum_t why = {NULL, 0};
 		gnutls_certificate_verification_status_print(
 		    gnutls_session_get_verify_cert_status(c->s), GNUTLS_CRT_X509, &why, 0);
-		log_warn("TLS client %s refused: its certificate %s", c->peer,
-			 why.data ? (char *)why.data : "did not verify");
+		size_t n = why.data ? strlen((char *)why.data) : 0;
+		while (n && why.data[n - 1] == ' ')
+			why.data[--n] = '\0';
+		log_warn("TLS client %s refused: %s", c->peer,
+			 n ? (char *)why.data : "its certificate did not verify");
 		gnutls_free(why.data);
+	} else if (r == GNUTLS_E_CERTIFICATE_REQUIRED || r == GNUTLS_E_NO_CERTIFICATE_FOUND) {
+		log_warn("TLS client %s refused: no client certificate", c->peer);
 	} else if (r < 0) {
-		log_warn("TLS client %s refused: %s", c->peer, gnutls_strerror(r));
+		log_warn("TLS handshake with %s failed: %s", c->peer, gnutls_strerror(r));
 	}
 	if (r < 0)
 		gnutls_alert_send_appropriate(c->s, r);

@@ -76,6 +76,13 @@ int cli_parse(const struct cli_cmd_spec *spec, int argc, char **argv, char ***po
 	return -1;
 }
 
+/* The CLI stays a small static binary without a TLS library: remote daemons are the docker
+ * CLI's (the API is the same). */
+#define CLI_TLS_HINT                                                                             \
+	"the berth CLI speaks to unix:// sockets only; for a tcp:// daemon with TLS use the "    \
+	"docker CLI: docker --tlsverify --tlscacert ca.pem --tlscert cert.pem --tlskey key.pem " \
+	"-H tcp://HOST:PORT ..."
+
 /* -H / BERTH_HOST / DOCKER_HOST, else the default socket (BERTH_DEFAULT_SOCKET for tests). */
 static int set_host(struct cli *c, const char *h, struct err *e)
 {
@@ -86,7 +93,7 @@ static int set_host(struct cli *c, const char *h, struct err *e)
 		return 0;
 	}
 	if (!str_has_prefix(h, "unix://"))
-		return err_invalid(e, "unsupported daemon address %s: only unix:// sockets", h);
+		return err_invalid(e, "%s: %s", h, CLI_TLS_HINT);
 	c->sock = str_dup(h + 7);
 	return 0;
 }
@@ -195,7 +202,10 @@ int cli_main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "-D") || !strcmp(a, "--debug"))
 			;
-		else {
+		else if (str_has_prefix(a, "--tls")) {
+			fprintf(stderr, "berth: %s: %s\n", a, CLI_TLS_HINT);
+			return 125;
+		} else {
 			fprintf(stderr, "unknown flag: %s\nSee 'berth --help'.\n", a);
 			return 125;
 		}
