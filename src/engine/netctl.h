@@ -83,8 +83,10 @@ struct netctl {
 	pthread_cond_t reaped;	  /* dying shrank */
 	pthread_t reaper;
 	bool reaper_running, reap_stop;
-	char *dir;   /* root/network */
-	char *table; /* berth-<bridge> */
+	bool table_stale; /* a stopped container's port rules are still in the table: the reaper
+			     rewrites it (a start that applies it first clears this) */
+	char *dir;	  /* root/network */
+	char *table;	  /* berth-<bridge> */
 	char *default_bridge, *bip;
 };
 
@@ -134,6 +136,8 @@ void netctl_reap_wait_locked(struct netctl *nc, const char *cid, const char *net
 bool netctl_reap_holds_locked(struct netctl *nc, const struct netw *n, uint32_t ip);
 /* Queues one (starts the thread on first use); stop drains the queue and joins it. */
 void netctl_reap_add_locked(struct netctl *nc, const struct dying *d);
+/* Has the reaper rewrite the table (table_stale), or rewrites it now when there is none. */
+void netctl_reap_table_locked(struct netctl *nc);
 void netctl_reap_stop(struct netctl *nc);
 void netctl_state_save_locked(struct netctl *nc, const char *cid, const char *rdir);
 void netctl_state_restore_locked(struct netctl *nc, const json_t *rec, const char *rdir);

@@ -141,6 +141,8 @@ int netctl_apply_locked(struct netctl *nc, struct err *e)
 		for (size_t j = 0; j < nc->ports[i]->n; j++)
 			p[np++] = nc->ports[i]->p[j];
 	int r = nft_apply(nc->table, b, nb, p, np, e);
+	if (r == 0)
+		nc->table_stale = false;
 	free(b);
 	free(p);
 	return r;

@@ -14,6 +14,7 @@
 
 #include "engine/container_priv.h"
 #include "engine/netctl.h"
+#include "engine/userns.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -317,7 +318,7 @@ int container_net_start(struct engine *eng, struct container *c, const char *rdi
 		return 0;
 	}
 	_cleanup_free_ char *path = str_printf("%s/netns", rdir);
-	if (container_netns_create(path, e) < 0)
+	if (engine_userns_netns_create(eng, c->rec, path, e) < 0)
 		return -1;
 	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
@@ -413,12 +414,15 @@ void container_net_stop(struct engine *eng, struct container *c, const char *rdi
 	struct netctl *nc = eng->net;
 	pthread_mutex_lock(&nc->mu);
 	netctl_dns_drop_locked(nc, c->id);
-	struct err e = ERR_INIT;
-	if (netctl_ports_release_locked(nc, c->id) && netctl_apply_locked(nc, &e) < 0)
-		log_warn("container %.12s: %s", c->id, e.msg);
-	/* the veths are deleted on the reaper's thread; the namespace goes now, so that the
-	 * kernel deletes them with it should this daemon die first */
+	/* the port sockets are closed now; the table (its DNAT rules to the container's
+	 * address, which stays allocated until then) is rewritten on the reaper's thread with
+	 * the veths, which it deletes; the namespace goes now, so that the kernel deletes them
+	 * with it should this daemon die first (a restarted one rebuilds the table) */
+	if (netctl_ports_release_locked(nc, c->id))
+		nc->table_stale = true;
 	netctl_retire_locked(nc, c->id);
+	if (nc->table_stale)
+		netctl_reap_table_locked(nc);
 	pthread_mutex_unlock(&nc->mu);
 	_cleanup_free_ char *path = str_printf("%s/netns", rdir);
 	container_netns_remove(path);

@@ -40,16 +40,29 @@ static void reap_one(struct netctl *nc, struct nl **l, const struct dying *d)
 	pthread_mutex_unlock(&nc->mu);
 }
 
+/* The table without the port rules of stopped containers (mu held). */
+static void reap_table_locked(struct netctl *nc)
+{
+	struct err e = ERR_INIT;
+	if (nc->table_stale && netctl_apply_locked(nc, &e) < 0) {
+		log_warn("%s", e.msg);
+		nc->table_stale = false; /* the next apply (or restart) has another go */
+	}
+}
+
 static void *reaper(void *p)
 {
 	struct netctl *nc = p;
 	struct nl *l = NULL;
 	pthread_mutex_lock(&nc->mu);
 	for (;;) {
-		while (!nc->ndying && !nc->reap_stop)
+		while (!nc->ndying && !nc->table_stale && !nc->reap_stop)
 			pthread_cond_wait(&nc->reap_wake, &nc->mu);
-		if (!nc->ndying)
+		reap_table_locked(nc);
+		if (!nc->ndying && nc->reap_stop)
 			break;
+		if (!nc->ndying)
+			continue;
 		struct dying d = nc->dying[0];
 		pthread_mutex_unlock(&nc->mu);
 		reap_one(nc, &l, &d);
@@ -60,10 +73,9 @@ static void *reaper(void *p)
 	return NULL;
 }
 
-void netctl_reap_add_locked(struct netctl *nc, const struct dying *d)
+/* The thread, made on first use (false: none could be made, or the daemon is stopping). */
+static bool reaper_up_locked(struct netctl *nc)
 {
-	nc->dying = xrealloc(nc->dying, (nc->ndying + 1) * sizeof(*nc->dying));
-	nc->dying[nc->ndying++] = *d;
 	if (!nc->reaper_running && !nc->reap_stop) {
 		pthread_attr_t attr;
 		pthread_attr_init(&attr);
@@ -71,10 +83,23 @@ void netctl_reap_add_locked(struct netctl *nc, const struct dying *d)
 		nc->reaper_running = pthread_create(&nc->reaper, &attr, reaper, nc) == 0;
 		pthread_attr_destroy(&attr);
 	}
-	if (nc->reaper_running) {
+	if (nc->reaper_running)
 		pthread_cond_signal(&nc->reap_wake);
+	return nc->reaper_running;
+}
+
+void netctl_reap_table_locked(struct netctl *nc)
+{
+	if (!reaper_up_locked(nc))
+		reap_table_locked(nc);
+}
+
+void netctl_reap_add_locked(struct netctl *nc, const struct dying *d)
+{
+	nc->dying = xrealloc(nc->dying, (nc->ndying + 1) * sizeof(*nc->dying));
+	nc->dying[nc->ndying++] = *d;
+	if (reaper_up_locked(nc))
 		return;
-	}
 	/* no thread (none could be made, or the daemon is stopping): here and now */
 	struct dying copy = *d;
 	pthread_mutex_unlock(&nc->mu);
