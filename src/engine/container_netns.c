@@ -16,6 +16,7 @@
 
 #include "engine/container_priv.h"
 #include "util/cleanup.h"
+#include "util/str.h"
 
 struct netns_job {
 	const char *path;
@@ -77,9 +78,18 @@ int container_netns_create(const char *path, struct err *e)
 	return 0;
 }
 
-void container_netns_remove(const char *path)
+static void unbind(const char *path)
 {
 	while (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 		;
 	unlink(path);
+}
+
+void container_netns_remove(const char *path)
+{
+	unbind(path);
+	/* --userns-remap: the user namespace that owns it (engine/userns_netns.c) */
+	_cleanup_free_ char *owner = str_printf("%s.userns", path);
+	if (access(owner, F_OK) == 0)
+		unbind(owner);
 }

@@ -14,6 +14,7 @@
 
 #include "engine/container_priv.h"
 #include "engine/netctl.h"
+#include "engine/userns.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -317,7 +318,7 @@ int container_net_start(struct engine *eng, struct container *c, const char *rdi
 		return 0;
 	}
 	_cleanup_free_ char *path = str_printf("%s/netns", rdir);
-	if (container_netns_create(path, e) < 0)
+	if (engine_userns_netns_create(eng, c->rec, path, e) < 0)
 		return -1;
 	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {

@@ -57,6 +57,14 @@ static int write_map(pid_t pid, const char *file, const struct idmap *m, struct 
 	return 0;
 }
 
+int userns_write_maps(const struct engine_userns *u, pid_t pid, struct err *e)
+{
+	if (write_map(pid, "uid_map", &u->uids, e) < 0 ||
+	    write_map(pid, "gid_map", &u->gids, e) < 0)
+		return -1;
+	return 0;
+}
+
 int userns_open_ns(const struct engine_userns *u, struct err *e)
 {
 	int p[2];
@@ -83,8 +91,7 @@ int userns_open_ns(const struct engine_userns *u, struct err *e)
 	int fd = -1;
 	if (n != 1 || c != 'y')
 		err_set(e, ERR_INTERNAL, 0, "create user namespace: refused by the kernel");
-	else if (write_map(pid, "uid_map", &u->uids, e) == 0 &&
-		 write_map(pid, "gid_map", &u->gids, e) == 0) {
+	else if (userns_write_maps(u, pid, e) == 0) {
 		_cleanup_free_ char *path = str_printf("/proc/%d/ns/user", (int)pid);
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			err_sys(e, "open %s", path);
@@ -270,6 +277,26 @@ static void add_locked_flags(json_t *m)
 			json_array_append_new(opts, json_string(locked[i].opt));
 }
 
+/* The network namespace to join was made in a user namespace of its own (userns_netns.c,
+ * or the one of the container whose network this one shares): the container joins that
+ * user namespace, as dockerd makes containers sharing a network share it. */
+static void join_owner(json_t *lx)
+{
+	size_t i;
+	json_t *ns, *user = NULL;
+	const char *netns = NULL;
+	json_array_foreach (json_object_get(lx, "namespaces"), i, ns) {
+		const char *t = json_string_value(json_object_get(ns, "type"));
+		if (str_eq(t, "user"))
+			user = ns;
+		else if (str_eq(t, "network"))
+			netns = json_string_value(json_object_get(ns, "path"));
+	}
+	_cleanup_free_ char *owner = netns ? str_printf("%s.userns", netns) : NULL;
+	if (user && owner && fs_exists(owner))
+		json_object_set_new(user, "path", json_string(owner));
+}
+
 void engine_userns_apply(const struct engine *eng, const json_t *hc, json_t *spec)
 {
 	if (!engine_userns_private(eng, hc))
@@ -279,6 +306,7 @@ void engine_userns_apply(const struct engine *eng, const json_t *hc, json_t *spe
 			      json_pack("{s:s}", "type", "user"));
 	json_object_set_new(lx, "uidMappings", maps_json(&eng->userns->uids));
 	json_object_set_new(lx, "gidMappings", maps_json(&eng->userns->gids));
+	join_owner(lx);
 	/* dockerd: cgroupfs can't be remounted read-only inside a user namespace */
 	size_t i;
 	json_t *m;

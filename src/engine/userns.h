@@ -30,6 +30,8 @@ void userns_release(struct engine_userns *u);
 uid_t userns_root_uid(const struct engine_userns *u);
 gid_t userns_root_gid(const struct engine_userns *u);
 
+/* Writes the mappings into the uid_map and gid_map of pid (a new user namespace's). */
+int userns_write_maps(const struct engine_userns *u, pid_t pid, struct err *e);
 /* A user namespace with the mappings, kept by an fd (its only process is gone). */
 int userns_open_ns(const struct engine_userns *u, struct err *e);
 /* An idmapped bind mount of src at dst (an existing directory) through nsfd's mappings. */
@@ -55,6 +57,11 @@ int engine_userns_chgrp(const struct engine *eng, const char *path, struct err *
  * hostname, hosts and resolv.conf files and a missing working directory owned by it. */
 int engine_userns_prepare(const struct engine *eng, const json_t *rec, const char *cdir,
 			  struct err *e);
+/* The container's network namespace at path: for a remapped container made in a user
+ * namespace of its own, kept at <path>.userns (container_netns_remove removes both); else
+ * container_netns_create's. (userns_netns.c) */
+int engine_userns_netns_create(const struct engine *eng, const json_t *rec, const char *path,
+			       struct err *e);
 /* HostConfig checks at create: dockerd's conflicts of --privileged, --pid=host and
  * --network=host with the user namespace; UsernsMode must be "" or "host". */
 int engine_userns_check(const struct engine *eng, const json_t *hostconfig, struct err *e);

@@ -356,3 +356,28 @@ def test_host_ipc_and_uts_in_the_user_namespace(remap):
                      "/proc/self/uid_map").stdout.split()[1] == str(remap.start)
     assert dm.docker("run", "--rm", "--uts=host", "busybox",
                      "hostname").stdout.strip() == os.uname().nodename
+
+
+def test_network_namespace_belongs_to_the_container(remap):
+    """As dockerd's (runc makes it in the new user namespace): the container's root has its
+    network capabilities there, sysfs is its own, and a container sharing its network shares
+    its user namespace."""
+    dm = remap.dm
+    out = dm.docker("run", "--rm", "--cap-add", "NET_ADMIN", "busybox", "sh", "-c",
+                    "ping -c1 -W5 127.0.0.1 >/dev/null && echo ping-ok; "
+                    "ip link set lo mtu 1500 && echo netadmin-ok; mount | grep ' /sys '").stdout
+    assert "ping-ok" in out and "netadmin-ok" in out and out.count("sysfs on /sys") == 1, out
+    dm.docker("run", "-d", "--name", "un", "busybox", "sleep", "1000")
+    try:
+        pid = _pid(dm, "un")
+        mine = os.readlink("/proc/%d/ns/user" % pid)
+        assert mine != os.readlink("/proc/self/ns/user")
+        other = dm.docker("run", "--rm", "--network", "container:un", "busybox", "readlink",
+                          "/proc/self/ns/user").stdout.strip()
+        assert other == mine
+        assert dm.docker("exec", "un", "ping", "-c1", "-W5", "127.0.0.1").returncode == 0
+    finally:
+        dm.docker("rm", "-f", "un")
+    # nothing of it stays mounted in the run directory
+    with open("/proc/self/mountinfo") as f:
+        assert [l for l in f if str(dm.run) in l] == []
