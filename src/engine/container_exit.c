@@ -84,8 +84,13 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
 	_cleanup_json_ json_t *st = json_deep_copy(json_object_get(c->rec, "State"));
 	read_exit(eng, c->id, rdir, st);
+	bool autorm =
+	    json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));
+	/* An AutoRemove container's rootfs is unmounted by its removal, after the container is
+	 * gone (the unmount waits for an RCU grace period: not in docker run --rm's wait) */
+	bool rm_now = autorm && !c->gone;
 	struct err e = ERR_INIT;
-	if (rootfs_unmount(cdir, &e) < 0)
+	if (!rm_now && rootfs_unmount(cdir, &e) < 0)
 		log_warn("container %.12s: %s", c->id, e.msg);
 	container_volumes_release(eng, c->rec);
 	container_net_stop(eng, c, rdir);
@@ -98,8 +103,6 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	c->exits++;
 	char code[16];
 	int clen = snprintf(code, sizeof(code), "%d", c->last_exit);
-	bool autorm =
-	    json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));
 	/* restarting from this very moment on, as dockerd's SetRestarting: never seen exited */
 	int64_t delay = autorm ? -1 : container_restart_delay(c);
 	if (delay >= 0) {
@@ -111,14 +114,15 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	/* An AutoRemove container's record is removed right away, not saved first: a crash
 	 * before the removal finds it running with its monitor gone at the next start, and its
 	 * exit is handled (and the container removed) then, from exit.json */
-	bool rm_now = autorm && !c->gone;
 	if (!rm_now)
 		exit_record(eng, c, rdir);
 	if (!oom_published && json_is_true(json_object_get(st, "OOMKilled")))
 		container_event(eng, c->rec, "oom", NULL);
 	container_event(eng, c->rec, "die", json_pack("{s:s%}", "exitCode", code, (size_t)clen));
-	if (rm_now && container_destroy(eng, c, NULL) < 0)
+	if (rm_now && container_destroy(eng, c, NULL) < 0) {
+		rootfs_unmount(cdir, NULL);
 		exit_record(eng, c, rdir);
+	}
 	container_unlock_busy(eng, c);
 	if (delay >= 0)
 		container_restart_after(eng, c, delay);
@@ -213,8 +217,9 @@ int container_destroy(struct engine *eng, struct container *c, struct err *e)
 	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
 	_cleanup_free_ char *tmp =
 	    str_printf("%s/containers/" STORE_TMP_PREFIX "rm-%s", eng->root, c->id);
-	if (rootfs_unmount(cdir, e) < 0)
-		return -1;
+	/* renamed with its rootfs still mounted (when the exit left that to us): the mount
+	 * moves along, and is taken off once the container is gone; a crash meanwhile leaves it
+	 * to the next start (container_store_open unmounts what is under a .tmp- directory) */
 	if (rename(cdir, tmp) < 0 && errno != ENOENT)
 		return err_sys(e, "remove container %.12s: rename %s", c->id, cdir);
 	container_net_stop(eng, c, rdir);
@@ -229,10 +234,10 @@ int container_destroy(struct engine *eng, struct container *c, struct err *e)
 		json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove")));
 	container_attach_release(eng, c);
 	container_event(eng, c->rec, "destroy", NULL);
-	/* the files last: the container is gone once renamed (waits for its removal end
-	 * meanwhile); a crash leaves the .tmp-rm directory to the next start */
+	/* the rootfs and the files last: the container is gone once renamed (waits for its
+	 * removal end meanwhile); a crash leaves the .tmp-rm directory to the next start */
 	struct err le = ERR_INIT;
-	if (fs_rm_rf(tmp, &le) < 0)
+	if (rootfs_unmount(tmp, &le) < 0 || fs_rm_rf(tmp, &le) < 0)
 		log_warn("container %.12s: %s", c->id, le.msg);
 	return 0;
 }

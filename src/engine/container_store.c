@@ -1,5 +1,6 @@
 /* engine/container_store: the container records under <root>/containers/<id>/config.json,
  * held in memory; resolution as moby's GetContainer (full ID, name, unique ID prefix). */
+#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdlib.h>
@@ -65,6 +66,20 @@ static struct container *container_load(struct engine *eng, const char *id, stru
 	return c;
 }
 
+/* A removal renames a container's directory to .tmp-rm-<id> with its rootfs mounted and
+ * unmounts it after; a daemon killed in between left the mount (rm -rf stops at mounts). */
+static void unmount_trash(const char *dir)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (!str_has_prefix(de->d_name, STORE_TMP_PREFIX))
+			continue;
+		_cleanup_free_ char *path = str_printf("%s/%s", dir, de->d_name);
+		rootfs_unmount(path, NULL);
+	}
+}
+
 struct container_store *container_store_open(struct engine *eng, char ***warnings, struct err *e)
 {
 	_cleanup_free_ char *dir = str_printf("%s/containers", eng->root);
@@ -73,6 +88,7 @@ struct container_store *container_store_open(struct engine *eng, char ***warning
 	_cleanup_free_ char *rdir = str_printf("%s/containers", eng->run_dir);
 	if (store_mkdir(rdir, 0700, e) < 0)
 		return NULL;
+	unmount_trash(dir);
 	store_clean_tmp(dir, NULL);
 	struct container_store *s = xcalloc(1, sizeof(*s));
 	pthread_mutex_init(&s->mu, NULL);

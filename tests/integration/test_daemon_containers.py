@@ -5,6 +5,7 @@ logs, events; every test checks that no mount, cgroup or monitor process is left
 import json
 import os
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -387,6 +388,34 @@ def test_restart_daemon_keeps_running_container(d):
     assert d.docker("wait", cid).stdout.strip() == "4"
     d.docker("rm", cid)
     assert_clean(d, cid)
+
+
+def test_removal_left_mounted_by_a_crash_is_cleaned_at_start(d):
+    """A removal renames the container's directory to .tmp-rm-<id> with its rootfs still
+    mounted and unmounts it once the container is gone: a daemon killed in between leaves
+    the mount, which the next start takes off before deleting the directory."""
+    d.stop()
+    trash = d.root / "containers" / ".tmp-rm-crashed"
+    for sub in ("lower", "upper", "work", "merged"):
+        (trash / sub).mkdir(parents=True)
+    (trash / "upper" / "f").write_text("x")
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                    "lowerdir=%s/lower,upperdir=%s/upper,workdir=%s/work" % (trash, trash, trash),
+                    str(trash / "merged")], check=True)
+    try:
+        d.start("-D")
+        assert mounts_under(trash) == []
+        assert not trash.exists()
+    finally:
+        subprocess.run(["umount", "-l", str(trash / "merged")], capture_output=True)
+    # and a run --rm leaves nothing behind (the unmount after the removal)
+    p = d.docker("run", "--rm", "--network", "none", "busybox", "echo", "gone")
+    assert p.stdout == "gone\n"
+    deadline = time.time() + 20  # the files go after the reply
+    while [n for n in os.listdir(d.root / "containers") if n.startswith(".tmp-")]:
+        assert time.time() < deadline, "the removed container's files are left"
+        time.sleep(0.05)
+    assert_clean(d)
 
 
 def test_output_complete_under_repetition(d):
