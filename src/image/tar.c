@@ -18,21 +18,28 @@
 
 #define READ_BLOCK (128 * 1024)
 
-static la_ssize_t fd_read(struct archive *a, void *cls, const void **buf)
+static ssize_t fd_read(void *arg, const void **buf)
 {
-	struct tar_ctx *x = cls;
+	struct tar_ctx *x = arg;
 	for (;;) {
 		ssize_t n = read(x->fd, x->buf, READ_BLOCK);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			archive_set_error(a, errno, "read: %s", strerror(errno));
-			return -1;
-		}
-		x->res->input += (uint64_t)n;
 		*buf = x->buf;
 		return n;
 	}
+}
+
+static la_ssize_t src_read(struct archive *a, void *cls, const void **buf)
+{
+	struct tar_ctx *x = cls;
+	ssize_t n = x->read(x->read_arg, buf);
+	if (n < 0) {
+		archive_set_error(a, errno, "read: %s", strerror(errno));
+		return -1;
+	}
+	x->res->input += (uint64_t)n;
+	return n;
 }
 
 /* The tar reader pulls decompressed blocks from the outer reader; each is hashed once. */
@@ -65,7 +72,7 @@ static int open_outer(struct tar_ctx *x, struct err *e)
 	archive_read_support_filter_zstd(x->outer);
 	archive_read_support_format_raw(x->outer);
 	struct archive_entry *ent;
-	if (archive_read_open(x->outer, x, NULL, fd_read, NULL) != ARCHIVE_OK ||
+	if (archive_read_open(x->outer, x, NULL, src_read, NULL) != ARCHIVE_OK ||
 	    archive_read_next_header(x->outer, &ent) != ARCHIVE_OK) {
 		if (x->res->input == 0)
 			return err_invalid(e, "invalid tar archive: the archive is empty");
@@ -166,38 +173,51 @@ bool image_tar_compressed(const void *data, size_t n)
 	return false;
 }
 
-int image_tar_extract(int fd, const char *dir, struct image_tar_result *res, struct err *e)
+static int extract(struct tar_ctx *x, struct err *e)
 {
-	return image_tar_extract_ex(fd, dir, NULL, res, e);
-}
-
-int image_tar_extract_ex(int fd, const char *dir, const bool *skip_hash,
-			 struct image_tar_result *res, struct err *e)
-{
-	memset(res, 0, sizeof(*res));
-	struct tar_ctx x = {.fd = fd, .dir = dir, .res = res, .e = e, .rc = -1};
-	x.skip_hash = skip_hash;
-	x.hashing = -1;
-	x.buf = xmalloc(READ_BLOCK);
-	if (image_sha256_init(&x.hash, e) < 0) {
-		free(x.buf);
+	memset(x->res, 0, sizeof(*x->res));
+	if (image_sha256_init(&x->hash, e) < 0)
 		return -1;
-	}
 	pthread_t t;
-	int r = pthread_create(&t, NULL, extract_thread, &x);
+	int r = pthread_create(&t, NULL, extract_thread, x);
 	if (r != 0)
 		err_errno(e, r, "start extraction thread");
 	else
 		pthread_join(t, NULL);
-	if (r == 0 && x.rc == 0 && x.hashing != 0)
-		image_sha256_final(&x.hash, res->diff_id);
-	if (x.out)
-		archive_write_free(x.out);
-	if (x.in)
-		archive_read_free(x.in);
-	if (x.outer)
-		archive_read_free(x.outer);
-	image_sha256_release(&x.hash);
+	if (r == 0 && x->rc == 0 && x->hashing != 0)
+		image_sha256_final(&x->hash, x->res->diff_id);
+	if (x->out)
+		archive_write_free(x->out);
+	if (x->in)
+		archive_read_free(x->in);
+	if (x->outer)
+		archive_read_free(x->outer);
+	image_sha256_release(&x->hash);
+	return r == 0 ? x->rc : -1;
+}
+
+int image_tar_extract(int fd, const char *dir, struct image_tar_result *res, struct err *e)
+{
+	struct tar_ctx x = {.fd = fd, .dir = dir, .res = res, .e = e, .rc = -1, .hashing = -1};
+	x.read = fd_read;
+	x.read_arg = &x;
+	x.buf = xmalloc(READ_BLOCK);
+	int r = extract(&x, e);
 	free(x.buf);
-	return r == 0 ? x.rc : -1;
+	return r;
+}
+
+int image_tar_extract_from(image_tar_read_fn *fn, void *arg, const char *dir, const bool *skip_hash,
+			   struct image_tar_result *res, struct err *e)
+{
+	struct tar_ctx x = {.read = fn,
+			    .read_arg = arg,
+			    .fd = -1,
+			    .dir = dir,
+			    .res = res,
+			    .e = e,
+			    .rc = -1,
+			    .hashing = -1};
+	x.skip_hash = skip_hash;
+	return extract(&x, e);
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "image/digest.h"
 #include "util/err.h"
@@ -28,10 +29,15 @@ struct image_tar_result {
  * when possible, so that a writer on the other end of a pipe never blocks. */
 int image_tar_extract(int fd, const char *dir, struct image_tar_result *res, struct err *e);
 
-/* The same; when *skip_hash is true by the time the first bytes arrive, the stream is not
- * hashed (res->diff_id stays empty): the caller hashes what it writes, on its own thread. */
-int image_tar_extract_ex(int fd, const char *dir, const bool *skip_hash,
-			 struct image_tar_result *res, struct err *e);
+/* A source of archive bytes: the next block in *buf (valid until the next call), 0 at the
+ * end, -1 with errno set on error. */
+typedef ssize_t image_tar_read_fn(void *arg, const void **buf);
+
+/* The same, reading from fn; when *skip_hash is true by the time the first bytes arrive, the
+ * stream is not hashed (res->diff_id stays empty): the caller hashes what it writes, on its
+ * own thread. The source is not read to its end on error: its writer must learn of it. */
+int image_tar_extract_from(image_tar_read_fn *fn, void *arg, const char *dir, const bool *skip_hash,
+			   struct image_tar_result *res, struct err *e);
 /* gzip, bzip2, xz or zstd magic at the start of data. */
 bool image_tar_compressed(const void *data, size_t n);
 

@@ -11,6 +11,8 @@
 #include "image/tar.h"
 
 struct tar_ctx {
+	image_tar_read_fn *read; /* the source: an fd (fd_read, through buf) or the caller's */
+	void *read_arg;
 	int fd;
 	const char *dir;
 	char *buf;
