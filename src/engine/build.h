@@ -20,8 +20,11 @@ struct engine_build_commit {
 struct image *engine_build_commit(struct engine *eng, const struct engine_build_commit *o,
 				  struct err *e);
 /* The legacy builder's cache: an image whose parent is parent (NULL: none) and whose
- * container_config equals cconfig. only (NULL: any image) restricts the candidates to these
- * images and their ancestors (--cache-from). Full ID (malloc'd) or NULL. */
+ * container_config equals cconfig. only (--cache-from; NULL: any image) restricts the
+ * candidates to these images and their ancestors, and then, as dockerd's ImageCache, a
+ * source whose history continues parent's with this step (pulled or loaded images have no
+ * parent links) is reused: whole when it is the step's last, else that step restored as an
+ * image of its own. Full ID (malloc'd) or NULL. */
 char *engine_build_cache_find(struct engine *eng, const char *parent, const json_t *cconfig,
 			      char *const *only);
 #endif

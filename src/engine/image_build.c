@@ -101,6 +101,9 @@ static bool same_cconfig(const struct image *img, const json_t *want)
 	return json_equal(have, want);
 }
 
+static char *cache_from_sources(struct engine *eng, const char *parent_id, const json_t *cconfig,
+				char *const *sources);
+
 char *engine_build_cache_find(struct engine *eng, const char *parent, const json_t *cconfig,
 			      char *const *only)
 {
@@ -120,5 +123,99 @@ char *engine_build_cache_find(struct engine *eng, const char *parent, const json
 	}
 	char *id = best ? str_dup(best->id) : NULL;
 	image_list_free(v, n);
+	return id || !only ? id : cache_from_sources(eng, parent, cconfig, only);
+}
+
+static const json_t *history_of(const struct image *img)
+{
+	return json_object_get(img->config, "history");
+}
+
+/* dockerd's isValidParent: parent's history and layers are a prefix of img's. */
+static bool valid_parent(const struct image *img, const struct image *parent)
+{
+	size_t ih = json_array_size(history_of(img));
+	if (ih == 0)
+		return false;
+	if (!parent || (!json_array_size(history_of(parent)) && !parent->layers))
+		return true;
+	size_t ph = json_array_size(history_of(parent));
+	if (ph >= ih || parent->layers > img->layers)
+		return false;
+	for (size_t i = 0; i < ph; i++)
+		if (!json_equal(json_array_get(history_of(parent), i),
+				json_array_get(history_of(img), i)))
+			return false;
+	for (size_t i = 0; i < parent->layers; i++)
+		if (strcmp(parent->diff_ids[i], img->diff_ids[i]) != 0)
+			return false;
+	return true;
+}
+
+/* The diff ID that history entry index of img added, NULL for an empty layer. */
+static const char *layer_of_history(const struct image *img, size_t index)
+{
+	size_t layer = 0;
+	for (size_t i = 0; i < index; i++)
+		if (!json_is_true(
+			json_object_get(json_array_get(history_of(img), i), "empty_layer")))
+			layer++;
+	const json_t *h = json_array_get(history_of(img), index);
+	if (json_is_true(json_object_get(h, "empty_layer")) || layer >= img->layers)
+		return NULL;
+	return img->diff_ids[layer];
+}
+
+/* restoreCachedImage: parent + the source's step at index as an image of its own. */
+static char *restore(struct engine *eng, const struct image *parent, const struct image *src,
+		     size_t index, const json_t *cconfig)
+{
+	const json_t *h = json_array_get(history_of(src), index);
+	json_t *hist = json_array(), *ids = json_array();
+	if (parent)
+		json_array_extend(hist, (json_t *)history_of(parent));
+	json_array_append(hist, (json_t *)h);
+	for (size_t i = 0; parent && i < parent->layers; i++)
+		json_array_append_new(ids, json_string(parent->diff_ids[i]));
+	const char *layer = layer_of_history(src, index);
+	if (layer)
+		json_array_append_new(ids, json_string(layer));
+	const json_t *c = src->config;
+	_cleanup_json_ json_t *cfg =
+	    json_pack("{s:O?, s:o, s:O?, s:o, s:O?, s:{s:s, s:o}}", "architecture",
+		      json_object_get(c, "architecture"), "config", image_config_normalize(cconfig),
+		      "created", json_object_get(h, "created"), "history", hist, "os",
+		      json_object_get(c, "os"), "rootfs", "type", "layers", "diff_ids", ids);
+	struct image *img =
+	    cfg ? image_store_add_config(eng->images, cfg, parent ? parent->id : NULL, NULL) : NULL;
+	char *id = img ? str_dup(img->id) : NULL;
+	image_put(img);
+	return id;
+}
+
+/* dockerd's ImageCache with --cache-from: a source whose history continues the parent's
+ * with this step (its created_by is the step's command) gives the step's image. */
+static char *cache_from_sources(struct engine *eng, const char *parent_id, const json_t *cconfig,
+				char *const *sources)
+{
+	struct image *parent = parent_id ? image_store_get(eng->images, parent_id, NULL) : NULL;
+	if (parent_id && !parent)
+		return NULL;
+	size_t index = parent ? json_array_size(history_of(parent)) : 0;
+	_cleanup_free_ char *want = created_by(cconfig);
+	char *id = NULL;
+	for (char *const *p = sources; *p && !id; p++) {
+		struct image *src = image_store_get(eng->images, *p, NULL);
+		const json_t *h = src ? json_array_get(history_of(src), index) : NULL;
+		const char *by = json_string_value(json_object_get(h, "created_by"));
+		if (src && valid_parent(src, parent) && str_eq(by ? by : "", want)) {
+			bool last = index + 1 == json_array_size(history_of(src));
+			if (last && parent)
+				image_store_set_parent(eng->images, src->id, parent->id, NULL);
+			id = last ? str_dup(src->id) : restore(eng, parent, src, index, cconfig);
+		}
+		image_put(src);
+	}
+	image_put(parent);
 	return id;
 }

@@ -135,6 +135,14 @@ struct image *image_store_commit(struct image_store *s, const struct image_commi
  * does not know are dropped. New reference. */
 json_t *image_config_normalize(const json_t *cfg);
 
+/* An image config whose layers are all in the store registered as it is (its ID the hash
+ * of its compact JSON), with parent as its local parent; an existing one is returned. Held. */
+struct image *image_store_add_config(struct image_store *s, const json_t *config,
+				     const char *parent, struct err *e);
+/* Records parent as the local parent of image id. */
+int image_store_set_parent(struct image_store *s, const char *id, const char *parent,
+			   struct err *e);
+
 /* "amd64" for x86_64 etc. (Go's GOARCH names). */
 const char *image_host_arch(void);
 

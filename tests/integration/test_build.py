@@ -129,6 +129,30 @@ def test_build_cache(d, tmp_path):
     assert nocache.stdout.strip().startswith("sha256:")
 
 
+def test_build_cache_from_loaded_image(d, tmp_path):
+    """--cache-from an image that came from docker load (no parent links, as a pulled one):
+    its history gives every step, and the result is that image."""
+    write(tmp_path, {"Dockerfile": "FROM busybox\nENV A=cf1\nCOPY f /f\nRUN echo ran > /r\n"
+                                   "CMD [\"cat\", \"/r\"]\n", "f": "x\n"})
+    build(d, tmp_path, "-t", "bt-cf-src")
+    src = inspect(d, "bt-cf-src")["Id"]
+    tar = tmp_path.with_name(tmp_path.name + ".tar")
+    try:
+        d.docker("save", "-o", str(tar), "bt-cf-src")
+        d.docker("rmi", "bt-cf-src")
+        d.docker("load", "-i", str(tar))
+    finally:
+        tar.unlink()
+    p = build(d, tmp_path, "--cache-from", "bt-cf-src", "-t", "bt-cf")
+    assert p.stdout.count("Using cache") == 4, p.stdout
+    assert "ran" not in p.stdout.replace("Step 4/5 : RUN echo ran > /r", "")
+    assert inspect(d, "bt-cf")["Id"] == src
+    assert d.docker("run", "--rm", "bt-cf").stdout == "ran\n"
+    # without --cache-from the loaded image is no cache (nothing links to it)
+    p = build(d, tmp_path, "-t", "bt-cf2")
+    assert "Using cache" not in p.stdout
+
+
 def test_build_multistage_target(d, tmp_path):
     write(tmp_path, {"Dockerfile": "\n".join([
         "FROM busybox AS builder",
