@@ -111,6 +111,8 @@ int copy_tar_add_path(struct copy_tar *t, const char *path, const char *name, st
 	struct stat st;
 	if (lstat(path, &st) < 0)
 		return err_sys(e, "build: stat %s", path);
+	if (S_ISSOCK(st.st_mode))
+		return 0; /* a tar has no sockets: left out, as docker's archiver does */
 	struct archive_entry *ent = archive_entry_new();
 	archive_entry_copy_stat(ent, &st);
 	archive_entry_set_pathname(ent, name);
