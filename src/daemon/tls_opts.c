@@ -78,8 +78,11 @@ static int check_tcp_hosts(struct daemon_opts *o, bool *any, struct err *e)
 			free(*h);
 			*h = t;
 		}
-		if (!str_has_prefix(*h, "tcp://"))
+		if (str_has_prefix(*h, "unix://"))
 			continue;
+		if (!str_has_prefix(*h, "tcp://")) /* before anything is made */
+			return err_invalid(e, "invalid host %s: unix:///path or tcp://host:port",
+					   *h);
 		*any = true;
 		if (!o->tlsverify)
 			return err_invalid(

@@ -121,7 +121,14 @@ def test_config_file_and_options(make_daemon, tmp_path):
     p = subprocess.run([str(BERTH), "daemon", "-H", "tcp://0.0.0.0:2375", "--root",
                         str(tmp_path / "r2"), "--run-dir", str(tmp_path / "x2")],
                        capture_output=True, text=True, timeout=30)
-    assert p.returncode == 1 and "only unix:///path sockets are supported" in p.stderr
+    # plain TCP: refused before anything is made (test_tls.py has TCP with TLS)
+    assert p.returncode == 1 and "TCP needs TLS with client certificates" in p.stderr
+    assert not (tmp_path / "r2").exists()
+    p = subprocess.run([str(BERTH), "daemon", "-H", "ssh://h", "--root", str(tmp_path / "r3"),
+                        "--run-dir", str(tmp_path / "x3")], capture_output=True, text=True,
+                       timeout=30)
+    assert p.returncode == 1 and "invalid host ssh://h: unix:///path or tcp://" in p.stderr
+    assert not (tmp_path / "r3").exists()
     p = subprocess.run([str(BERTH), "daemon", "--help"], capture_output=True, text=True)
     assert p.returncode == 0 and "Usage: berth daemon" in p.stdout
     berthd = BERTH.parent / "berthd"

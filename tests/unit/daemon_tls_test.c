@@ -89,6 +89,11 @@ static void test_policy(const char *dir)
 	   "a missing key file named: %s", e.msg);
 	daemon_opts_release(&o);
 	err_clear(&e);
+	ok(parse(&o, &e, (const char *[]){"-H", "ssh://h", NULL}) < 0 &&
+	       strstr(e.msg, "invalid host ssh://h"),
+	   "an unknown scheme refused: %s", e.msg);
+	daemon_opts_release(&o);
+	err_clear(&e);
 	ok(parse(&o, &e, (const char *[]){"-H", "unix:///x.sock", NULL}) == 0 && !o.tls,
 	   "no TCP host: TLS off, nothing checked");
 	daemon_opts_release(&o);
