@@ -108,6 +108,24 @@ def test_hijacked_streams_over_tls(tlsd, pki):
         tlsd.docker("rm", "-f", "tls-exec")
 
 
+def test_client_environment(tlsd, pki, tmp_path, monkeypatch):
+    """DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (ca.pem, cert.pem, key.pem): the
+    docker CLI and docker.from_env() find the daemon with them alone."""
+    for src, dst in (("ca.pem", "ca.pem"), ("client-cert.pem", "cert.pem"),
+                     ("client-key.pem", "key.pem")):
+        (tmp_path / dst).write_bytes((pki / src).read_bytes())
+    env = tlsd.env()
+    env.update(DOCKER_HOST=tlsd.tcp, DOCKER_TLS_VERIFY="1", DOCKER_CERT_PATH=str(tmp_path))
+    p = subprocess.run([DOCKER, "version", "--format", "{{.Server.Os}}"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert (p.returncode, p.stdout) == (0, "linux\n"), p.stderr
+    for k in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(k, raising=False)
+    c = docker.from_env(environment=env, version="1.45")
+    assert c.info()["OSType"] == "linux"
+    c.close()
+
+
 def docker_py(dm, pki, monkeypatch, cert=("client-cert.pem", "client-key.pem")):
     # requests prefers these to the session's CA (its bug 3829): the test's CA must be used
     for k in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
