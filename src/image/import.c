@@ -24,7 +24,7 @@ struct image_import {
 	char **changes;
 	char *tmp, *diff;
 	struct image_ring *ring;
-	bool closed; /* no more writes: the end was sent or the extraction stopped */
+	bool closed; /* no more writes: the extraction stopped, or the end is near */
 	pthread_t worker, hasher;
 	bool started, hasher_started, finished;
 	/* a plain tar is hashed by a thread of its own reading the ring (reader 1) while the
@@ -139,10 +139,10 @@ int image_import_write(struct image_import *imp, const void *data, size_t len)
 
 static void import_wait(struct image_import *imp)
 {
-	if (imp->ring && !imp->closed) {
+	/* also after a failed write: the hash reader still waits for the end */
+	if (imp->ring)
 		image_ring_close_write(imp->ring);
-		imp->closed = true;
-	}
+	imp->closed = true;
 	if (imp->started) {
 		pthread_join(imp->worker, NULL);
 		imp->started = false;

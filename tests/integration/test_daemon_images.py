@@ -149,6 +149,19 @@ def test_import_refusal_messages(daemon):
     assert r.message == "invalid tar archive: the archive is empty"
 
 
+def test_import_refused_early_in_a_large_body(daemon):
+    # the extraction stops at the first entry while 16 MiB still come: the daemon reads them
+    # away and answers; nothing waits for the end of a stream that was cut short
+    images = daemon.get_json("/images/json?all=1")
+    layers = daemon.layer_dirs()
+    data = tar_bytes([("../x", "file", "x"), ("big", "file", os.urandom(1 << 20) * 16)])
+    for chunked in (False, True):
+        r = daemon.import_tar(data, repo="early", chunked=chunked)
+        assert r.status == 400 and r.message == "archive entry '../x': path with '..' refused"
+    assert daemon.get_json("/images/json?all=1") == images
+    assert daemon.layer_dirs() == layers and leftovers(daemon) == []
+
+
 def test_images_list_and_filters(daemon):
     a = daemon.import_ok(rootfs_tar("fa"), repo="flt/a", changes=["LABEL k=v", "LABEL x=1"])
     b = daemon.import_ok(rootfs_tar("fb"), repo="flt/b:1")
