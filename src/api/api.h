@@ -24,6 +24,8 @@ struct api_options {
 	const struct api_tls *tls; /* required by tcp:// hosts */
 };
 
+/* Loads the TLS files as a tcp:// host will (errors name the flag and file). */
+int api_tls_check(const struct api_tls *t, struct err *e);
 /* Binds every host (refusing one another live daemon listens on), then serves. */
 struct api_server *api_server_start(struct engine *eng, const struct api_options *o, struct err *e);
 /* Stops accepting, closes idle connections, waits for running requests (call

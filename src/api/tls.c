@@ -87,6 +87,15 @@ struct server_tls *server_tls_new(const struct api_tls *o, struct err *e)
 	return t;
 }
 
+int api_tls_check(const struct api_tls *o, struct err *e)
+{
+	struct server_tls *t = server_tls_new(o, e);
+	if (!t)
+		return -1;
+	server_tls_free(t);
+	return 0;
+}
+
 static void conn_unlink(struct tls_conn *c)
 {
 	struct server_tls *t = c->t;

@@ -83,6 +83,10 @@ static int run(const struct daemon_opts *o, struct err *e)
 	 * freed memory stays: two are plenty for a daemon that mostly waits */
 	mallopt(M_ARENA_MAX, 2);
 	umask(022);
+	struct api_tls tls = {o->tlscacert, o->tlscert, o->tlskey, o->tlsverify};
+	/* bad TLS files fail the start before anything is made */
+	if (o->tcp && api_tls_check(&tls, e) < 0)
+		return -1;
 	struct engine_userns remap = {0};
 	_cleanup_free_ char *remap_root = NULL;
 	int on = daemon_remap_setup(o, &remap, &remap_root, e);
@@ -104,7 +108,6 @@ static int run(const struct daemon_opts *o, struct err *e)
 	}
 	for (char **w = warnings; w && *w; w++)
 		log_warn("%s", *w);
-	struct api_tls tls = {o->tlscacert, o->tlscert, o->tlskey, o->tlsverify};
 	struct api_options ao = {o->hosts, o->group, o->debug, o->tls ? &tls : NULL};
 	struct api_server *srv = NULL;
 	/* The pid file only after the lock and the sockets: a refused second daemon must not

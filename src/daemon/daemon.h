@@ -19,6 +19,7 @@ struct daemon_opts {
 	 * $DOCKER_CERT_PATH/{ca,cert,key}.pem */
 	char *tlscacert, *tlscert, *tlskey;
 	bool tls, tlsverify, tls_set, tlsverify_set;
+	bool tcp; /* a tcp:// host is there */
 };
 
 /* Flags first, then the config file fills what the flags left unset. 1 when --help or

@@ -70,7 +70,7 @@ static char *cert_dir(void)
 	return str_printf("%s/.docker", home && *home ? home : "/root");
 }
 
-static int check_tcp_hosts(struct daemon_opts *o, bool *any, struct err *e)
+static int check_tcp_hosts(struct daemon_opts *o, struct err *e)
 {
 	for (char **h = o->hosts; *h; h++) {
 		if (!strstr(*h, "://")) { /* dockerd: HOST:PORT is a TCP address */
@@ -83,7 +83,7 @@ static int check_tcp_hosts(struct daemon_opts *o, bool *any, struct err *e)
 		if (!str_has_prefix(*h, "tcp://")) /* before anything is made */
 			return err_invalid(e, "invalid host %s: unix:///path or tcp://host:port",
 					   *h);
-		*any = true;
+		o->tcp = true;
 		if (!o->tlsverify)
 			return err_invalid(
 			    e,
@@ -111,12 +111,11 @@ int daemon_tls_finish(struct daemon_opts *o, struct err *e)
 		o->tlscert = str_printf("%s/cert.pem", dir);
 	if (!o->tlskey)
 		o->tlskey = str_printf("%s/key.pem", dir);
-	bool any = false;
-	if (check_tcp_hosts(o, &any, e) < 0)
+	if (check_tcp_hosts(o, e) < 0)
 		return -1;
 	const char *files[][2] = {
 	    {"--tlscacert", o->tlscacert}, {"--tlscert", o->tlscert}, {"--tlskey", o->tlskey}};
-	for (size_t i = 0; any && i < 3; i++)
+	for (size_t i = 0; o->tcp && i < 3; i++)
 		if (access(files[i][1], R_OK) < 0)
 			return err_invalid(e, "%s %s: %s", files[i][0], files[i][1],
 					   strerror(errno));

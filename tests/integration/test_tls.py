@@ -185,6 +185,21 @@ def test_plain_tcp_refused_at_start(tmp_path, pki, flags, why):
         assert s.connect_ex(("127.0.0.1", port)) != 0
 
 
+@pytest.mark.parametrize("files,why", [
+    (("ca.pem", "server-cert.pem", "client-key.pem"), "do not match"),
+    (("server-key.pem", "server-cert.pem", "server-key.pem"), "--tlscacert"),
+    (("ca.pem", "missing.pem", "server-key.pem"), "--tlscert"),
+])
+def test_bad_tls_files_refused_at_start(tmp_path, pki, files, why):
+    dm = Daemon(tmp_path)
+    ca, cert, key = (pki / f for f in files)
+    p = subprocess.run(dm.argv("-H", "tcp://127.0.0.1:%d" % free_port(), "--tlsverify",
+                               "--tlscacert", ca, "--tlscert", cert, "--tlskey", key),
+                       capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    assert p.returncode == 1 and why in p.stderr, p.stderr
+    assert not dm.root.exists() and not dm.sock.exists()
+
+
 def test_berth_cli_points_to_docker_for_tls(pki):
     p = subprocess.run([str(BERTH), "-H", "tcp://127.0.0.1:2376", "version"],
                        capture_output=True, text=True, timeout=30)
