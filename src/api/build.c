@@ -3,6 +3,7 @@
  * reply reads) and POST /build/prune. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,6 +180,7 @@ const struct api_body_ops api_build_body = {build_begin, build_data, build_clean
 struct build_stream {
 	struct build *b;
 	int rfd, wfd;
+	int sock; /* the client's connection (not owned) */
 	pthread_t thread;
 	bool running;
 };
@@ -195,6 +197,14 @@ static ssize_t build_read(void *arg, char *buf, size_t max)
 {
 	struct build_stream *s = arg;
 	for (;;) {
+		/* a quiet step (a long RUN) must not keep a departed client's connection, or a
+		 * daemon that is stopping, waiting: the socket is looked at every second */
+		struct pollfd p = {.fd = s->rfd, .events = POLLIN};
+		int pr = poll(&p, 1, 1000);
+		if (pr == 0 && api_socket_gone(s->sock))
+			return API_STREAM_ERROR;
+		if (pr <= 0)
+			continue;
 		ssize_t n = read(s->rfd, buf, max);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -223,7 +233,8 @@ void api_build(struct api_req *req)
 		return;
 	}
 	struct build_stream *s = xcalloc(1, sizeof(*s));
-	*s = (struct build_stream){.b = req->state, .rfd = -1, .wfd = -1};
+	*s = (struct build_stream){
+	    .b = req->state, .rfd = -1, .wfd = -1, .sock = api_req_socket(req)};
 	int p[2], r = pipe2(p, O_CLOEXEC) < 0 ? errno : 0;
 	if (r == 0) {
 		s->rfd = p[0];

@@ -190,10 +190,13 @@ void build_free(struct build *b)
 		pthread_join(b->ctx_thread, NULL);
 	/* containers still listed stay, as dockerd keeps them: --rm=false, or the failed step's
 	 * without --force-rm (a cancelled build removed its own) */
-	if (b->dir) {
+	/* a cancelled build whose containers could not go (the daemon was stopping) leaves its
+	 * directory with their list: the next build or /build/prune removes them */
+	bool orphans = b->cancelled && b->containers && b->containers[0];
+	if (b->dir && !orphans)
 		fs_rm_rf(b->dir, NULL);
+	if (b->dir)
 		build_context_forget(b->dir);
-	}
 	for (size_t i = 0; b->stages && i < b->df->n; i++) {
 		struct stage *s = &b->stages[i];
 		free(s->name);

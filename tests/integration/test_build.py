@@ -481,6 +481,30 @@ def test_build_run_limits_globs_from_image(d, tmp_path):
     assert out == "67108864\n32768\na.txt\nb.txt\nexe\n"
 
 
+def test_build_daemon_stopped_mid_run(d, tmp_path):
+    """SIGTERM during a RUN: the daemon stops at once (the build is cancelled, not waited
+    for), and what the build could not remove then goes with the next /build/prune."""
+    import time
+    write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo started && sleep 60\n"})
+    env = d.env()
+    env["DOCKER_BUILDKIT"] = "0"
+    before = state(d)
+    cli = subprocess.Popen([DOCKER, "build", "-t", "bt-stopped", str(tmp_path)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in cli.stdout:
+        if "started" in line:
+            break
+    t0 = time.time()
+    assert d.stop() == 0
+    assert time.time() - t0 < 10
+    cli.wait(timeout=30)
+    d.start("-D")
+    r = d.request("POST", "/v1.41/build/prune")
+    assert r.status == 200
+    assert state(d) == before
+    assert not list((d.root / "build").glob("ctx-*"))
+
+
 def test_build_daemon_killed_mid_run(d, tmp_path):
     """SIGKILL of the daemon during a RUN: after a restart the store checks out, and the next
     build removes the dead build's context and its intermediate container."""
