@@ -239,13 +239,14 @@ static int parse_chown(struct copy_job *j, const char *spec, struct err *e)
 	if (!s)
 		return -1;
 	char *colon = strchr(s, ':');
+	if (colon && strchr(colon + 1, ':'))
+		return err_invalid(e, "invalid chown string format: %s", s);
 	if (colon)
 		*colon = '\0';
+	/* moby's parseChownFlag: without a group, the user's name is looked up as one */
 	unsigned uid, gid;
-	if (lookup_id(j->fs, "/etc/passwd", s, &uid, e) < 0)
-		return -1;
-	gid = uid;
-	if (colon && lookup_id(j->fs, "/etc/group", colon + 1, &gid, e) < 0)
+	if (lookup_id(j->fs, "/etc/passwd", s, &uid, e) < 0 ||
+	    lookup_id(j->fs, "/etc/group", colon ? colon + 1 : s, &gid, e) < 0)
 		return -1;
 	j->t.chown = true;
 	j->t.uid = uid;

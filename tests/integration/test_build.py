@@ -341,6 +341,8 @@ def test_build_more_instructions(d, tmp_path):
         "RUN echo a `",
         "    b > /joined",
         "COPY --chown=nobody:nogroup f /owned",
+        "COPY --chown=daemon f /bydaemon",
+        "COPY --chown=1234 f /bynum",
         "RUN cat /etc/hosts | grep -c extra.test > /hosts-count; ip link | grep -c eth0 > /eth || true",
         "HEALTHCHECK --interval=5s --retries=2 CMD true",
         "STOPSIGNAL SIGUSR1",
@@ -357,8 +359,9 @@ def test_build_more_instructions(d, tmp_path):
     assert cfg["StopSignal"] == "SIGUSR1"
     assert cfg["Volumes"] == {"/data": {}}
     out = d.docker("run", "--rm", "bt-more", "sh", "-c",
-                   "cat /vars /joined /hosts-count /eth; stat -c %U:%G /owned").stdout
-    assert out == "fallback was-set\na b\n1\n0\nnobody:nogroup\n"
+                   "cat /vars /joined /hosts-count /eth; stat -c %U:%G /owned;"
+                   " stat -c %u:%g /bydaemon /bynum").stdout
+    assert out == "fallback was-set\na b\n1\n0\nnobody:nogroup\n1:1\n1234:1234\n"
 
 
 def test_build_copy_through_image_symlinks(d, tmp_path):
