@@ -2,7 +2,8 @@
  * attach hello line (then stdin) on attach.sock and the request line on control.sock, fed
  * through mon_client_read over a socketpair; and mon_parse_size (log-opt max-size).
  * Input: a first byte choosing the path (0 attach, 1 control, 2 size; bit 2: the process has
- * exited; bit 3: stdin_once), then the bytes the client sends before shutting down. */
+ * exited; bit 3: stdin_once; bit 4: the container has no stdin, as without -i), then the bytes
+ * the client sends before shutting down. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,11 +43,14 @@ static void feed(const uint8_t *data, size_t size, enum mon_client_kind kind, ui
 		abort();
 	shutdown(sv[1], SHUT_WR);
 	struct monitor m = {.in_fd = 100000, .master = -1, .exited = flags & 4};
-	m.o.stdin_once = flags & 8;
+	m.o.stdin_open = !(flags & 16);
+	m.o.stdin_once = m.o.stdin_open && (flags & 8); /* the options refuse it without -i */
 	struct mon_client c = {.fd = sv[0], .kind = kind};
 	for (int i = 0; i < 64 && !c.dead && !c.in_eof; i++)
 		mon_client_read(&m, &c);
-	if (kind == CLIENT_ATTACH && c.hello && !c.dead && c.want_in) {
+	if (kind == CLIENT_ATTACH && (!c.want_in || !m.o.stdin_open) && m.stdin_q.len)
+		abort(); /* no stdin wanted, or none to give: nothing is queued */
+	if (kind == CLIENT_ATTACH && c.hello && !c.dead && c.want_in && m.o.stdin_open) {
 		/* everything after the hello line is the process's stdin, byte for byte */
 		const uint8_t *nl = memchr(data, '\n', size);
 		if (!nl)
