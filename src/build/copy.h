@@ -3,6 +3,7 @@
 #ifndef BERTH_BUILD_COPY_H
 #define BERTH_BUILD_COPY_H
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -18,6 +19,7 @@ struct copy_tar {
 	bool chown;	/* --chown: every entry gets uid:gid */
 	uid_t uid;
 	gid_t gid;
+	json_t *links; /* "dev:ino" -> entry name of files with several links */
 };
 int copy_tar_open(struct copy_tar *t, const char *dir, struct err *e);
 /* Ends the tar (rewound for reading) and gives the checksum. */

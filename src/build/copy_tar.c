@@ -32,11 +32,13 @@ int copy_tar_open(struct copy_tar *t, const char *dir, struct err *e)
 	}
 	t->md = EVP_MD_CTX_new();
 	EVP_DigestInit_ex(t->md, EVP_sha256(), NULL);
+	t->links = json_object();
 	return 0;
 }
 
 void copy_tar_release(struct copy_tar *t)
 {
+	json_decref(t->links);
 	if (t->a)
 		archive_write_free(t->a);
 	if (t->fd >= 0)
@@ -126,11 +128,24 @@ int copy_tar_add_path(struct copy_tar *t, const char *path, const char *name, st
 		archive_entry_set_symlink(ent, target);
 		hash_str(t, target);
 	}
-	if (!S_ISREG(st.st_mode))
+	/* a file seen before under another name (hard links): a link entry, as docker's tars */
+	char key[64];
+	snprintf(key, sizeof(key), "%llu:%llu", (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino);
+	const char *first = S_ISREG(st.st_mode) && st.st_nlink > 1
+				? json_string_value(json_object_get(t->links, key))
+				: NULL;
+	if (first) {
+		archive_entry_set_hardlink(ent, first);
+		hash_str(t, first);
+	} else if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+		json_object_set_new(t->links, key, json_string(name));
+	}
+	if (!S_ISREG(st.st_mode) || first)
 		archive_entry_set_size(ent, 0);
 	int r = write_header(t, ent, e);
 	archive_entry_free(ent);
-	if (r == 0 && S_ISREG(st.st_mode))
+	if (r == 0 && S_ISREG(st.st_mode) && !first)
 		r = add_file_data(t, path, e);
 	if (r < 0 || !S_ISDIR(st.st_mode))
 		return r;

@@ -477,11 +477,19 @@ def test_build_run_limits_globs_from_image(d, tmp_path):
         " cat /sys/fs/cgroup/memory/memory.limit_in_bytes) > /mem;"
         " df -k /dev/shm | tail -1 | awk '{print $2}' > /shm",
     ]), "a.txt": "a", "b.txt": "b", "c.md": "c"})
+    os.makedirs(tmp_path / "hl")
+    (tmp_path / "hl" / "one").write_text("linked\n")
+    os.link(tmp_path / "hl" / "one", tmp_path / "hl" / "two")
+    with open(tmp_path / "Dockerfile", "a") as f:
+        f.write("\nCOPY hl /hl\n")
     build(d, tmp_path, "-t", "bt-limits", "-m", "64m", "--cpu-shares", "512",
           "--shm-size", "32m")
     out = d.docker("run", "--rm", "bt-limits", "sh", "-c",
                    "cat /mem /shm; ls /globbed; test -x /from-image && echo exe").stdout
     assert out == "67108864\n32768\na.txt\nb.txt\nexe\n"
+    out = d.docker("run", "--rm", "bt-limits", "stat", "-c", "%i %h", "/hl/one", "/hl/two").stdout
+    first, second = out.splitlines()
+    assert first == second and first.endswith(" 2"), out  # hard links stay links
 
 
 def test_build_daemon_stopped_mid_run(d, tmp_path):
