@@ -1,10 +1,12 @@
 /* cgroup_v1: limits on cgroup v1 hierarchies (memory, cpu, cpuset, pids, blkio, hugetlb,
  * net_cls, devices) written in runc's order, cpuset inheritance, and the v1 freezer. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "runtime/cgroup_priv.h"
 #include "util/cleanup.h"
@@ -269,6 +271,35 @@ static int v1_misc(const struct cgroup *cg, const struct spec_resources *r, stru
 	return cg_writef(cls, "net_cls.classid", e, "%u", (unsigned)r->network_class_id);
 }
 
+/* One rule per write, as the kernel parses them; each file is opened once (opening a
+ * cgroup file costs more than the write: a container has a dozen default rules). */
+static int write_dev_rules(const char *dir, const struct spec_device_rule *rules, size_t n,
+			   struct err *e)
+{
+	int fds[2] = {-1, -1};
+	int ret = 0;
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		const char *file = rules[i].allow ? "devices.allow" : "devices.deny";
+		int *fd = &fds[rules[i].allow ? 1 : 0];
+		char buf[64];
+		cg_dev_rule_string(&rules[i], buf, sizeof(buf));
+		_cleanup_free_ char *p = path_join(dir, file);
+		if (*fd < 0)
+			*fd = open(p, O_WRONLY | O_CLOEXEC);
+		ssize_t w = -1;
+		if (*fd >= 0)
+			do
+				w = write(*fd, buf, strlen(buf));
+			while (w < 0 && errno == EINTR);
+		if (w < 0)
+			ret = err_sys(e, "write %s to %s", buf, p);
+	}
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	return ret;
+}
+
 /* Writes only the difference between devices.list and the target, so a running container
  * never loses access to a device it keeps (runc's "minimal transition"). */
 static int v1_devices(const struct cgroup *cg, const struct spec_resources *r, struct err *e)
@@ -287,11 +318,8 @@ static int v1_devices(const struct cgroup *cg, const struct spec_resources *r, s
 	size_t n = 0;
 	if (ret == 0)
 		cg_dev_emu_transition(&cur, &target, &rules, &n);
-	for (size_t i = 0; ret == 0 && i < n; i++) {
-		char buf[64];
-		cg_dev_rule_string(&rules[i], buf, sizeof(buf));
-		ret = cg_write(dir, rules[i].allow ? "devices.allow" : "devices.deny", buf, e);
-	}
+	if (ret == 0)
+		ret = write_dev_rules(dir, rules, n, e);
 	free(list);
 	list = ret == 0 ? cg_read(dir, "devices.list", e) : NULL;
 	if (ret == 0 && (!list || cg_dev_emu_from_list(&after, list, e) < 0))
