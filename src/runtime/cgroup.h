@@ -54,6 +54,10 @@ size_t cgroup_hierarchies(const struct cgroup *cg, const struct cgroup_hier **ou
  * parent's cpus/mems; on v2 every available controller is enabled on the parents. On
  * failure what it made is removed again. Order for a container: create, apply, enter. */
 int cgroup_create(struct cgroup *cg, struct err *e);
+/* Whether cgroup_create made every hierarchy's own directory: such a cgroup has no
+ * members and is not frozen by itself (a v1 child of a frozen parent is FROZEN only through
+ * it), so the checks for those can be skipped. */
+bool cgroup_is_fresh(const struct cgroup *cg);
 /* Writes the limits present in r; absent (has_ false) and zero values are left alone, as
  * runc does, so `update` passes only what changed. Device rules, when r has any, are
  * followed by runc's default allowed devices; v1 gets the minimal transition from the

@@ -137,6 +137,14 @@ static int hier_mkdir(struct cgroup *cg, const struct cgroup_hier *h, struct err
 	return 0;
 }
 
+bool cgroup_is_fresh(const struct cgroup *cg)
+{
+	for (size_t i = 0; i < cg->n_hiers; i++)
+		if (!cg_created(cg, cg->hiers[i].path))
+			return false;
+	return cg->n_hiers > 0;
+}
+
 /* Removes what cgroup_create made so far (its failure path). */
 static void created_rollback(struct cgroup *cg)
 {

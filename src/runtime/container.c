@@ -138,7 +138,7 @@ static int create_cgroup(void *arg, struct err *e)
 	if (cgroup_create(j->c->cg, e) < 0)
 		return -1;
 	j->c->cg_created = true;
-	if (check_cgroup_usable(j->c->cg, e) < 0)
+	if (!cgroup_is_fresh(j->c->cg) && check_cgroup_usable(j->c->cg, e) < 0)
 		return -1;
 	return cgroup_apply_spec(j->c->cg, j->s, e);
 }
