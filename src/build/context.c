@@ -215,8 +215,9 @@ void build_context_note_container(struct build *b, const char *id)
 	_cleanup_free_ char *path = str_printf("%s/containers", b->dir);
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	_cleanup_free_ char *line = str_printf("%s\n", id);
-	if (fd >= 0 && write(fd, line, strlen(line)) < 0)
-		fd = -1; /* best effort: the container is still removed by this build */
+	/* best effort: the list only matters if the daemon dies before the build ends */
+	if (fd >= 0)
+		(void)!write(fd, line, strlen(line));
 }
 
 /* The containers a dead build left (recorded in its directory) are removed with it. */
