@@ -27,7 +27,7 @@ struct launch {
 
 	int *mount_fds;	 /* stage 1 (user namespace): bind sources opened early */
 	bool oom_done;	 /* stage 1 set oom_score_adj (before a user namespace hid it) */
-	bool netns_late; /* direct init: its new network namespace comes as SYNC_NETNS */
+	bool netns_late; /* direct init: makes its new network namespace itself */
 	/* Creates and configures cg (called once, before cg is joined); may be NULL. Late
 	 * joins call it after forking, so the mkdirs overlap the child's own setup. */
 	int (*cgroup_prepare)(void *arg, struct err *e);
@@ -39,18 +39,10 @@ struct launch {
 	int sync_fd; /* exec: still open; EOF means the exec succeeded */
 };
 
-/* A new network namespace made concurrently (launch_netns.c); finish waits for it and
- * returns its fd (or -1 with e set). */
-struct launch_netns {
-	pid_t pid;
-	void *stack;
-	int fd, errnum;
-	const char *what;
-};
-int launch_netns_start(struct launch_netns *m, struct err *e);
-int launch_netns_finish(struct launch_netns *m, struct err *e);
 /* Brings lo up in the current network namespace. */
 int launch_loopback_up(struct err *e);
+/* A new network namespace for the calling process, with lo up (runc's "loopback"). */
+int launch_netns_new(struct err *e);
 
 /* Whether the init joins its cgroup late, while it prepares its root (see launch.c). */
 bool launch_late_cgroup(const struct launch *l);

@@ -217,45 +217,30 @@ static int setup_identity(struct launch *l, struct err *e)
 
 struct cgroup_wait {
 	int fd;
-	bool made, netns_done;
+	bool made;
 };
-
-/* rootfs_opts.netns_ready: SYNC_NETNS (direct launch), the first message the parent
- * sends; joined before sysfs is mounted, as sysfs shows the mounter's namespace. */
-static int wait_netns(void *arg, struct err *e)
-{
-	struct cgroup_wait *w = arg;
-	if (w->netns_done)
-		return 0;
-	w->netns_done = true;
-	struct sync_msg m;
-	int nfd = -1;
-	if (sync_recv(w->fd, &m, &nfd, e) < 0)
-		return -1;
-	if (m.type == SYNC_ERROR)
-		return err_set(e, m.value ? (enum err_kind)m.value : ERR_INTERNAL, 0, "%s", m.text);
-	int r = 0;
-	if (m.type != SYNC_NETNS || nfd < 0)
-		r = err_set(e, ERR_INTERNAL, 0, "sync: expected the network namespace, got %u",
-			    m.type);
-	else if (setns(nfd, CLONE_NEWNET) < 0)
-		r = err_sys(e, "join the new network namespace");
-	if (nfd >= 0)
-		close(nfd);
-	return r;
-}
 
 /* rootfs_opts.cgroup_ready: SYNC_CGROUP_MADE, usually queued by the time it's needed. */
 static int wait_cgroup_made(void *arg, struct err *e)
 {
 	struct cgroup_wait *w = arg;
 	struct sync_msg m;
-	if (wait_netns(w, e) < 0)
-		return -1;
 	if (w->made)
 		return 0;
 	w->made = true;
 	return sync_expect(w->fd, SYNC_CGROUP_MADE, &m, e);
+}
+
+/* SYNC_CGROUP_DONE: the parent moves the init into its cgroup while it sets up its root
+ * (each cgroup.procs write is slow); it must be in before anything of the container runs:
+ * before the createContainer hooks when there are any (before_hooks), else before its
+ * credentials, capabilities and seccomp filter are set, the last steps before exec. */
+static int wait_cgroup_done(struct launch *l, int fd, bool before_hooks, struct err *e)
+{
+	struct sync_msg m;
+	if (l->is_exec || !launch_late_cgroup(l) || launch_hooks_sync(l) != before_hooks)
+		return 0;
+	return sync_expect(fd, SYNC_CGROUP_DONE, &m, e);
 }
 
 /* Init only: mounts, hooks around them, pivot_root, console, final mount fixes. */
@@ -269,18 +254,13 @@ static int setup_rootfs(struct launch *l, int fd, struct err *e)
 	    .new_cgroupns = s->ns[NS_CGROUP].enabled && !s->ns[NS_CGROUP].path,
 	    .mount_fds = l->mount_fds,
 	};
-	struct cgroup_wait w = {
-	    .fd = fd, .made = !launch_late_cgroup(l), .netns_done = !l->netns_late};
+	struct cgroup_wait w = {.fd = fd, .made = !launch_late_cgroup(l)};
 	ro.cgroup_ready = wait_cgroup_made;
 	ro.cgroup_ready_arg = &w;
-	ro.netns_ready = wait_netns;
-	ro.netns_ready_arg = &w;
 	struct sync_msg m = {0};
 	if (rootfs_prepare(s, &ro, e) < 0)
 		return -1;
-	/* Usually already queued: the parent moved us while we mounted. */
-	if (wait_cgroup_made(&w, e) < 0 ||
-	    (launch_late_cgroup(l) && sync_expect(fd, SYNC_CGROUP_DONE, &m, e) < 0))
+	if (wait_cgroup_made(&w, e) < 0 || wait_cgroup_done(l, fd, true, e) < 0)
 		return -1;
 	if (launch_hooks_sync(l)) {
 		if (sync_send(fd, SYNC_HOOKS, 0, e) < 0 ||
@@ -343,7 +323,9 @@ void launch_stage2(struct launch *l, int fd)
 	const struct spec_process *p = l->proc;
 	log_debug("child process in init()");
 	if (!l->is_exec) {
-		if (setup_identity(l, &e) < 0 || setup_rootfs(l, fd, &e) < 0)
+		/* First: sysfs, mounted with the root, shows the mounter's network namespace. */
+		if ((l->netns_late && launch_netns_new(&e) < 0) || setup_identity(l, &e) < 0 ||
+		    setup_rootfs(l, fd, &e) < 0)
 			die(fd, &e);
 	}
 	if (setup_console(l, fd, &e) < 0)
@@ -359,6 +341,8 @@ void launch_stage2(struct launch *l, int fd)
 	}
 	_cleanup_free_ char *path = proc_find_exec(p->args[0], p->env, &e);
 	if (!path)
+		die(fd, &e);
+	if (wait_cgroup_done(l, fd, false, &e) < 0)
 		die(fd, &e);
 	syscall(SYS_close_range, 3 + l->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
 	seccomp_filter_set_listener_fn(l->seccomp, send_seccomp_listener, &fd);

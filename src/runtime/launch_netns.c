@@ -1,15 +1,11 @@
 /* launch_netns: a container's new network namespace, with its loopback up (runc's
- * "loopback" network). The direct launch makes it in a task of its own while the container process
- * prepares its root: creating one costs about 0.4 ms (sysctl tables, loopback device). */
+ * "loopback" network). The direct launch's container process makes its own (launch.c). */
 #include <errno.h>
-#include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "runtime/launch.h"
@@ -33,65 +29,9 @@ int launch_loopback_up(struct err *e)
 	return r < 0 ? -1 : 0;
 }
 
-/* The maker is a task of its own that shares our memory and fds, not a thread: in a
- * threaded process glibc broadcasts set*id calls to all threads, which the container
- * process (cloned meanwhile, without them) would wait for forever. It uses only plain
- * syscalls; what failed is left in m for the parent. */
-static int maker_main(void *arg)
+int launch_netns_new(struct err *e)
 {
-	struct launch_netns *m = arg;
-	if (unshare(CLONE_NEWNET) < 0) {
-		m->errnum = errno;
-		m->what = "create network namespace";
-		return 1;
-	}
-	struct err e = ERR_INIT;
-	if (launch_loopback_up(&e) < 0) {
-		m->errnum = e.errnum;
-		m->what = "set up loopback";
-		return 1;
-	}
-	m->fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (m->fd < 0) {
-		m->errnum = errno;
-		m->what = "open the new network namespace";
-		return 1;
-	}
-	return 0;
-}
-
-#define MAKER_STACK (64 * 1024)
-
-int launch_netns_start(struct launch_netns *m, struct err *e)
-{
-	*m = (struct launch_netns){.fd = -1, .pid = -1};
-	m->stack =
-	    mmap(NULL, MAKER_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (m->stack == MAP_FAILED) {
-		m->stack = NULL;
-		return err_sys(e, "network namespace task stack");
-	}
-	m->pid = clone(maker_main, (char *)m->stack + MAKER_STACK, CLONE_VM | CLONE_FILES, m);
-	if (m->pid < 0) {
-		err_sys(e, "start network namespace task");
-		munmap(m->stack, MAKER_STACK);
-		m->stack = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-int launch_netns_finish(struct launch_netns *m, struct err *e)
-{
-	if (m->pid < 0)
-		return m->fd;
-	while (waitpid(m->pid, NULL, __WCLONE) < 0 && errno == EINTR)
-		;
-	m->pid = -1;
-	munmap(m->stack, MAKER_STACK);
-	m->stack = NULL;
-	if (m->fd < 0)
-		return err_set(e, ERR_INTERNAL, m->errnum, "%s: %s",
-			       m->what ? m->what : "network namespace", strerror(m->errnum));
-	return m->fd;
+	if (unshare(CLONE_NEWNET) < 0)
+		return err_sys(e, "create network namespace");
+	return launch_loopback_up(e);
 }

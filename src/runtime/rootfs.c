@@ -91,9 +91,6 @@ int rootfs_prepare(const struct spec *s, const struct rootfs_opts *o, struct err
 	for (size_t i = 0; i < s->n_mounts; i++) {
 		const struct spec_mount *m = &s->mounts[i];
 		int fd = c.o->mount_fds ? c.o->mount_fds[i] : -1;
-		if (str_eq(m->type, "sysfs") && o->netns_ready &&
-		    o->netns_ready(o->netns_ready_arg, e) < 0)
-			return -1;
 		if (rootfs_mount_one(&c, m, fd, e) < 0)
 			return err_wrap(e, "mounts[%zu] (%s on %s)", i, mount_kind(m),
 					m->destination ? m->destination : "");

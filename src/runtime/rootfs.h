@@ -23,10 +23,6 @@ struct rootfs_opts {
 	 * directories exist (they may be created concurrently). */
 	int (*cgroup_ready)(void *arg, struct err *e);
 	void *cgroup_ready_arg;
-	/* Optional: called before a "sysfs" mount (which shows the mounter's network
-	 * namespace), returns once the process is in its network namespace. */
-	int (*netns_ready)(void *arg, struct err *e);
-	void *netns_ready_arg;
 };
 
 /* With a new user namespace the container's root may not be allowed to reach a bind

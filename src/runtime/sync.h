@@ -21,7 +21,6 @@ enum sync_type {
 	SYNC_SECCOMP,	   /* child -> parent: value = its seccomp listener fd (by number) */
 	SYNC_SECCOMP_DONE, /* parent -> child: the agent has the listener */
 	SYNC_ERROR,	   /* child -> parent: text = the error */
-	SYNC_NETNS,	   /* parent -> init: its new network namespace (fd attached) */
 };
 
 struct sync_msg {
