@@ -55,6 +55,10 @@ void container_lock_busy(struct engine *eng, struct container *c);
 void container_unlock_busy(struct engine *eng, struct container *c);
 /* Saves c->rec (call with the mutex held or busy). */
 int container_save(struct engine *eng, struct container *c, struct err *e);
+/* Saves rec as id's record; with durable false replaced atomically (a crash of the daemon
+ * leaves the old or the new one) but without fsync (a crash of the machine may keep the old). */
+int container_save_rec(struct engine *eng, const char *id, const json_t *rec, bool durable,
+		       struct err *e);
 /* Directories: <root>/containers/<id> and <run>/containers/<id>; malloc'd. */
 char *container_dir(struct engine *eng, const char *id);
 char *container_run_dir(struct engine *eng, const char *id);

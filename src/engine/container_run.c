@@ -165,6 +165,37 @@ static pid_t read_pid_file(const char *rdir)
 	return pid;
 }
 
+static void set_running(json_t *st, json_t *pid)
+{
+	json_object_set(st, "Pid", pid);
+	char now[STORE_TIME_MAX];
+	store_time_format(store_time_now(), now);
+	json_object_set_new(st, "StartedAt", json_string(now));
+	json_object_set_new(st, "ExitCode", json_integer(0));
+	json_object_set_new(st, "Error", json_string(""));
+	json_object_set_new(st, "OOMKilled", json_false());
+}
+
+/* The running state made durable while the monitor starts the process, rather than after
+ * (its fsyncs were on docker run's path): a daemon killed before the ready line finds the
+ * container running at its next start, and its monitor (alive: adopted; gone: exit.json, or
+ * 137). A failed start saves the failure over it. */
+static void save_running(struct engine *eng, struct container *c)
+{
+	struct container_store *s = eng->containers;
+	pthread_mutex_lock(&s->mu);
+	_cleanup_json_ json_t *rec = json_deep_copy(c->rec);
+	pthread_mutex_unlock(&s->mu);
+	json_t *st = json_object_get(rec, "State");
+	json_object_set_new(st, "Status", json_string("running"));
+	json_object_set_new(st, "Running", json_true());
+	json_object_set_new(st, "Paused", json_false());
+	json_object_set_new(st, "Dead", json_false());
+	_cleanup_json_ json_t *zero = json_integer(0);
+	set_running(st, zero);
+	container_save_rec(eng, c->id, rec, true, NULL);
+}
+
 static int start_monitor(struct engine *eng, struct container *c, const char *rdir, struct err *e)
 {
 	_cleanup_strv_ char **argv = monitor_argv(eng, c->rec, rdir);
@@ -183,6 +214,7 @@ static int start_monitor(struct engine *eng, struct container *c, const char *rd
 	container_monitor_socks_close(&ms);
 	if (fd < 0)
 		return start_failed(c, e->msg, 125, e);
+	save_running(eng, c);
 	json_t *ready = read_ready(fd);
 	close(fd);
 	if (!ready || json_object_get(ready, "error")) {
@@ -197,20 +229,15 @@ static int start_monitor(struct engine *eng, struct container *c, const char *rd
 	pid_t mon = read_pid_file(rdir);
 	struct container_store *s = eng->containers;
 	pthread_mutex_lock(&s->mu);
-	json_t *st = json_object_get(c->rec, "State");
 	container_set_state(c, "running");
-	json_object_set(st, "Pid", json_object_get(ready, "pid"));
-	char now[STORE_TIME_MAX];
-	store_time_format(store_time_now(), now);
-	json_object_set_new(st, "StartedAt", json_string(now));
-	json_object_set_new(st, "ExitCode", json_integer(0));
-	json_object_set_new(st, "Error", json_string(""));
-	json_object_set_new(st, "OOMKilled", json_false());
+	set_running(json_object_get(c->rec, "State"), json_object_get(ready, "pid"));
 	c->monitor = mon;
 	c->stopping = false;
 	pthread_mutex_unlock(&s->mu);
 	json_decref(ready);
-	container_save(eng, c, NULL);
+	/* durable already (save_running): the pid and the time are worth no fsync (they mean
+	 * nothing after the machine's crash) */
+	container_save_rec(eng, c->id, c->rec, false, NULL);
 	container_attach_pending(eng, c, rdir); /* any that came meanwhile */
 	return 0;
 }

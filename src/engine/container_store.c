@@ -36,8 +36,19 @@ char *container_runtime_root(struct engine *eng)
 
 int container_save(struct engine *eng, struct container *c, struct err *e)
 {
-	_cleanup_free_ char *path = str_printf("%s/containers/%s/" RECORD, eng->root, c->id);
-	return store_save_json(path, c->rec, e);
+	return container_save_rec(eng, c->id, c->rec, true, e);
+}
+
+int container_save_rec(struct engine *eng, const char *id, const json_t *rec, bool durable,
+		       struct err *e)
+{
+	_cleanup_free_ char *path = str_printf("%s/containers/%s/" RECORD, eng->root, id);
+	if (durable)
+		return store_save_json(path, rec, e);
+	_cleanup_free_ char *s = json_dumps(rec, JSON_COMPACT | JSON_ENCODE_ANY);
+	if (!s)
+		return err_set(e, ERR_INTERNAL, ENOMEM, "encode %s", path);
+	return fs_write_replace(path, s, strlen(s), 0600, e);
 }
 
 static struct container *container_load(struct engine *eng, const char *id, struct err *e)
