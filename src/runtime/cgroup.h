@@ -66,6 +66,17 @@ bool cgroup_is_fresh(const struct cgroup *cg);
 int cgroup_apply(struct cgroup *cg, const struct spec_resources *r, struct err *e);
 /* Moves pid into the cgroup in every hierarchy. */
 int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e);
+/* Every cgroup.procs write takes a kernel-wide lock whose first taker after ~20 ms without
+ * one waits for an RCU grace period (~10 ms here). A new init avoids it on v1 and hybrid
+ * hosts: the unified (controller-less) hierarchy of a hybrid host is entered at clone time
+ * (clone3 CLONE_INTO_CGROUP into the fd this returns, its directory made now and recorded
+ * as cgroup_create's; *fd -1 when there is none), the v1 ones by the process itself. */
+int cgroup_open_unified(struct cgroup *cg, int *fd, struct err *e);
+/* The calling single-threaded process moves itself into every v1 hierarchy: "0" written to
+ * each tasks file moves the caller alone, which needs no kernel-wide lock. */
+int cgroup_enter_self_v1(struct cgroup *cg, struct err *e);
+/* Moves pid into the hybrid host's unified hierarchy only (when clone3 could not). */
+int cgroup_enter_unified(struct cgroup *cg, pid_t pid, struct err *e);
 /* For create: s's resources (when present) plus the device rules runc always applies:
  * deny all, then linux.resources.devices, then runc's default allowed devices (/dev/null,
  * zero, full, random, urandom, tty, ptmx, pts, tun, mknod of any), minus defaults whose path

@@ -145,14 +145,23 @@ bool cgroup_is_fresh(const struct cgroup *cg)
 	return cg->n_hiers > 0;
 }
 
-/* Removes what cgroup_create made so far (its failure path). */
+/* Removes what cgroup_create made so far (its failure path). A directory still in use
+ * (the unified one a process was cloned into) stays listed for cgroup_undo_create. */
 static void created_rollback(struct cgroup *cg)
 {
-	size_t n = strv_len(cg->created);
-	while (n--)
-		rmdir(cg->created[n]);
-	strv_free(cg->created);
+	size_t n = strv_len(cg->created), kept = 0;
+	char **left = xcalloc(n + 1, sizeof(char *));
+	while (n--) {
+		if (rmdir(cg->created[n]) == 0 || errno == ENOENT)
+			free(cg->created[n]);
+		else
+			left[kept++] = cg->created[n];
+	}
+	free(cg->created);
 	cg->created = NULL;
+	while (kept--)
+		strv_push_take(&cg->created, left[kept]);
+	free(left);
 }
 
 int cgroup_create(struct cgroup *cg, struct err *e)
@@ -197,6 +206,34 @@ int cgroup_enter(struct cgroup *cg, pid_t pid, struct err *e)
 		if (procs_write(cg->hiers[i].path, pid, e) < 0)
 			return -1;
 	return 0;
+}
+
+int cgroup_open_unified(struct cgroup *cg, int *fd, struct err *e)
+{
+	*fd = -1;
+	const struct cgroup_hier *h = cg->mode == CGROUP_MODE_HYBRID ? cg_hier(cg, "") : NULL;
+	if (!h)
+		return 0;
+	if (hier_mkdir(cg, h, e) < 0)
+		return err_wrap(e, "create cgroup");
+	*fd = open(h->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (*fd < 0)
+		return err_sys(e, "open %s", h->path);
+	return 0;
+}
+
+int cgroup_enter_self_v1(struct cgroup *cg, struct err *e)
+{
+	for (size_t i = 0; i < cg->n_hiers; i++)
+		if (*cg->hiers[i].controllers && cg_write(cg->hiers[i].path, "tasks", "0", e) < 0)
+			return err_wrap(e, "join cgroup");
+	return 0;
+}
+
+int cgroup_enter_unified(struct cgroup *cg, pid_t pid, struct err *e)
+{
+	const struct cgroup_hier *h = cg_hier(cg, "");
+	return h ? procs_write(h->path, pid, e) : 0;
 }
 
 /* runc exec --cgroup: "path" for every hierarchy, or "ctl[,ctl]:path" per controller. */

@@ -76,7 +76,6 @@ static int make_state_dir(const struct container_opts *o, char **dir, struct err
 struct create_ctx {
 	char *dir;
 	struct cgroup *cg;
-	bool cg_created;
 	pid_t pid;
 };
 
@@ -93,7 +92,8 @@ static void create_rollback(struct create_ctx *c)
 			usleep(1000);
 		}
 	}
-	if (c->cg && c->cg_created)
+	/* Only the directories create made (cgroup_open_unified's too) are removed. */
+	if (c->cg)
 		cgroup_undo_create(c->cg, &ignore);
 	if (c->dir)
 		fs_rm_rf(c->dir, &ignore);
@@ -137,7 +137,6 @@ static int create_cgroup(void *arg, struct err *e)
 	struct cgroup_job *j = arg;
 	if (cgroup_create(j->c->cg, e) < 0)
 		return -1;
-	j->c->cg_created = true;
 	if (!cgroup_is_fresh(j->c->cg) && check_cgroup_usable(j->c->cg, e) < 0)
 		return -1;
 	return cgroup_apply_spec(j->c->cg, j->s, e);

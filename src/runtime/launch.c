@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +110,19 @@ static int clone_flags(const struct launch *l)
 		if (l->spec->ns[t].enabled)
 			flags |= spec_ns_clone_flag((enum ns_type)t);
 	return flags;
+}
+
+/* Direct launch on a v1/hybrid host (cgroup_open_unified): the init joins its v1 cgroups
+ * itself on CGROUP_MADE; the unified one is ours to join only when clone3 could not. */
+static int prepare_for_self_join(struct launch *l, pid_t pid, bool unified_left, int fd,
+				 struct err *e)
+{
+	if (l->cgroup_prepare && l->cgroup_prepare(l->cgroup_arg, e) < 0)
+		return -1;
+	l->cgroup_prepare = NULL;
+	if (unified_left && cgroup_enter_unified(l->cg, pid, e) < 0)
+		return err_wrap(e, "join cgroup");
+	return sync_send(fd, SYNC_CGROUP_MADE, 0, e);
 }
 
 static int prepare_and_join(struct launch *l, pid_t pid, bool announce, int fd, struct err *e)
@@ -224,27 +239,64 @@ static void reap(pid_t pid)
 		;
 }
 
+/* clone3 into the unified hierarchy (cgfd) when there is one; *unified_left tells that the
+ * process is not in it yet. */
+static pid_t clone_container(int flags, int cgfd, bool *unified_left)
+{
+	*unified_left = cgfd >= 0;
+	if (cgfd >= 0) {
+		struct clone_args ca = {.flags = (uint64_t)flags | CLONE_INTO_CGROUP,
+					.exit_signal = SIGCHLD,
+					.cgroup = (uint64_t)cgfd};
+		pid_t pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid >= 0) {
+			*unified_left = false;
+			return pid;
+		}
+		/* An older kernel, or a unified hierarchy that refuses: join it the slow way. */
+		if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EOPNOTSUPP &&
+		    errno != EBUSY)
+			return -1;
+	}
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+}
+
 /* The common case: the parent clones the container process straight into its new
  * namespaces, all but a new network namespace: making one costs ~0.4 ms (sysctl tables,
  * the loopback device), which the process spends itself (launch_netns_new) while the
- * parent creates and joins its cgroup. On two CPUs the two setups overlap with no
- * hand-over between them; a third task making it (tried before) competed with both. */
+ * parent creates its cgroup. On two CPUs the two setups overlap with no hand-over between
+ * them; a third task making it (tried before) competed with both. Cgroups: see
+ * cgroup_open_unified (docs/design.md, "Runtime"). */
 static int launch_direct_process(struct launch *l, int fd, int child_fd, struct err *e)
 {
 	int flags = clone_flags(l);
 	l->netns_late = (flags & CLONE_NEWNET) != 0;
 	flags &= ~CLONE_NEWNET;
-	pid_t pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
-	if (pid < 0)
-		return err_sys(e, "clone container process");
+	l->self_join = cgroup_mode(l->cg) != CGROUP_MODE_V2;
+	int cgfd = -1;
+	if (l->self_join && cgroup_open_unified(l->cg, &cgfd, e) < 0)
+		return -1;
+	bool unified_left;
+	pid_t pid = clone_container(flags, cgfd, &unified_left);
+	if (pid < 0) {
+		err_sys(e, "clone container process");
+		if (cgfd >= 0)
+			close(cgfd);
+		return -1;
+	}
 	if (pid == 0) {
 		close(fd);
+		if (cgfd >= 0)
+			close(cgfd);
 		launch_reset_signals();
 		log_debug("nsexec container setup");
 		launch_stage2(l, child_fd);
 	}
+	if (cgfd >= 0)
+		close(cgfd);
 	l->pid = pid;
-	int r = prepare_and_join(l, pid, true, fd, e);
+	int r = l->self_join ? prepare_for_self_join(l, pid, unified_left, fd, e)
+			     : prepare_and_join(l, pid, true, fd, e);
 	if (r == 0)
 		r = parent_converse(l, fd, 0, e);
 	if (r < 0) {

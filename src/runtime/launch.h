@@ -28,6 +28,7 @@ struct launch {
 	int *mount_fds;	 /* stage 1 (user namespace): bind sources opened early */
 	bool oom_done;	 /* stage 1 set oom_score_adj (before a user namespace hid it) */
 	bool netns_late; /* direct init: makes its new network namespace itself */
+	bool self_join;	 /* direct init, v1/hybrid host: joins its v1 cgroups itself */
 	/* Creates and configures cg (called once, before cg is joined); may be NULL. Late
 	 * joins call it after forking, so the mkdirs overlap the child's own setup. */
 	int (*cgroup_prepare)(void *arg, struct err *e);

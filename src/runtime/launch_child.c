@@ -234,11 +234,13 @@ static int wait_cgroup_made(void *arg, struct err *e)
 /* SYNC_CGROUP_DONE: the parent moves the init into its cgroup while it sets up its root
  * (each cgroup.procs write is slow); it must be in before anything of the container runs:
  * before the createContainer hooks when there are any (before_hooks), else before its
- * credentials, capabilities and seccomp filter are set, the last steps before exec. */
+ * credentials, capabilities and seccomp filter are set, the last steps before exec. With
+ * self_join the process joined on CGROUP_MADE, before its root was pivoted. */
 static int wait_cgroup_done(struct launch *l, int fd, bool before_hooks, struct err *e)
 {
 	struct sync_msg m;
-	if (l->is_exec || !launch_late_cgroup(l) || launch_hooks_sync(l) != before_hooks)
+	if (l->is_exec || l->self_join || !launch_late_cgroup(l) ||
+	    launch_hooks_sync(l) != before_hooks)
 		return 0;
 	return sync_expect(fd, SYNC_CGROUP_DONE, &m, e);
 }
@@ -260,7 +262,8 @@ static int setup_rootfs(struct launch *l, int fd, struct err *e)
 	struct sync_msg m = {0};
 	if (rootfs_prepare(s, &ro, e) < 0)
 		return -1;
-	if (wait_cgroup_made(&w, e) < 0 || wait_cgroup_done(l, fd, true, e) < 0)
+	if (wait_cgroup_made(&w, e) < 0 || (l->self_join && cgroup_enter_self_v1(l->cg, e) < 0) ||
+	    wait_cgroup_done(l, fd, true, e) < 0)
 		return -1;
 	if (launch_hooks_sync(l)) {
 		if (sync_send(fd, SYNC_HOOKS, 0, e) < 0 ||
