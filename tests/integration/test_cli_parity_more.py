@@ -17,6 +17,7 @@ import pytest
 
 from test_cli_parity import BERTH_CLI, Client, d  # noqa: F401 (d: the module's daemon)
 from test_daemon_common import TIMEOUT
+from helpers import TOP
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
@@ -200,13 +201,15 @@ def test_env_label_files_cidfile_update(cli, tmp_path):
         cli.ok("rm", "-f", name)
 
 
-def test_import_from_url(cli):
+def test_import_from_url(cli, tmp_path):
     """`import URL`: the daemon fetches it; the output is the same from both clients."""
     import functools
     import http.server
     import threading
+    subprocess.run([str(TOP / "scripts" / "mkrootfs"), "--tar", str(tmp_path / "rootfs.tar")],
+                   check=True, capture_output=True, timeout=120)
     handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(cli.d.base))
+                                directory=str(tmp_path))
     handler.log_message = lambda *a: None
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     t = threading.Thread(target=srv.serve_forever, daemon=True)
