@@ -82,6 +82,8 @@ const struct api_route api_routes[] = {
     {"GET", "/swarm", api_swarm_inspect, NULL},
     {"GET", "/nodes", api_nodes_list, NULL},
     {"GET", "/nodes/{id}", api_node_inspect, NULL},
+    {"POST", "/nodes/{id}/update", api_node_update, NULL},
+    {"DELETE", "/nodes/{id}", api_node_delete, NULL},
 
     /* berth's own: the store's consistency (berth system check) */
     {"GET", "/system/check", api_system_check, NULL},

@@ -114,3 +114,25 @@ void api_node_inspect(struct api_req *req)
 	struct err e = ERR_INIT;
 	reply(req, engine_swarm_node(req->eng, api_param(req, "id"), &e), &e);
 }
+
+void api_node_update(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	const char *v = api_query(req, "version");
+	int64_t version = 0;
+	if (!v || str_to_i64(v, &version, "version", NULL) < 0 || version < 0)
+		err_invalid(&e, "invalid node version '%s'", v ? v : "");
+	_cleanup_json_ json_t *body = e.kind == ERR_NONE ? api_body_json(req, &e) : NULL;
+	if (e.kind != ERR_NONE ||
+	    engine_swarm_node_update(req->eng, api_param(req, "id"), version, body, &e) < 0)
+		api_reply_error(req, &e);
+	else
+		api_reply_empty(req, 200);
+}
+
+void api_node_delete(struct api_req *req)
+{
+	struct err e = ERR_INIT;
+	engine_swarm_node_remove(req->eng, api_param(req, "id"), &e);
+	api_reply_error(req, &e);
+}

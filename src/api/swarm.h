@@ -14,5 +14,7 @@ void api_swarm_unlockkey(struct api_req *req);
 void api_swarm_unlock(struct api_req *req);
 void api_nodes_list(struct api_req *req);
 void api_node_inspect(struct api_req *req);
+void api_node_update(struct api_req *req);
+void api_node_delete(struct api_req *req);
 
 #endif

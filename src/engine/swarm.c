@@ -169,7 +169,9 @@ char *engine_swarm_init(struct engine *eng, const json_t *body, struct err *e)
 				    new_token(st, NULL));
 		json_object_set_new(json_object_get(st, "JoinTokens"), "Manager",
 				    new_token(st, NULL));
-		if (json_is_true(json_object_get(body, "AutoLockManagers")))
+		if (json_is_true(json_object_get(
+			json_object_get(json_object_get(st, "Spec"), "EncryptionConfig"),
+			"AutoLockManagers")))
 			json_object_set_new(st, "UnlockKey", new_unlock_key(NULL));
 	}
 	/* the state first: a crash before the ingress network leaves a swarm without it

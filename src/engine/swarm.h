@@ -43,6 +43,11 @@ int engine_swarm_unlock(struct engine *eng, struct err *e);
 json_t *engine_swarm_nodes(struct engine *eng, const json_t *filters, struct err *e);
 json_t *engine_swarm_node(struct engine *eng, const char *id, struct err *e);
 json_t *engine_swarm_info(struct engine *eng);
+/* POST /nodes/{id}/update: Labels, Name, Availability; the only node stays a manager. */
+int engine_swarm_node_update(struct engine *eng, const char *id, int64_t version,
+			     const json_t *spec, struct err *e);
+/* DELETE /nodes/{id}: the only node is a manager in the raft cluster: refused (400). */
+int engine_swarm_node_remove(struct engine *eng, const char *id, struct err *e);
 const char *engine_swarm_status(struct engine *eng);
 
 /* swarm.c helpers for swarm_node.c and swarm_net.c (s->mu held) */

@@ -8,6 +8,7 @@
 #include "engine/engine_priv.h"
 #include "engine/swarm.h"
 #include "engine/swarm_priv.h"
+#include "store/time.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
@@ -36,17 +37,27 @@ static json_t *node_description(void)
 			 "", "CertIssuerSubject", "", "CertIssuerPublicKey", "");
 }
 
+/* The node's spec: as last updated, else a manager with no labels. */
+static json_t *node_spec(const json_t *st)
+{
+	json_t *sp = json_object_get(st, "NodeSpec");
+	if (json_is_object(sp))
+		return json_deep_copy(sp);
+	return json_pack("{s:{}, s:s, s:O}", "Labels", "Role", "manager", "Availability",
+			 json_object_get(st, "Availability"));
+}
+
 static json_t *node_json(const json_t *st)
 {
 	_cleanup_free_ char *host = swarm_advertise_host(st);
+	json_t *upd = json_object_get(st, "NodeUpdatedAt");
 	return json_pack(
-	    "{s:O, s:{s:O}, s:O, s:O, s:{s:{}, s:s, s:O}, s:o, s:{s:s, s:s}, s:{s:b, s:s, s:O}}",
-	    "ID", json_object_get(st, "NodeID"), "Version", "Index",
-	    json_object_get(st, "NodeVersion"), "CreatedAt", json_object_get(st, "CreatedAt"),
-	    "UpdatedAt", json_object_get(st, "CreatedAt"), "Spec", "Labels", "Role", "manager",
-	    "Availability", json_object_get(st, "Availability"), "Description", node_description(),
-	    "Status", "State", "ready", "Addr", host, "ManagerStatus", "Leader", 1, "Reachability",
-	    "reachable", "Addr", json_object_get(st, "AdvertiseAddr"));
+	    "{s:O, s:{s:O}, s:O, s:O, s:o, s:o, s:{s:s, s:s}, s:{s:b, s:s, s:O}}", "ID",
+	    json_object_get(st, "NodeID"), "Version", "Index", json_object_get(st, "NodeVersion"),
+	    "CreatedAt", json_object_get(st, "CreatedAt"), "UpdatedAt",
+	    upd ? upd : json_object_get(st, "CreatedAt"), "Spec", node_spec(st), "Description",
+	    node_description(), "Status", "State", "ready", "Addr", host, "ManagerStatus", "Leader",
+	    1, "Reachability", "reachable", "Addr", json_object_get(st, "AdvertiseAddr"));
 }
 
 static bool any_of(const json_t *f, const char *key, const char *have, bool prefix)
@@ -154,4 +165,72 @@ const char *engine_swarm_status(struct engine *eng)
 	bool active = s->st != NULL;
 	pthread_mutex_unlock(&s->mu);
 	return active ? "active/manager" : "inactive";
+}
+
+/* The spec of the only node: it stays a manager (swarmkit refuses to demote the last one). */
+static int check_node_spec(const json_t *spec, struct err *e)
+{
+	if (!json_is_object(spec))
+		return err_invalid(e, "invalid node spec: expected an object");
+	const char *role = json_string_value(json_object_get(spec, "Role"));
+	const char *avail = json_string_value(json_object_get(spec, "Availability"));
+	const json_t *labels = json_object_get(spec, "Labels");
+	if (!str_eq(role, "manager") && !str_eq(role, "worker"))
+		return err_invalid(e, "invalid Role: \"%s\"", role ? role : "");
+	if (!str_eq(avail, "active") && !str_eq(avail, "pause") && !str_eq(avail, "drain"))
+		return err_invalid(e, "invalid Availability: \"%s\"", avail ? avail : "");
+	if (labels && !json_is_object(labels) && !json_is_null(labels))
+		return err_invalid(e, "invalid node spec: Labels must be an object");
+	if (str_eq(role, "worker"))
+		return err_invalid(e, "rpc error: code = FailedPrecondition desc = attempting to "
+				      "demote the last manager of the swarm");
+	return 0;
+}
+
+int engine_swarm_node_update(struct engine *eng, const char *id, int64_t version,
+			     const json_t *spec, struct err *e)
+{
+	_cleanup_json_ json_t *node = engine_swarm_node(eng, id, e);
+	if (!node || check_node_spec(spec, e) < 0)
+		return -1;
+	struct swarm *s = swarm_of(eng);
+	pthread_mutex_lock(&s->mu);
+	int r = -1;
+	json_t *st = s->st ? json_deep_copy(s->st) : NULL;
+	if (!st) {
+		swarm_err_no_manager(e);
+	} else if (version != json_integer_value(json_object_get(st, "NodeVersion"))) {
+		err_set(e, ERR_INTERNAL, 0,
+			"rpc error: code = Unknown desc = update out of sequence");
+	} else {
+		char now[STORE_TIME_MAX];
+		store_time_format(store_time_now(), now);
+		json_t *sp = json_deep_copy(spec);
+		if (!json_is_object(json_object_get(sp, "Labels")))
+			json_object_set_new(sp, "Labels", json_object());
+		json_object_set_new(st, "NodeSpec", sp);
+		json_object_set_new(st, "NodeUpdatedAt", json_string(now));
+		json_object_set_new(st, "NodeVersion", json_integer(version + 1));
+		if (jx_save_atomic(s->path, st, e) == 0) {
+			json_decref(s->st);
+			s->st = TAKE_PTR(st);
+			r = 0;
+		}
+	}
+	json_decref(st);
+	pthread_mutex_unlock(&s->mu);
+	return r;
+}
+
+int engine_swarm_node_remove(struct engine *eng, const char *id, struct err *e)
+{
+	_cleanup_json_ json_t *node = engine_swarm_node(eng, id, e);
+	if (!node)
+		return -1;
+	return err_invalid(
+	    e,
+	    "rpc error: code = FailedPrecondition desc = node %s is a cluster manager "
+	    "and is a member of the raft cluster. It must be demoted to worker before "
+	    "removal",
+	    json_string_value(json_object_get(node, "ID")));
 }

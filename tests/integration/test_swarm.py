@@ -68,6 +68,11 @@ def test_init_inspect_info_nodes(d, swarm):
     node = json.loads(d.docker("node", "inspect", "self").stdout)[0]
     assert node["ID"] == swarm and node["Spec"]["Role"] == "manager"
     assert "not found" in fails(d, "node", "inspect", "nosuchnode")
+    d.docker("node", "update", "--label-add", "zone=a", "--availability", "drain", swarm)
+    node = json.loads(d.docker("node", "inspect", "self").stdout)[0]
+    assert node["Spec"]["Labels"] == {"zone": "a"} and node["Spec"]["Availability"] == "drain"
+    assert "demote the last manager" in fails(d, "node", "demote", swarm)
+    assert "must be demoted" in fails(d, "node", "rm", "--force", swarm)
     # a manager leaves only with --force
     assert "--force" in fails(d, "swarm", "leave")
     assert info_swarm(d)["LocalNodeState"] == "active"
