@@ -253,9 +253,10 @@ static pid_t clone_container(int flags, int cgfd, bool *unified_left)
 			*unified_left = false;
 			return pid;
 		}
-		/* An older kernel, or a unified hierarchy that refuses: join it the slow way. */
+		/* An older kernel, or a unified hierarchy that refuses: join it the slow way
+		 * (which reports a refusal as before, naming the cgroup.procs file). */
 		if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EOPNOTSUPP &&
-		    errno != EBUSY)
+		    errno != EBUSY && errno != EPERM && errno != EACCES)
 			return -1;
 	}
 	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
