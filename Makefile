@@ -169,6 +169,7 @@ bench: all
 	bench/images --berth $(abspath $(O))/berth
 	bench/registry --berth $(abspath $(O))/berth
 	bench/network --berth $(abspath $(O))/berth
+	bench/build --berth $(abspath $(O))/berth
 
 install: all man
 	install -D -m 0755 $(O)/berth $(DESTDIR)$(PREFIX)/bin/berth
