@@ -381,3 +381,26 @@ def test_network_namespace_belongs_to_the_container(remap):
     # nothing of it stays mounted in the run directory
     with open("/proc/self/mountinfo") as f:
         assert [l for l in f if str(dm.run) in l] == []
+
+
+def test_build_layers_and_check(remap, tmp_path):
+    """A build's RUN layer gets the container's ids; `berth system check` finds the daemon's
+    own idmapped view and a running remapped container consistent."""
+    dm = remap.dm
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "x").write_text("data")
+    (ctx / "Dockerfile").write_text("FROM busybox\nRUN mkdir /d && touch /d/f && chown 5:5 /d/f\n"
+                                    "COPY x /x\n")
+    env = dict(dm.env(), DOCKER_BUILDKIT="0")
+    subprocess.run(["docker", "build", "-q", "-t", "urbuild", str(ctx)], env=env, check=True,
+                   capture_output=True, timeout=120)
+    try:
+        out = dm.docker("run", "--rm", "urbuild", "stat", "-c", "%n %u:%g", "/d", "/d/f",
+                        "/x").stdout.split("\n")
+        assert out[:3] == ["/d 0:0", "/d/f 5:5", "/x 0:0"]
+        dm.docker("run", "-d", "--name", "uck", "busybox", "sleep", "1000")
+        assert dm.get_json("/system/check") == {"Problems": []}
+    finally:
+        dm.docker("rm", "-f", "uck", check=False)
+        dm.docker("rmi", "urbuild", check=False)
