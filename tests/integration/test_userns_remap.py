@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from test_daemon_common import BERTH, Daemon, import_busybox
+from test_daemon_common import BERTH, DOCKER, Daemon, import_busybox
 from test_daemon_containers import monitors_of
 
 SIZE = 65536
@@ -393,7 +393,7 @@ def test_build_layers_and_check(remap, tmp_path):
     (ctx / "Dockerfile").write_text("FROM busybox\nRUN mkdir /d && touch /d/f && chown 5:5 /d/f\n"
                                     "COPY x /x\n")
     env = dict(dm.env(), DOCKER_BUILDKIT="0")
-    subprocess.run(["docker", "build", "-q", "-t", "urbuild", str(ctx)], env=env, check=True,
+    subprocess.run([DOCKER, "build", "-q", "-t", "urbuild", str(ctx)], env=env, check=True,
                    capture_output=True, timeout=120)
     try:
         out = dm.docker("run", "--rm", "urbuild", "stat", "-c", "%n %u:%g", "/d", "/d/f",
