@@ -150,7 +150,8 @@ static int plan(struct build *b, struct err *e)
 		return err_invalid(e, "no build stage in current context");
 	if (b->o.target && *b->o.target) {
 		size_t k = 0;
-		while (k < b->nstages && !str_eq(b->stages[k].name, b->o.target))
+		while (k < b->nstages &&
+		       !(b->stages[k].name && !strcasecmp(b->stages[k].name, b->o.target)))
 			k++;
 		if (k == b->nstages)
 			return err_invalid(e, "target stage \"%s\" could not be found",

@@ -168,7 +168,7 @@ def test_build_multistage_target(d, tmp_path):
     out = d.docker("run", "--rm", "bt-multi", "cat", "/final/a", "/outdir/a").stdout
     assert out == "artifact\nartifact\n"
     assert inspect(d, "bt-multi")["Config"]["OnBuild"] == ["RUN echo triggered"]
-    p = build(d, tmp_path, "--target", "builder", "-t", "bt-target")
+    p = build(d, tmp_path, "--target", "Builder", "-t", "bt-target")  # names: any case
     assert "Step 3/" not in p.stdout.split("Successfully built")[0].split("Step 2/")[1]
     assert d.docker("run", "--rm", "bt-target", "cat", "/out/a").stdout == "artifact\n"
     assert not inspect(d, "bt-target")["Config"].get("OnBuild")
