@@ -1,5 +1,5 @@
 /* image/changes_lex: the Dockerfile word rules used by `changes`: splitting at unquoted
- * blanks, then quote removal, backslash escapes and $VAR / ${VAR[:-+]word} expansion. */
+ * blanks, then quote removal, backslash escapes and $VAR / ${VAR[:][-+?]word} expansion. */
 #include <ctype.h>
 #include <string.h>
 
@@ -96,10 +96,17 @@ static int expand_var(const char *s, size_t *i, char *const *env, struct buf *b,
 	while (is_name_char(s[k]))
 		k++;
 	const char *v = env_get(env, s + j + 1, k - j - 1);
-	if (s[k] == ':' && (s[k + 1] == '-' || s[k + 1] == '+')) {
-		_cleanup_free_ char *word = str_ndup(s + k + 2, (size_t)(close - s) - k - 2);
-		bool set = v && *v;
-		const char *use = s[k + 1] == '-' ? (set ? v : word) : (set ? word : "");
+	/* ${V:-w} ${V:+w} ${V:?m} test set and non-empty; ${V-w} ${V+w} ${V?m} only set */
+	bool colon = s[k] == ':';
+	char op = s[k + colon];
+	if (k > j + 1 && (op == '-' || op == '+' || op == '?')) {
+		size_t w0 = k + colon + 1;
+		_cleanup_free_ char *word = str_ndup(s + w0, (size_t)(close - s) - w0);
+		bool set = v && (!colon || *v);
+		if (op == '?' && !set)
+			return err_invalid(e, "%.*s: %s", (int)(k - j - 1), s + j + 1,
+					   *word ? word : "is not allowed to be unset");
+		const char *use = op == '-' ? (set ? v : word) : op == '+' ? (set ? word : "") : v;
 		put(b, use, strlen(use));
 	} else if (s + k == close && k > j + 1) {
 		if (v)

@@ -133,6 +133,14 @@ int main(void)
 	expand("${A:-dflt}", '\\', "3");
 	expand("${A:+set}", '\\', "set");
 	expand("${NOPE:+set}", '\\', "");
+	expand("${NOPE-dflt}", '\\', "dflt");
+	expand("${EMPTY-dflt}", '\\', "");
+	expand("${EMPTY+set}", '\\', "set");
+	expand("${NOPE+set}", '\\', "");
+	expand("${A:?unused}", '\\', "3");
+	expand("${NOPE:?must be set}", '\\', "NOPE: must be set");
+	expand("${EMPTY?}", '\\', "");
+	expand("${EMPTY:?}", '\\', "EMPTY: is not allowed to be unset");
 	expand("'$A'", '\\', "$A");
 	expand("\"$B\"", '\\', "two words");
 	expand("\\$A", '\\', "$A");
