@@ -31,7 +31,7 @@ static const char usage_text[] =
     "  -p, --pidfile FILE       pid file (default <run-dir>/berthd.pid)\n"
     "      --config-file FILE   JSON config: hosts, data-root, exec-root, pidfile,\n"
     "                           group, debug, log-level, tls, tlsverify, tlscacert,\n"
-    "                           tlscert, tlskey\n"
+    "                           tlscert, tlskey, userns-remap\n"
     "  -G, --group GROUP        group of the sockets (default docker, else berth)\n"
     "  -D, --debug              debug logging and debug routes\n"
     "  -l, --log-level LEVEL    debug, info, warn or error (default info)\n"
