@@ -396,7 +396,8 @@ int engine_exec_start(struct engine *eng, const char *id, const char *hello, int
 			*fd = -1;
 		}
 	}
-	int rfd = container_monitor_spawn(argv, &ms, e);
+	pid_t first = 0;
+	int rfd = container_monitor_spawn(argv, &ms, &first, e);
 	container_monitor_socks_close(&ms);
 	if (rfd < 0) {
 		if (*fd >= 0)
@@ -407,6 +408,7 @@ int engine_exec_start(struct engine *eng, const char *id, const char *hello, int
 	}
 	_cleanup_json_ json_t *ready = ready_line(rfd);
 	close(rfd);
+	container_monitor_reap(first);
 	if (!ready || json_object_get(ready, "error")) {
 		if (*fd >= 0)
 			close(*fd);

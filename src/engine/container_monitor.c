@@ -80,8 +80,9 @@ static int spawn_fds(posix_spawn_file_actions_t *fa, const int *src, int n, int 
 }
 
 /* posix_spawn (vfork-like: no copy of the daemon's page tables) with the ready pipe as fd
- * 3 and the sockets as 4 and 5; the monitor daemonizes, its first process is reaped here. */
-int container_monitor_spawn(char **argv, const struct monitor_socks *ms, struct err *e)
+ * 3 and the sockets as 4 and 5. */
+int container_monitor_spawn(char **argv, const struct monitor_socks *ms, pid_t *first,
+			    struct err *e)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -114,7 +115,12 @@ int container_monitor_spawn(char **argv, const struct monitor_socks *ms, struct 
 		close(p[0]);
 		return -1;
 	}
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	*first = pid;
 	return p[0];
+}
+
+void container_monitor_reap(pid_t first)
+{
+	while (first > 0 && waitpid(first, NULL, 0) < 0 && errno == EINTR)
+		;
 }

@@ -105,13 +105,17 @@ int container_control_request(const char *dir, const char *req, char *reply, siz
  * in dir by the daemon (attaches connect before the monitor runs: it accepts them before
  * the process starts), then the monitor spawned with the ready pipe as fd 3 and the
  * sockets as fds 4 and 5 (argv says --attach-fd 4 --control-fd 5); returns the ready
- * pipe's read end. The caller closes its copies of the sockets after the spawn. */
+ * pipe's read end. The caller closes its copies of the sockets after the spawn, and reaps
+ * the monitor's first process (*first: it exits once the monitor has daemonized) after
+ * the ready line, so that the wait is not in the start's way. */
 struct monitor_socks {
 	int attach, control;
 };
 int container_monitor_listen(const char *dir, struct monitor_socks *ms, struct err *e);
 void container_monitor_socks_close(struct monitor_socks *ms);
-int container_monitor_spawn(char **argv, const struct monitor_socks *ms, struct err *e);
+int container_monitor_spawn(char **argv, const struct monitor_socks *ms, pid_t *first,
+			    struct err *e);
+void container_monitor_reap(pid_t first);
 
 /* The private network namespace (container_netns.c): a bind-mounted nsfs file at path. */
 int container_netns_create(const char *path, struct err *e);

@@ -210,13 +210,15 @@ static int start_monitor(struct engine *eng, struct container *c, const char *rd
 	if (container_monitor_listen(rdir, &ms, e) < 0)
 		return start_failed(c, e->msg, 125, e);
 	container_attach_pending(eng, c, rdir);
-	int fd = container_monitor_spawn(argv, &ms, e);
+	pid_t first = 0;
+	int fd = container_monitor_spawn(argv, &ms, &first, e);
 	container_monitor_socks_close(&ms);
 	if (fd < 0)
 		return start_failed(c, e->msg, 125, e);
 	save_running(eng, c);
 	json_t *ready = read_ready(fd);
 	close(fd);
+	container_monitor_reap(first);
 	if (!ready || json_object_get(ready, "error")) {
 		_cleanup_free_ char *msg =
 		    str_dup(ready ? json_string_value(json_object_get(ready, "error"))
