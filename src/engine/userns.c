@@ -216,9 +216,7 @@ int engine_userns_chgrp(const struct engine *eng, const char *path, struct err *
 
 int engine_userns_check(const struct engine *eng, const json_t *hc, struct err *e)
 {
-	const char *mode = json_string_value(json_object_get(hc, "UsernsMode"));
-	if (mode && *mode && strcmp(mode, "host") != 0)
-		return err_invalid(e, "invalid USER mode: %s", mode);
+	/* dockerd checks no UsernsMode (the CLI does): anything but "host" is private */
 	if (!engine_userns_private(eng, hc))
 		return 0;
 	if (json_is_true(json_object_get(hc, "Privileged")))

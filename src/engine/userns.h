@@ -63,7 +63,7 @@ int engine_userns_prepare(const struct engine *eng, const json_t *rec, const cha
 int engine_userns_netns_create(const struct engine *eng, const json_t *rec, const char *path,
 			       struct err *e);
 /* HostConfig checks at create: dockerd's conflicts of --privileged, --pid=host and
- * --network=host with the user namespace; UsernsMode must be "" or "host". */
+ * --network=host with the user namespace. */
 int engine_userns_check(const struct engine *eng, const json_t *hostconfig, struct err *e);
 /* The spec's user namespace and mappings; cgroupfs writable as dockerd makes it. */
 void engine_userns_apply(const struct engine *eng, const json_t *hostconfig, json_t *spec);

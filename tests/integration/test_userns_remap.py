@@ -236,10 +236,12 @@ def test_userns_host_opts_out_and_dockerd_conflicts(remap):
         r = dm.docker("run", "--rm", *flags, "busybox", "true", check=False)
         assert r.returncode == 125 and msg in r.stderr, r
         dm.docker("run", "--rm", "--userns=host", *flags, "busybox", "true")
+    # dockerd checks no UsernsMode (its CLI does): anything but "host" is the remapped one
     r = dm.request("POST", "/containers/create",
-                   json.dumps({"Image": "busybox", "HostConfig": {"UsernsMode": "private"}}),
+                   json.dumps({"Image": "busybox", "HostConfig": {"UsernsMode": "private",
+                                                                  "Privileged": True}}),
                    {"Content-Type": "application/json"})
-    assert r.status == 400 and "invalid USER mode" in r.message
+    assert r.status == 400 and "privileged mode is incompatible" in r.message
     dm.docker("create", "--name", "uh", "--userns=host", "busybox")
     assert dm.docker("inspect", "-f", "{{.HostConfig.UsernsMode}}", "uh").stdout.strip() == \
         "host"
