@@ -1,6 +1,6 @@
 /* Unit tests for src/build: the Dockerfile parser (directives, continuations, comments,
  * flags, JSON forms, errors) and the builder's word expansion (escape token, ${VAR:-x},
- * ${VAR:+x}, quotes) and key=value lists. */
+ * ${VAR:+x}, ${VAR#p} and the other trims, quotes) and key=value lists. */
 #include <string.h>
 
 #include "build/dockerfile.h"
@@ -69,7 +69,8 @@ static void parse_fails(const char *text, const char *msg)
 
 static void expand(const char *word, char esc, const char *want)
 {
-	char *env[] = {"A=1", "EMPTY=", "B=two words", "A=3", NULL};
+	char *env[] = {"A=1",	"EMPTY=", "B=two words",     "A=3",
+		       "S=a*b", "Q=/a/",  "P=/a/b/c.tar.gz", NULL};
 	struct err e = ERR_INIT;
 	_cleanup_free_ char *got = build_expand(word, esc, env, &e);
 	is_str(got ? got : e.msg, want, "expand %s", word);
@@ -140,7 +141,27 @@ int main(void)
 	expand("${A:?unused}", '\\', "3");
 	expand("${NOPE:?must be set}", '\\', "NOPE: must be set");
 	expand("${EMPTY?}", '\\', "");
-	expand("${EMPTY:?}", '\\', "EMPTY: is not allowed to be unset");
+	expand("${EMPTY:?}", '\\', "EMPTY: is not allowed to be empty");
+	expand("${NOPE:?}", '\\', "NOPE: is not allowed to be unset");
+	expand("${NOPE:-$A}", '\\', "3");
+	expand("${NOPE:-${A}x}", '\\', "3x");
+	expand("${P#*/}", '\\', "a/b/c.tar.gz");
+	expand("${P##*/}", '\\', "c.tar.gz");
+	expand("${P%.*}", '\\', "/a/b/c.tar");
+	expand("${P%%.*}", '\\', "/a/b/c");
+	expand("${P#/a}", '\\', "/b/c.tar.gz");
+	expand("${P#x}", '\\', "/a/b/c.tar.gz");
+	expand("${P%?z}", '\\', "/a/b/c.tar.");
+	expand("${S#a\\*}", '\\', "b");
+	expand("${S%\\*b}", '\\', "a");
+	expand("${S#*}", '\\', "a*b");
+	expand("${S##*}", '\\', "");
+	expand("${S#[a]}", '\\', "a*b");
+	expand("${NOPE#x}", '\\', "");
+	expand("${P#${Q}}", '\\', "b/c.tar.gz");
+	expand("${P:#x}", '\\', "unsupported modifier (:#) in substitution");
+	expand("${P/a/b}", '\\', "unsupported modifier (/) in substitution");
+	expand("${S#\\q}", '\\', "invalid pattern (\\q) in substitution: invalid escape '\\q'");
 	expand("'$A'", '\\', "$A");
 	expand("\"$B\"", '\\', "two words");
 	expand("\\$A", '\\', "$A");

@@ -57,6 +57,8 @@ int main(void)
 	      "[\"A=legacy form  value\"]");
 	check((const char *[]){"ENV A=x", "ENV B=${A}y C=$A-z D=${NOPE:-dflt}", NULL}, "Env",
 	      "[\"A=x\",\"B=xy\",\"C=x-z\",\"D=dflt\"]");
+	check((const char *[]){"ENV F=/x/y.tar.gz", "ENV G=${F##*/} H=${F%.gz}", NULL}, "Env",
+	      "[\"F=/x/y.tar.gz\",\"G=y.tar.gz\",\"H=/x/y.tar\"]");
 	check((const char *[]){"ENV A='$lit' B=a\\ b", NULL}, "Env", "[\"A=$lit\",\"B=a b\"]");
 	check((const char *[]){"LABEL a=b \"c d\"=e", NULL}, "Labels",
 	      "{\"a\":\"b\",\"c d\":\"e\"}");
