@@ -1,9 +1,10 @@
 /* build/copy: COPY and ADD: sources from the context (globs; never outside it), another stage
- * or image (--from, read through a container of it as docker cp does), a URL or a local
- * archive (ADD); one tar of them named for the destination, its checksum in the step's
- * "#(nop) COPY file:<sum> in <dest>" cache key; then put into a container and committed. */
+ * or image (--from, its files globbed; read through a container of it as docker cp does), a
+ * URL or a local archive (ADD); one tar of them named for the destination, its checksum in
+ * the step's "#(nop) COPY file:<sum> in <dest>" cache key; put into a container, committed. */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -150,6 +151,11 @@ static int add_url(struct copy_job *j, const char *url, struct err *e)
 	return r < 0 ? err_wrap(e, "%s failed", j->cmd) : 0;
 }
 
+static void imagefs_closep(struct imagefs **fs)
+{
+	imagefs_close(*fs);
+}
+
 /* --from: the stage's result or an image, read through a container of it. */
 static char *from_image(struct build *b, const char *from, struct err *e)
 {
@@ -183,6 +189,44 @@ static int add_from_one(struct copy_job *j, const char *cid, const char *src, st
 	return r;
 }
 
+/* The image's paths under dir matching the pattern's components (fnmatch as Go's
+ * filepath.Match: '*' stays within a component, dot files match), as dockerd walks the
+ * source's root: directories are entered, symlinks to them are not. */
+static void glob_image(const struct imagefs *fs, const char *dir, char *const *comps, char ***out)
+{
+	_cleanup_strv_ char **names = imagefs_list(fs, *dir ? dir : "/");
+	for (char **n = names; *n; n++) {
+		if (fnmatch(comps[0], *n, 0) != 0)
+			continue;
+		_cleanup_free_ char *p = str_printf("%s/%s", dir, *n);
+		if (!comps[1])
+			strv_push(out, p + 1);
+		else
+			glob_image(fs, p, comps + 1, out);
+	}
+}
+
+/* A --from source: itself, or with wildcards the paths it matches (none: an error). */
+static int add_from_src(struct copy_job *j, const char *img, const char *cid, const char *src,
+			struct err *e)
+{
+	if (!strpbrk(src, "*?["))
+		return add_from_one(j, cid, src, e);
+	_cleanup_free_ char *abs = str_printf("/%s", src);
+	_cleanup_free_ char *clean = path_clean(abs);
+	_cleanup_strv_ char **comps = strv_split(clean, "/");
+	_cleanup_strv_ char **hits = xcalloc(1, sizeof(char *));
+	_cleanup_(imagefs_closep) struct imagefs *fs = imagefs_open(j->b->eng, img);
+	if (comps[0])
+		glob_image(fs, "", comps, &hits);
+	if (!hits[0])
+		return err_invalid(e, "%s failed: no source files were specified", j->cmd);
+	int r = 0;
+	for (char **h = hits; r == 0 && *h; h++)
+		r = add_from_one(j, cid, *h, e);
+	return r;
+}
+
 static int add_from(struct copy_job *j, const char *from, char *const *srcs, struct err *e)
 {
 	_cleanup_free_ char *img = from_image(j->b, from, e);
@@ -193,7 +237,7 @@ static int add_from(struct copy_job *j, const char *from, char *const *srcs, str
 	_cleanup_free_ char *cid = build_container_create(j->b, &tmp, cfg, false, e);
 	int r = cid ? 0 : -1;
 	for (char *const *s = srcs; r == 0 && *s; s++)
-		r = add_from_one(j, cid, *s, e);
+		r = add_from_src(j, img, cid, *s, e);
 	if (cid)
 		build_container_remove(j->b, cid, false);
 	return r;
@@ -331,11 +375,6 @@ static int collect(struct copy_job *j, const struct df_instr *in, char **words, 
 	return r;
 }
 
-static void imagefs_closep(struct imagefs **fs)
-{
-	imagefs_close(*fs);
-}
-
 int build_copy(struct build *b, struct stage *st, const struct df_instr *in, bool add,
 	       struct err *e)
 {
@@ -371,6 +410,11 @@ int build_copy(struct build *b, struct stage *st, const struct df_instr *in, boo
 	int r = chown ? parse_chown(&j, chown, e) : 0;
 	if (r == 0)
 		r = collect(&j, in, words, n, e);
+	if (r == 0 && j.nsrc > 1 && !j.dest_dir) /* a wildcard matched several */
+		r = err_invalid(e,
+				"When using %s with more than one source file, the destination "
+				"must be a directory and end with a /",
+				j.cmd);
 	if (r == 0)
 		r = copy_tar_close(&j.t, sum, e);
 	if (r == 0) {

@@ -1,13 +1,17 @@
 /* build/imagefs: an image's files as its merged root shows them, read straight from the layer
- * directories (top layer first; an overlay whiteout hides what is below): lookups, symlinks
- * resolved inside the root (as a container would), small files read. COPY and WORKDIR use it
- * to name their destinations without writing through a symlink, --chown to find names. */
+ * directories (top layer first; an overlay whiteout hides what is below): lookups, listings,
+ * symlinks resolved inside the root (as a container would), small files read. COPY and
+ * WORKDIR use it to name their destinations without writing through a symlink, --chown to
+ * find names. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "build/imagefs.h"
@@ -121,4 +125,58 @@ char *imagefs_read(const struct imagefs *fs, const char *path)
 	_cleanup_free_ char *p = lookup(fs, real, &st);
 	return p && S_ISREG(st.st_mode) && st.st_size < (1 << 24) ? fs_read_file(p, NULL, NULL)
 								  : NULL;
+}
+
+static bool in_list(char *const *v, const char *s)
+{
+	for (; *v; v++)
+		if (!strcmp(*v, s))
+			return true;
+	return false;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the entries of one layer's directory not yet seen (whiteouts are seen, not added);
+ * false when the directory hides the layers below (opaque, or absent under a non-directory). */
+static bool list_layer(const char *ldir, char ***seen, char ***out)
+{
+	DIR *d = opendir(ldir);
+	if (!d)
+		return errno == ENOENT; /* a file of that name hides the layers below */
+	for (struct dirent *de; (de = readdir(d));) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    in_list(*seen, de->d_name))
+			continue;
+		strv_push(seen, de->d_name);
+		struct stat st;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !(S_ISCHR(st.st_mode) && st.st_rdev == makedev(0, 0)))
+			strv_push(out, de->d_name);
+	}
+	char v[2] = "";
+	bool opaque = fgetxattr(dirfd(d), "trusted.overlay.opaque", v, 1) == 1 && v[0] == 'y';
+	closedir(d);
+	return !opaque;
+}
+
+char **imagefs_list(const struct imagefs *fs, const char *dir)
+{
+	char **out = xcalloc(1, sizeof(char *));
+	_cleanup_strv_ char **seen = xcalloc(1, sizeof(char *));
+	struct stat st;
+	if (imagefs_lstat(fs, dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		return out;
+	for (char **l = fs->layers; *l; l++) {
+		_cleanup_free_ char *p = str_printf("%s%s", *l, dir);
+		if (lstat(p, &st) == 0 && !S_ISDIR(st.st_mode))
+			break; /* a file or whiteout over the directory: nothing below counts */
+		if (!list_layer(p, &seen, &out))
+			break;
+	}
+	qsort(out, strv_len(out), sizeof(char *), cmp_str);
+	return out;
 }

@@ -18,6 +18,9 @@ int imagefs_lstat(const struct imagefs *fs, const char *path, struct stat *st);
  * follow_last; ".." stops at "/"; at most 40 links). Absolute, malloc'd. */
 char *imagefs_resolve(const struct imagefs *fs, const char *path, bool follow_last);
 bool imagefs_is_dir(const struct imagefs *fs, const char *path);
+/* The names in a directory of the merged root (absolute path, not followed), sorted; empty
+ * when it is no directory. */
+char **imagefs_list(const struct imagefs *fs, const char *dir);
 /* A regular file's contents (up to 16 MiB), NULL otherwise. */
 char *imagefs_read(const struct imagefs *fs, const char *path);
 
