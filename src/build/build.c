@@ -164,10 +164,8 @@ static int plan(struct build *b, struct err *e)
 	return 0;
 }
 
-int build_context_finish(struct build *b, struct err *e)
+static int dockerfile_plan(struct build *b, struct err *e)
 {
-	if (build_context_end(b, e) < 0 || (b->o.remote && build_context_remote(b, e) < 0))
-		return -1;
 	_cleanup_free_ char *text = build_context_dockerfile(b, e);
 	if (!text)
 		return -1;
@@ -179,6 +177,20 @@ int build_context_finish(struct build *b, struct err *e)
 		return -1;
 	}
 	return plan(b, e);
+}
+
+int build_context_finish(struct build *b, struct err *e)
+{
+	if (build_context_end(b, e) < 0)
+		return -1;
+	if ((!b->o.remote || build_context_remote(b, e) == 0) && dockerfile_plan(b, e) == 0)
+		return 0;
+	if (!b->early)
+		return -1;
+	/* dockerd has streamed the download's progress by now: the error follows it */
+	b->late = *e;
+	b->late_failed = true;
+	return 0;
 }
 
 void build_free(struct build *b)
@@ -217,5 +229,6 @@ void build_free(struct build *b)
 	free(b->ctx);
 	build_opts_release(&b->o);
 	pthread_mutex_destroy(&b->out_mu);
+	free(b->early);
 	free(b);
 }

@@ -45,12 +45,19 @@ struct build {
 	char *held;	   /* q=1: the messages held back (shown at a failure) */
 	int fail_code;	   /* a RUN's exit status: the error's code */
 	struct stage *cur; /* the stage being built */
+	char *early;	   /* messages made before the stream began (remote=): sent first */
+	bool late_failed;  /* the context failed after early messages: late is streamed */
+	struct err late;
 };
 
 /* output.c: messages; each is a no-op once the client left. stream() obeys quiet. */
 void build_say(struct build *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void build_say_raw(struct build *b, const char *text, size_t len, bool stderr_);
 void build_send(struct build *b, json_t *msg); /* msg stolen; sent even when quiet */
+/* A message (stolen) held back with q=1; before the stream begins, kept in b->early. */
+void build_say_json(struct build *b, json_t *msg);
+/* Sends b->early, then late's error when the context failed after it: -1 then. */
+int build_send_early(struct build *b);
 void build_fail(struct build *b, const struct err *e, int code);
 /* True when the client is gone (its end of the stream closed). */
 bool build_gone(struct build *b);

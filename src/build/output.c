@@ -41,15 +41,36 @@ void build_send(struct build *b, json_t *msg)
 /* A stream message; with q=1 kept aside (dockerd's notVerboseBuffer, shown at a failure). */
 static void say(struct build *b, json_t *msg)
 {
-	if (!b->o.quiet) {
+	if (!b->o.quiet && b->out >= 0) {
 		build_send(b, msg);
 		return;
 	}
 	_cleanup_free_ char *s = jx_dumps(msg);
 	json_decref(msg);
-	char *held = str_printf("%s%s\r\n", b->held ? b->held : "", s);
-	free(b->held);
-	b->held = held;
+	char **to = b->o.quiet ? &b->held : &b->early;
+	char *text = str_printf("%s%s\r\n", *to ? *to : "", s);
+	free(*to);
+	*to = text;
+}
+
+void build_say_json(struct build *b, json_t *msg)
+{
+	say(b, msg);
+}
+
+int build_send_early(struct build *b)
+{
+	if (b->early) {
+		pthread_mutex_lock(&b->out_mu);
+		write_all(b, b->early, strlen(b->early));
+		pthread_mutex_unlock(&b->out_mu);
+		free(b->early);
+		b->early = NULL;
+	}
+	if (!b->late_failed)
+		return 0;
+	build_fail(b, &b->late, 0);
+	return -1;
 }
 
 void build_say(struct build *b, const char *fmt, ...)

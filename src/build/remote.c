@@ -1,6 +1,7 @@
 /* build/remote: POST /build?remote=URL: the URL's body downloaded (libcurl, through
  * image_fetch) into the build's directory; a tar (plain or compressed) becomes the context,
- * anything else is the Dockerfile itself (dockerd's text/plain case). Git URLs are refused:
+ * anything else is the Dockerfile itself (dockerd's text/plain case), with dockerd's
+ * "Downloading context" progress. Git URLs are refused:
  * they would need a git client in the daemon. */
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,14 +10,38 @@
 #include <unistd.h>
 
 #include "build/build_priv.h"
+#include "image/progress.h"
 #include "image/tar.h"
 #include "util/cleanup.h"
 #include "util/str.h"
 
+struct remote_dl {
+	struct build *b;
+	int fd;
+	int64_t got, shown; /* bytes received, and at the last message */
+	int64_t shown_ns;   /* the last message's time */
+};
+
+static void show(struct remote_dl *d)
+{
+	d->shown = d->got;
+	d->shown_ns = progress_now();
+	build_say_json(d->b, progress_bar("Downloading context", d->b->o.remote, d->got, 0, 0));
+}
+
+/* The body to the file, with dockerd's progress reader on it: id "Downloading context", the
+ * URL as status, the size so far (its total is the request's body length: none); a message
+ * per 512 KiB at most every 100 ms, and one at the end (the caller's). */
 static int sink_fd(void *arg, const void *data, size_t len)
 {
-	int fd = *(int *)arg;
-	return write(fd, data, len) == (ssize_t)len ? 0 : -1;
+	struct remote_dl *d = arg;
+	if (write(d->fd, data, len) != (ssize_t)len)
+		return -1;
+	d->got += (int64_t)len;
+	if (d->got - d->shown > 512 * 1024 &&
+	    (!d->shown_ns || progress_now() - d->shown_ns >= 100 * 1000000))
+		show(d);
+	return 0;
 }
 
 static bool is_git(const char *u)
@@ -49,12 +74,14 @@ int build_context_remote(struct build *b, struct err *e)
 	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, "build: temporary file");
-	int r = image_fetch(url, sink_fd, NULL, &fd, e);
+	struct remote_dl dl = {b, fd, 0, 0, 0};
+	int r = image_fetch(url, sink_fd, NULL, &dl, e);
 	if (r == 1)
 		r = err_sys(e, "build: write %s", tmp);
 	if (r < 0)
 		return err_wrap(
 		    e, "unable to prepare context: unable to download remote context %s", url);
+	show(&dl);
 	if (!looks_like_tar(fd)) {
 		const char *name =
 		    b->o.dockerfile && *b->o.dockerfile ? b->o.dockerfile : "Dockerfile";

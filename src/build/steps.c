@@ -132,6 +132,8 @@ static int run_all(struct build *b, struct err *e)
 int build_run(struct build *b, int fd)
 {
 	b->out = fd;
+	if (build_send_early(b) < 0)
+		return -1;
 	struct err e = ERR_INIT;
 	if (run_all(b, &e) == 0)
 		return 0;

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import urllib.parse
 
 import pytest
 
@@ -322,6 +323,24 @@ def test_build_remote_context_and_add_url(d, tmp_path):
         assert out == "remote file\nhi\n600\n"
         p = build(d, "http://127.0.0.1:%d/Dockerfile.txt" % port)
         assert "plain-df" in p.stdout
+        # (the docker CLI downloads URL contexts itself; remote= is docker-py's and the API's)
+        # dockerd's progress reader: the URL as status, the size so far, then the build; an
+        # error found after the download follows it in the stream (200)
+        url = "http://127.0.0.1:%d/ctx.tgz" % port
+        r = d.request("POST", "/build?remote=" + urllib.parse.quote(url, safe=""))
+        msgs = [json.loads(x) for x in r.data.decode().splitlines() if x.strip()]
+        size = (www / "ctx.tgz").stat().st_size
+        assert r.status == 200 and msgs[0] == {
+            "status": url, "progressDetail": {"current": size},
+            "progress": "%8s" % ("%dB" % size), "id": "Downloading context"}, msgs[:2]
+        assert "Successfully built" in msgs[-1].get("stream", "") or \
+            "Successfully built" in msgs[-2].get("stream", ""), msgs[-2:]
+        write(www, {"bad.txt": "FROM busybox\nNOPE x\n"})
+        url = "http://127.0.0.1:%d/bad.txt" % port
+        r = d.request("POST", "/build?remote=" + urllib.parse.quote(url, safe=""))
+        msgs = [json.loads(x) for x in r.data.decode().splitlines() if x.strip()]
+        assert r.status == 200 and msgs[0]["id"] == "Downloading context", msgs
+        assert "unknown instruction: NOPE" in msgs[-1]["error"], msgs
     finally:
         srv.shutdown()
         srv.server_close()
@@ -547,3 +566,37 @@ def test_build_daemon_killed_mid_run(d, tmp_path):
         time.sleep(0.2)
     assert d.docker("ps", "-a").stdout.count("\n") == 1, d.docker("ps", "-a").stdout
     assert state(d)[0] == sorted(images + [inspect(d, "bt-next")["Id"]]), (state(d), images)
+
+
+def test_build_trims_and_from_wildcards(d, tmp_path):
+    """${VAR#p} ${VAR##p} ${VAR%p} ${VAR%%p}; COPY --from=stage|image with wildcards (dot
+    files match, a matched directory's contents are copied); no match and several matches
+    into a non-directory are errors that leave nothing."""
+    write(tmp_path, {"Dockerfile": "\n".join([
+        "FROM busybox AS src",
+        "RUN mkdir -p /d/sub && echo 1 > /d/a.txt && echo 2 > /d/b.txt && echo 3 > /d/c.md"
+        " && echo 4 > /d/sub/x.txt && echo 5 > /d/.h.txt",
+        "FROM busybox",
+        "ARG P=/a/b/c.tar.gz",
+        "ENV T1=${P#*/} T2=${P##*/} T3=${P%.*} T4=${P%%.*} T5=${P#/a}",
+        "COPY --from=src /d/*.txt /txt/",
+        "COPY --from=src /d/s* /subdir/",
+        "COPY --from=0 /d/?.md /one.md",
+        "COPY --from=busybox /bin/bu?ybox /bin/",
+    ])})
+    build(d, tmp_path, "-t", "bt-wild")
+    env = inspect(d, "bt-wild")["Config"]["Env"]
+    assert {"T1=a/b/c.tar.gz", "T2=c.tar.gz", "T3=/a/b/c.tar", "T4=/a/b/c",
+            "T5=/b/c.tar.gz"} <= set(env), env
+    out = d.docker("run", "--rm", "bt-wild", "sh", "-c",
+                   "ls -A /txt /subdir; cat /one.md; test -x /bin/busybox && echo exe").stdout
+    assert out == "/subdir:\nx.txt\n\n/txt:\n.h.txt\na.txt\nb.txt\n3\nexe\n", out
+    before = state(d)
+    for line, message in [("COPY --from=src /d/*.none /x/", "no source files were specified"),
+                          ("COPY --from=src /d/*.txt /notdir",
+                           "When using COPY with more than one source file")]:
+        df = "FROM busybox AS src\nRUN mkdir /d && touch /d/a.txt /d/b.txt\nFROM busybox\n"
+        p = build(d, "-", input=df + line + "\n", check=False)
+        assert p.returncode != 0 and message in p.stderr, (p.stdout, p.stderr)
+    d.docker("image", "prune", "-f")
+    assert state(d)[1] == before[1]
