@@ -18,6 +18,7 @@
 #include "util/fs.h"
 #include "util/log.h"
 #include "util/str.h"
+#include "util/unixsock.h"
 
 struct container_attach {
 	struct container_attach *next;
@@ -35,17 +36,10 @@ struct container_attach {
  * (deep --run-dir). */
 int container_sock_connect(const char *dir, const char *name, struct err *e)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa;
 	_cleanup_close_ int dfd = -1;
-	_cleanup_free_ char *path = str_printf("%s/%s", dir, name);
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0)
-			return err_sys(e, "open %s", dir);
-		free(path);
-		path = str_printf("/proc/self/fd/%d/%s", dfd, name);
-	}
-	strcpy(sa.sun_path, path);
+	if (unixsock_addr(&sa, dir, name, &dfd, e) < 0)
+		return -1;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return err_sys(e, "socket");

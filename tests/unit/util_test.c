@@ -13,6 +13,7 @@
 #include "util/id.h"
 #include "util/json.h"
 #include "util/str.h"
+#include "util/unixsock.h"
 
 static void test_err(void)
 {
@@ -134,8 +135,38 @@ static void test_fs(void)
 	ok(fs_rm_rf(dir, &e) == 0, "rm -rf of a missing path is fine");
 }
 
+static void test_unixsock(void)
+{
+	struct sockaddr_un sa;
+	struct err e = ERR_INIT;
+	int dfd = 5;
+	ok(unixsock_addr(&sa, "/run", "a.sock", &dfd, &e) == 0 && dfd == -1 &&
+	       !strcmp(sa.sun_path, "/run/a.sock") && sa.sun_family == AF_UNIX,
+	   "a short path is itself");
+	char dir[200];
+	memset(dir, 'd', sizeof(dir));
+	dir[0] = '/';
+	strcpy(dir + 1, "tmp");
+	dir[4] = '/';
+	dir[sizeof(dir) - 1] = '\0';
+	ok(unixsock_addr(&sa, dir, "a.sock", &dfd, &e) < 0 && e.errnum == ENOENT && dfd < 0,
+	   "a long path's missing directory: %s", e.msg);
+	_cleanup_free_ char *tmp = str_dup("/tmp/util-test-XXXXXX");
+	ok(mkdtemp(tmp) != NULL, "a directory");
+	_cleanup_free_ char *deep = str_printf("%s/%0150d", tmp, 0);
+	ok(mkdir(deep, 0700) == 0, "a long-named directory");
+	_cleanup_free_ char *want = NULL;
+	ok(unixsock_addr(&sa, deep, "a.sock", &dfd, &e) == 0 && dfd >= 0 &&
+	       !strcmp(sa.sun_path, (want = str_printf("/proc/self/fd/%d/a.sock", dfd))),
+	   "a long path goes through /proc/self/fd: %s", sa.sun_path);
+	if (dfd >= 0)
+		close(dfd);
+	fs_rm_rf(tmp, NULL);
+}
+
 int main(void)
 {
+	test_unixsock();
 	test_err();
 	test_str();
 	test_path_id();
