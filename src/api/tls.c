@@ -20,6 +20,7 @@
 #include "api/api.h"
 #include "api/server_priv.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 #include "util/str.h"
 
@@ -166,20 +167,6 @@ static int conn_handshake(struct tls_conn *c)
 	return r < 0 ? -1 : 0;
 }
 
-static int send_all_fd(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int send_all_tls(gnutls_session_t s, const char *p, size_t n)
 {
 	while (n) {
@@ -247,7 +234,7 @@ static void conn_from_client(struct tls_conn *c)
 			shutdown(c->app, SHUT_RDWR);
 			break;
 		}
-		if (send_all_fd(c->app, buf, (size_t)n) < 0)
+		if (fs_send_all(c->app, buf, (size_t)n) < 0)
 			break;
 	}
 }

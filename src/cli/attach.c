@@ -21,6 +21,7 @@
 #include "cli/http.h"
 #include "cli/stream.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
 
@@ -114,7 +115,7 @@ int cli_hijack(const char *sock, const char *path, const char *body, struct hija
 	    "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\n"
 	    "Content-Length: %zu\r\n\r\n%s",
 	    path, blen, body ? body : "");
-	if (write_all(fd, req, strlen(req)) < 0)
+	if (fs_write_all(fd, req, strlen(req)) < 0)
 		return err_sys(e, "sending %s", path);
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, hl = 0;
@@ -234,7 +235,7 @@ static int relay_stdin(int sock, struct pump *p, size_t *held)
 		}
 		out[o++] = (char)ch;
 	}
-	return write_all(sock, out, o) < 0 ? 1 : 0;
+	return fs_write_all(sock, out, o) < 0 ? 1 : 0;
 }
 
 void cli_pump_signals(bool tty, bool proxy, sigset_t *set)

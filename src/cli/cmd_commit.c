@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/stream.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
 
@@ -73,7 +74,7 @@ int cmd_commit(struct cli *c, int argc, char **argv)
 
 static int fd_sink(const char *buf, size_t n, void *ud)
 {
-	return buf ? write_all(*(int *)ud, buf, n) : 0;
+	return buf ? fs_write_all(*(int *)ud, buf, n) : 0;
 }
 
 int cmd_export(struct cli *c, int argc, char **argv)

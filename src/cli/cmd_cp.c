@@ -33,7 +33,7 @@ static int fd_sink(const char *buf, size_t n, void *ud)
 {
 	struct cp_job *j = ud;
 	j->bytes += buf ? n : 0;
-	return buf ? write_all(j->fd, buf, n) : 0;
+	return buf ? fs_write_all(j->fd, buf, n) : 0;
 }
 
 static long fd_source(char *buf, size_t n, void *ud)

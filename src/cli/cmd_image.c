@@ -11,6 +11,7 @@
 #include "cli/progress.h"
 #include "cli/stream.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
 
@@ -159,7 +160,7 @@ static int save_sink(const char *buf, size_t n, void *ud)
 		return 0;
 	d->got += n;
 	progress_bytes(&d->bar, "Saving", d->got, 0, false);
-	return write_all(d->fd, buf, n);
+	return fs_write_all(d->fd, buf, n);
 }
 
 int cmd_save(struct cli *c, int argc, char **argv)

@@ -10,6 +10,7 @@
 
 #include "cli/http_conn.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
 
@@ -153,7 +154,7 @@ static int send_source(int fd, struct xfer *x, struct err *e)
 		memmove(buf + 16 - k, buf, (size_t)k);
 		/* after the data; after the last (empty) chunk it is the closing blank line */
 		memcpy(buf + 16 + n, "\r\n", 2);
-		if (http_send_all(fd, buf + 16 - k, (size_t)k + (size_t)n + 2) < 0 || n == 0)
+		if (fs_send_all(fd, buf + 16 - k, (size_t)k + (size_t)n + 2) < 0 || n == 0)
 			return 0;
 	}
 }
@@ -172,9 +173,9 @@ static int send_request(int fd, const char *extra, struct xfer *x, struct err *e
 					       "Host: localhost\r\nUser-Agent: berth-cli\r\n"
 					       "Connection: close\r\n%s%s%s\r\n",
 					       x->method, x->path, ct, len, extra ? extra : "");
-	if (http_send_all(fd, head, strlen(head)) < 0)
+	if (fs_send_all(fd, head, strlen(head)) < 0)
 		return err_sys(e, "sending %s %s", x->method, x->path);
-	if (x->body && blen && http_send_all(fd, x->body, blen) < 0)
+	if (x->body && blen && fs_send_all(fd, x->body, blen) < 0)
 		return err_sys(e, "sending %s %s", x->method, x->path);
 	if (x->source)
 		return send_source(fd, x, e);

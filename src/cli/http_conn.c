@@ -36,22 +36,6 @@ int http_dial(const char *sock, struct err *e)
 	return fd;
 }
 
-int http_send_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		/* MSG_NOSIGNAL: a daemon that closed early is an error, not a SIGPIPE */
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 void http_rd_init(struct http_rd *r, int fd)
 {
 	r->fd = fd;

@@ -27,8 +27,6 @@ typedef int (*http_out_fn)(const char *buf, size_t n, void *ud);
 
 /* A connected socket (O_CLOEXEC); an absent or refusing socket is "Cannot connect". */
 int http_dial(const char *sock, struct err *e);
-/* All of buf, without SIGPIPE; -1 with errno on failure. */
-int http_send_all(int fd, const void *buf, size_t n);
 
 void http_rd_init(struct http_rd *r, int fd);
 /* The head of the final reply (1xx interim replies skipped, 101 kept). */

@@ -1,23 +1,7 @@
 /* cli/stream: the stdcopy demultiplexer. */
 #include "cli/stream.h"
 
-#include <errno.h>
-#include <unistd.h>
-
-int write_all(int fd, const void *buf, size_t n)
-{
-	const char *p = buf;
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+#include "util/fs.h"
 
 void demux_init(struct demux *d, bool raw)
 {
@@ -27,7 +11,7 @@ void demux_init(struct demux *d, bool raw)
 int demux_feed(struct demux *d, const char *buf, size_t n)
 {
 	if (d->raw)
-		return write_all(d->out, buf, n);
+		return fs_write_all(d->out, buf, n);
 	while (n) {
 		if (d->left == 0) {
 			while (d->hlen < 8 && n) {
@@ -43,7 +27,7 @@ int demux_feed(struct demux *d, const char *buf, size_t n)
 			continue;
 		}
 		size_t k = n < d->left ? n : d->left;
-		if (write_all(d->fd, buf, k) < 0)
+		if (fs_write_all(d->fd, buf, k) < 0)
 			return -1;
 		buf += k;
 		n -= k;

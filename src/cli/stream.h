@@ -18,7 +18,5 @@ struct demux {
 void demux_init(struct demux *d, bool raw);
 /* Feeds a piece of the stream (frames may span pieces); -1 when a write fails. */
 int demux_feed(struct demux *d, const char *buf, size_t n);
-/* Writes all of buf to fd (retrying on EINTR and short writes). */
-int write_all(int fd, const void *buf, size_t n);
 
 #endif

@@ -9,24 +9,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "util/cleanup.h"
 #include "util/str.h"
 
-static int write_all(int fd, const void *data, size_t len)
+int fs_write_all(int fd, const void *buf, size_t n)
 {
-	const char *p = data;
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+	const char *p = buf;
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
 			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int fs_send_all(int fd, const void *buf, size_t n)
+{
+	const char *p = buf;
+	while (n) {
+		/* MSG_NOSIGNAL: a peer that closed early is an error, not a SIGPIPE */
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
 	}
 	return 0;
 }
@@ -49,7 +65,7 @@ static int write_replace(const char *path, const void *data, size_t len, mode_t 
 	_cleanup_close_ int fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return err_sys(e, "create %s", tmp);
-	if (fchmod(fd, mode) < 0 || write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
+	if (fchmod(fd, mode) < 0 || fs_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		err_sys(e, "write %s", tmp);
 		unlink(tmp);
 		return -1;
@@ -219,7 +235,7 @@ int fs_copy_fd(int from, int to, struct err *e)
 		}
 		if (n == 0)
 			return 0;
-		if (write_all(to, buf, (size_t)n) < 0)
+		if (fs_write_all(to, buf, (size_t)n) < 0)
 			return err_sys(e, "write");
 	}
 }

@@ -26,6 +26,10 @@ int fs_mkdir_p(const char *path, mode_t mode, struct err *e);
 int fs_rm_rf(const char *path, struct err *e);
 int fs_exists(const char *path);
 int fs_is_dir(const char *path);
+/* All of buf to fd (EINTR and short writes retried): 0, or -1 with errno. */
+int fs_write_all(int fd, const void *buf, size_t n);
+/* The same to a socket with send(MSG_NOSIGNAL): a closed peer is -1 (EPIPE), no SIGPIPE. */
+int fs_send_all(int fd, const void *buf, size_t n);
 /* Copies from one fd to another until EOF. */
 int fs_copy_fd(int from, int to, struct err *e);
 /* fsync a directory by path. */

@@ -164,9 +164,24 @@ static void test_unixsock(void)
 	fs_rm_rf(tmp, NULL);
 }
 
+static void test_write_all(void)
+{
+	int sv[2];
+	ok(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0, "a socket pair");
+	char buf[8] = "";
+	ok(fs_write_all(sv[0], "abc", 3) == 0 && fs_send_all(sv[0], "def", 4) == 0 &&
+	       read(sv[1], buf, sizeof(buf)) == 7 && !strcmp(buf + 3, "def"),
+	   "write_all and send_all deliver everything");
+	close(sv[1]);
+	errno = 0;
+	ok(fs_send_all(sv[0], "x", 1) < 0 && errno == EPIPE, "a closed peer is EPIPE, no SIGPIPE");
+	close(sv[0]);
+}
+
 int main(void)
 {
 	test_unixsock();
+	test_write_all();
 	test_err();
 	test_str();
 	test_path_id();
