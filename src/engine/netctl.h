@@ -166,7 +166,7 @@ int netctl_link_hosts(struct engine *eng, const json_t *rec, char ***out, struct
  * either is empty. */
 int netctl_link_parse(const char *l, char **target, char **alias);
 /* The links of a new container, as dockerd checks them at create (400s). */
-int netctl_links_check(struct engine *eng, const json_t *rec, struct err *e);
+int netctl_links_check(struct engine *eng, json_t *rec, struct err *e);
 
 /* netctl_container.c: an endpoint in inspect shape from an EndpointConfig (may be NULL). */
 json_t *netctl_endpoint_new(const char *netid, const json_t *cfg);

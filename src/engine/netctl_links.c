@@ -35,13 +35,14 @@ static bool user_mode(const char *m)
 
 /* At create, as dockerd's registerLinks: links are checked on the default bridge only (a
  * user network resolves them in its DNS); a missing target is a 400, host networking
- * can't be linked either way. */
-int netctl_links_check(struct engine *eng, const json_t *rec, struct err *e)
+ * can't be linked either way. Each link is kept as "<target ID>:alias": dockerd's link
+ * graph is between containers, so a renamed target stays linked (inspect shows its name). */
+int netctl_links_check(struct engine *eng, json_t *rec, struct err *e)
 {
 	static const char conflict[] = "conflicting options: host type networking can't be used "
 				       "with links. This would result in undefined behavior";
-	const json_t *hc = json_object_get(rec, "HostConfig");
-	const json_t *links = json_object_get(hc, "Links");
+	json_t *hc = json_object_get(rec, "HostConfig");
+	json_t *links = json_object_get(hc, "Links");
 	const char *mode = json_string_value(json_object_get(hc, "NetworkMode"));
 	if (!json_array_size(links) || user_mode(mode))
 		return 0;
@@ -67,6 +68,7 @@ int netctl_links_check(struct engine *eng, const json_t *rec, struct err *e)
 				       json_object_get(t->rec, "HostConfig"), "NetworkMode")),
 				   "host");
 		pthread_mutex_unlock(&eng->containers->mu);
+		json_array_set_new(links, i, json_sprintf("%s:%s", t->id, alias));
 		container_put(eng, t);
 		if (host)
 			return err_invalid(e, conflict);

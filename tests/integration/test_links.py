@@ -66,6 +66,14 @@ def test_link_without_alias_and_inspect_form(d, target):
         assert d.docker("inspect", "-f", "{{.State.Running}}", "ltgt").stdout.strip() == "true"
         p = d.docker("rm", "--link", "/lnk1/nosuch", check=False)
         assert p.returncode != 0
+        # the link is to the container: a renamed target stays linked
+        d.docker("rename", "ltgt", "ltgt2")
+        try:
+            links = d.get_json("/containers/lnk1/json")["HostConfig"]["Links"]
+            assert links == ["/ltgt2:/lnk1/ltgt"]
+            d.docker("start", "lnk1")
+        finally:
+            d.docker("rename", "ltgt2", "ltgt")
     finally:
         d.docker("rm", "-f", "lnk1")
 
