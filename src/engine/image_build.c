@@ -12,18 +12,6 @@
 #include "util/json.h"
 #include "util/str.h"
 
-static char *created_by(const json_t *cconf)
-{
-	_cleanup_strv_ char **v = xcalloc(1, sizeof(char *));
-	size_t i;
-	json_t *x;
-	json_array_foreach (json_object_get(cconf, "Cmd"), i, x) {
-		if (json_is_string(x))
-			strv_push(&v, json_string_value(x));
-	}
-	return strv_join(v, " ");
-}
-
 /* The container's upper directory (malloc'd) or NULL when it has none yet. */
 static char *container_upper(struct engine *eng, const char *name, char *id,
 			     const struct idmap_pair **ids, struct err *e)
@@ -52,7 +40,7 @@ struct image *engine_build_commit(struct engine *eng, const struct engine_build_
 	_cleanup_strv_ char **skip = upper ? engine_commit_skip(upper) : NULL;
 	if (!upper && o->dir)
 		upper = str_dup(o->dir);
-	_cleanup_free_ char *by = created_by(o->cconfig);
+	_cleanup_free_ char *by = engine_commit_created_by(o->cconfig);
 	struct image_commit_opts io = {
 	    .dir = upper,
 	    .skip = skip,
@@ -202,7 +190,7 @@ static char *cache_from_sources(struct engine *eng, const char *parent_id, const
 	if (parent_id && !parent)
 		return NULL;
 	size_t index = parent ? json_array_size(history_of(parent)) : 0;
-	_cleanup_free_ char *want = created_by(cconfig);
+	_cleanup_free_ char *want = engine_commit_created_by(cconfig);
 	char *id = NULL;
 	for (char *const *p = sources; *p && !id; p++) {
 		struct image *src = image_store_get(eng->images, *p, NULL);

@@ -232,7 +232,7 @@ static bool commit_pause(struct engine *eng, struct container *c, bool pause)
 	return true;
 }
 
-static char *created_by(const json_t *cconf)
+char *engine_commit_created_by(const json_t *cconf)
 {
 	_cleanup_strv_ char **v = xcalloc(1, sizeof(char *));
 	size_t i;
@@ -259,7 +259,7 @@ static struct image *commit_busy(struct engine *eng, struct container *c,
 	else if ((cfg = engine_commit_config(o->config, o->changes, src.cconf, e))) {
 		bool paused = o->pause && src.running && !src.paused && commit_pause(eng, c, true);
 		_cleanup_strv_ char **skip = src.upper ? engine_commit_skip(src.upper) : NULL;
-		_cleanup_free_ char *by = created_by(src.cconf);
+		_cleanup_free_ char *by = engine_commit_created_by(src.cconf);
 		struct image_commit_opts io = {
 		    .dir = src.upper,
 		    .skip = skip,

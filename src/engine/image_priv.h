@@ -22,5 +22,7 @@ char *engine_image_tag_id(struct engine *eng, const char *img_id, const struct i
 /* What commit leaves out of a container's upper directory: the runtime's mount points and
  * empty /etc files (dockerd's init layer). NULL-terminated, relative paths. */
 char **engine_commit_skip(const char *upper);
+/* A history entry's created_by: the container config's Cmd words joined by spaces. */
+char *engine_commit_created_by(const json_t *cconf);
 
 #endif
