@@ -232,25 +232,7 @@ static struct image *commit_register_locked(struct image_store *s,
 	struct image *img = store_find_locked(s, id);
 	if (img)
 		return image_hold(img);
-	if (parent) {
-		json_object_set_new(s->meta, id, json_pack("{s:s}", "parent", parent->id));
-		if (meta_save_locked(s, id, e) < 0) {
-			json_object_del(s->meta, id);
-			return NULL;
-		}
-	}
-	_cleanup_free_ char *path = str_printf("%s/%s.json", s->configs_dir, image_digest_hex(id));
-	img = store_write_file(path, raw, len, 0600, e) < 0 ? NULL
-							    : image_from_config(s, id, raw, len, e);
-	if (!img) {
-		unlink(path);
-		json_object_del(s->meta, id);
-		meta_save_locked(s, id, NULL);
-		return NULL;
-	}
-	img->parent = parent ? str_dup(parent->id) : NULL;
-	store_add_locked(s, img);
-	return image_hold(img);
+	return store_register_config_locked(s, id, raw, len, parent ? parent->id : NULL, e);
 }
 
 struct image *image_store_commit(struct image_store *s, const struct image_commit_opts *o,

@@ -49,6 +49,10 @@ int refs_load(struct image_store *s, struct err *e);
 int refs_save_locked(struct image_store *s, struct err *e);
 char **refs_of_locked(struct image_store *s, const char *id);
 int meta_save_locked(struct image_store *s, const char *id, struct err *e);
+/* mu held: a new image id's config file, its parent link (parent still present) and its
+ * index entry; held. Nothing is left behind on failure. */
+struct image *store_register_config_locked(struct image_store *s, const char *id, const char *raw,
+					   size_t len, const char *parent, struct err *e);
 
 /* import_config.c */
 /* The config of an imported one-layer image; changes applied. New reference. */

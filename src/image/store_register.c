@@ -1,6 +1,6 @@
-/* image/store_register: images made of layers the store already has (the build cache's
- * images restored from --cache-from sources, as dockerd's restoreCachedImage), and a parent
- * link set on an existing image (dockerd's SetParent when a source is reused whole). */
+/* image/store_register: a new config registered (also commit's last step), images made of
+ * layers the store already has (the build cache's images restored from --cache-from sources,
+ * as dockerd's restoreCachedImage), a parent link set on an existing image (SetParent). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,14 +11,9 @@
 #include "util/json.h"
 #include "util/str.h"
 
-/* mu held: config file, parent link, index entry. */
-static struct image *register_locked(struct image_store *s, const char *id, const char *raw,
-				     size_t len, const char *parent, struct err *e)
+struct image *store_register_config_locked(struct image_store *s, const char *id, const char *raw,
+					   size_t len, const char *parent, struct err *e)
 {
-	if (parent && !store_find_locked(s, parent)) {
-		err_conflict(e, "image %s was removed meanwhile", parent);
-		return NULL;
-	}
 	if (parent) {
 		json_object_set_new(s->meta, id, json_pack("{s:s}", "parent", parent));
 		if (meta_save_locked(s, id, e) < 0) {
@@ -50,7 +45,12 @@ struct image *image_store_add_config(struct image_store *s, const json_t *config
 	image_sha256_buf(raw, len, id);
 	pthread_mutex_lock(&s->mu);
 	struct image *img = store_find_locked(s, id);
-	img = img ? image_hold(img) : register_locked(s, id, raw, len, parent, e);
+	if (img)
+		img = image_hold(img);
+	else if (parent && !store_find_locked(s, parent))
+		err_conflict(e, "image %s was removed meanwhile", parent);
+	else
+		img = store_register_config_locked(s, id, raw, len, parent, e);
 	pthread_mutex_unlock(&s->mu);
 	return img;
 }
