@@ -110,6 +110,15 @@ static int save_locked(struct swarm *s, json_t *st, struct err *e)
 	return jx_save_atomic(s->path, st, e);
 }
 
+int swarm_replace_locked(struct swarm *s, json_t **st, struct err *e)
+{
+	if (save_locked(s, *st, e) < 0)
+		return -1;
+	json_decref(s->st);
+	s->st = TAKE_PTR(*st);
+	return 0;
+}
+
 int swarm_open(struct engine *eng, struct err *e)
 {
 	struct swarm *s = xcalloc(1, sizeof(*s));
@@ -271,11 +280,8 @@ int engine_swarm_update(struct engine *eng, int64_t version, const json_t *spec,
 	else if (version != json_integer_value(json_object_get(s->st, "Version")))
 		err_set(e, ERR_INTERNAL, 0,
 			"rpc error: code = Unknown desc = update out of sequence");
-	else if ((st = updated(s->st, spec, rot, e)) && save_locked(s, st, e) == 0) {
-		json_decref(s->st);
-		s->st = TAKE_PTR(st);
-		r = 0;
-	}
+	else if ((st = updated(s->st, spec, rot, e)))
+		r = swarm_replace_locked(s, &st, e);
 	json_decref(st);
 	pthread_mutex_unlock(&s->mu);
 	return r;

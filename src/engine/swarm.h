@@ -20,6 +20,9 @@ struct swarm {
 	json_t *st; /* NULL while the node is in no swarm */
 };
 
+/* mu held: *st saved (atomically) and made the state; *st is taken then. */
+int swarm_replace_locked(struct swarm *s, json_t **st, struct err *e);
+
 int swarm_open(struct engine *eng, struct err *e);
 void swarm_close(struct engine *eng);
 

@@ -211,11 +211,7 @@ int engine_swarm_node_update(struct engine *eng, const char *id, int64_t version
 		json_object_set_new(st, "NodeSpec", sp);
 		json_object_set_new(st, "NodeUpdatedAt", json_string(now));
 		json_object_set_new(st, "NodeVersion", json_integer(version + 1));
-		if (jx_save_atomic(s->path, st, e) == 0) {
-			json_decref(s->st);
-			s->st = TAKE_PTR(st);
-			r = 0;
-		}
+		r = swarm_replace_locked(s, &st, e);
 	}
 	json_decref(st);
 	pthread_mutex_unlock(&s->mu);
