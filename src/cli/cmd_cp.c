@@ -19,6 +19,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
+#include "util/spawn.h"
 #include "util/str.h"
 
 /* One copy: the connection, docker's -a and -L, and the tar bytes moved (for its report). */
@@ -48,14 +49,9 @@ static long fd_source(char *buf, size_t n, void *ud)
 static pid_t spawn_tar(char **argv, bool extract, int *fd, struct err *e)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_sys(e, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return err_sys(e, "fork");
-	}
+	pid_t pid = spawn_fork_pipe(p, e);
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
 		dup2(extract ? p[0] : p[1], extract ? 0 : 1);
 		execvp("tar", argv);

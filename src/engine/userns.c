@@ -23,6 +23,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/log.h"
+#include "util/spawn.h"
 #include "util/str.h"
 
 uid_t userns_root_uid(const struct engine_userns *u)
@@ -68,14 +69,9 @@ int userns_write_maps(const struct engine_userns *u, pid_t pid, struct err *e)
 int userns_open_ns(const struct engine_userns *u, struct err *e)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_sys(e, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return err_sys(e, "fork");
-	}
+	pid_t pid = spawn_fork_pipe(p, e);
+	if (pid < 0)
+		return -1;
 	if (pid == 0) {
 		char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
 		close(p[0]);

@@ -1,9 +1,11 @@
 /* Unit tests for src/util: errors, strings, paths, IDs, JSON getters, atomic files. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -13,6 +15,7 @@
 #include "util/id.h"
 #include "util/json.h"
 #include "util/str.h"
+#include "util/spawn.h"
 #include "util/unixsock.h"
 
 static void test_err(void)
@@ -178,9 +181,29 @@ static void test_write_all(void)
 	close(sv[0]);
 }
 
+static void test_spawn(void)
+{
+	int p[2];
+	struct err e = ERR_INIT;
+	pid_t pid = spawn_fork_pipe(p, &e);
+	if (pid == 0) {
+		close(p[0]);
+		_exit(write(p[1], "x", 1) == 1 ? 0 : 1);
+	}
+	ok(pid > 0, "forked: %s", e.msg);
+	close(p[1]);
+	char c = 0;
+	int st = -1;
+	ok(read(p[0], &c, 1) == 1 && c == 'x' && waitpid(pid, &st, 0) == pid && st == 0,
+	   "the child wrote through the pipe and exited 0");
+	ok(fcntl(p[0], F_GETFD) & FD_CLOEXEC, "the pipe is O_CLOEXEC");
+	close(p[0]);
+}
+
 int main(void)
 {
 	test_unixsock();
+	test_spawn();
 	test_write_all();
 	test_err();
 	test_str();
