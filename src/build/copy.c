@@ -126,8 +126,7 @@ static int add_context(struct copy_job *j, const char *src, struct err *e)
 
 static int sink_fd(void *arg, const void *data, size_t len)
 {
-	int fd = *(int *)arg;
-	return write(fd, data, len) == (ssize_t)len ? 0 : -1;
+	return fs_write_all(*(int *)arg, data, len);
 }
 
 /* ADD URL: downloaded (mode 0600) and added as its last path segment. */

@@ -13,6 +13,7 @@
 #include "image/progress.h"
 #include "image/tar.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/str.h"
 
 struct remote_dl {
@@ -35,7 +36,7 @@ static void show(struct remote_dl *d)
 static int sink_fd(void *arg, const void *data, size_t len)
 {
 	struct remote_dl *d = arg;
-	if (write(d->fd, data, len) != (ssize_t)len)
+	if (fs_write_all(d->fd, data, len) < 0)
 		return -1;
 	d->got += (int64_t)len;
 	if (d->got - d->shown > 512 * 1024 &&
