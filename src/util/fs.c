@@ -16,11 +16,12 @@
 #include "util/cleanup.h"
 #include "util/str.h"
 
-int fs_write_all(int fd, const void *buf, size_t n)
+/* sock: send(MSG_NOSIGNAL), so that a peer that closed early is an error, not a SIGPIPE. */
+static int out_all(int fd, const void *buf, size_t n, bool sock)
 {
 	const char *p = buf;
 	while (n) {
-		ssize_t w = write(fd, p, n);
+		ssize_t w = sock ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -31,20 +32,14 @@ int fs_write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
+int fs_write_all(int fd, const void *buf, size_t n)
+{
+	return out_all(fd, buf, n, false);
+}
+
 int fs_send_all(int fd, const void *buf, size_t n)
 {
-	const char *p = buf;
-	while (n) {
-		/* MSG_NOSIGNAL: a peer that closed early is an error, not a SIGPIPE */
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return out_all(fd, buf, n, true);
 }
 
 int fs_fsync_dir(const char *path, struct err *e)
