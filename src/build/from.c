@@ -10,6 +10,7 @@
 #include "engine/image_registry.h"
 #include "image/changes.h"
 #include "image/ref.h"
+#include "image/registry.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
@@ -44,16 +45,10 @@ static char *auth_for(struct build *b, const char *name)
 	struct image_ref ref = {0};
 	if (!cfg || !*cfg || image_ref_parse(name, &ref, NULL) < 0)
 		return NULL;
-	size_t n = strlen(cfg);
-	_cleanup_free_ char *std = xmalloc(n + 4);
-	for (size_t i = 0; i < n; i++)
-		std[i] = cfg[i] == '-' ? '+' : cfg[i] == '_' ? '/' : cfg[i];
-	while (n % 4)
-		std[n++] = '=';
-	_cleanup_free_ unsigned char *raw = xcalloc(1, n / 4 * 3 + 1);
-	int len = EVP_DecodeBlock(raw, (unsigned char *)std, (int)n);
+	size_t len = 0;
+	_cleanup_free_ char *raw = registry_base64_decode(cfg, &len);
 	_cleanup_json_ json_t *all =
-	    len > 0 ? json_loads((char *)raw, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
+	    raw && len ? json_loads(raw, JSON_DISABLE_EOF_CHECK, NULL) : NULL;
 	char *out = NULL;
 	const char *k;
 	json_t *v;

@@ -32,6 +32,8 @@ int registry_auth_decode(const char *header, struct registry_auth *a, struct err
 /* An AuthConfig object ({"username","password","auth","identitytoken",...}). */
 int registry_auth_from_json(const json_t *j, struct registry_auth *a, struct err *e);
 void registry_auth_release(struct registry_auth *a);
+/* Standard or URL-safe base64, padded or not, NUL-terminated; NULL when it isn't base64. */
+char *registry_base64_decode(const char *in, size_t *len);
 
 /* Whether a registry host[:port] may be spoken to without verified TLS: loopback names and
  * addresses always, else an entry of insecure (host, host:port or an IPv4 CIDR). */

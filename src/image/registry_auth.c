@@ -19,8 +19,7 @@ char *reg_base64(const void *data, size_t len)
 	return out;
 }
 
-/* Standard or URL-safe base64, padded or not; NULL when it isn't base64. */
-static char *base64_decode(const char *in, size_t *len)
+char *registry_base64_decode(const char *in, size_t *len)
 {
 	size_t n = strlen(in);
 	_cleanup_free_ char *s = xmalloc(n + 4);
@@ -77,7 +76,7 @@ int registry_auth_from_json(const json_t *j, struct registry_auth *a, struct err
 	_cleanup_free_ char *auth = member(j, "auth");
 	if (auth && !a->username) { /* "auth": base64 of user:password */
 		size_t n;
-		_cleanup_free_ char *up = base64_decode(auth, &n);
+		_cleanup_free_ char *up = registry_base64_decode(auth, &n);
 		char *colon = up ? strchr(up, ':') : NULL;
 		if (!colon) {
 			registry_auth_release(a); /* nothing half-filled on an error */
@@ -97,7 +96,7 @@ int registry_auth_decode(const char *header, struct registry_auth *a, struct err
 	if (!header || !*header)
 		return 0;
 	size_t n;
-	_cleanup_free_ char *raw = base64_decode(header, &n);
+	_cleanup_free_ char *raw = registry_base64_decode(header, &n);
 	_cleanup_json_ json_t *j = raw ? json_loadb(raw, n, 0, NULL) : NULL;
 	/* dockerd ignores an undecodable header and pulls anonymously; a wrong type is an error */
 	if (!j)
