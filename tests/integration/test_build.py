@@ -54,14 +54,19 @@ def state(d):
             sorted(d.docker("ps", "-aq").stdout.split()))
 
 
-def small_tar():
+def tar_of(files):
+    """An uncompressed tar (bytes) of {name: bytes}."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as t:
-        data = b"from the archive\n"
-        info = tarfile.TarInfo("inner/x.txt")
-        info.size = len(data)
-        t.addfile(info, io.BytesIO(data))
-    return gzip.compress(buf.getvalue())
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def small_tar():
+    return gzip.compress(tar_of({"inner/x.txt": b"from the archive\n"}))
 
 
 def test_build_instructions(d, tmp_path):
@@ -247,16 +252,11 @@ def test_build_failed_step_container_kept(d, tmp_path):
 
 
 def test_build_bad_target_is_400(d, tmp_path):
-    data = io.BytesIO()
-    with tarfile.open(fileobj=data, mode="w") as t:
-        df = b"FROM busybox AS a\n"
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(df)
-        t.addfile(info, io.BytesIO(df))
-    r = d.request("POST", "/v1.41/build?target=nope", body=data.getvalue(),
+    body = tar_of({"Dockerfile": b"FROM busybox AS a\n"})
+    r = d.request("POST", "/v1.41/build?target=nope", body=body,
                   headers={"Content-Type": "application/x-tar"})
     assert r.status == 400 and 'target stage "nope" could not be found' in r.message
-    r = d.request("POST", "/v1.41/build?squash=1", body=data.getvalue(),
+    r = d.request("POST", "/v1.41/build?squash=1", body=body,
                   headers={"Content-Type": "application/x-tar"})
     assert r.status == 400 and "experimental" in r.message
     r = d.request("POST", "/v1.41/build/prune")
