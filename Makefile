@@ -2,7 +2,7 @@
 #   make                 build build/berth (the CLI), build/berthd (the daemon), build/berth-runc (the runtime
 #                        alone, linked only with the runtime's libraries so it starts fast)
 #   make DEVELOPER=1     -Werror and extra warnings
-#   make SANITIZE=address,undefined
+#   make SANITIZE=address,undefined   (with O=build-asan CC=clang; `make check` there tests it)
 #   make CC=clang
 #   make check           install deps, build, run every test (unit + integration)
 #   make unit            unit tests only (TAP)
@@ -119,7 +119,7 @@ unit: $(UNIT_BINS)
 # RUNTIME: the OCI runtime the integration tests drive (RUNTIME=/usr/sbin/runc: the reference)
 RUNTIME ?= $(abspath $(O))/berth-runc
 integration: all
-	RUNTIME=$(RUNTIME) tests/integration/run
+	RUNTIME=$(RUNTIME) BERTH=$(abspath $(O))/berth tests/integration/run
 
 # In sequence, also under -j: dependencies, build, unit tests, integration tests.
 check:

@@ -10,17 +10,24 @@ import subprocess
 import pytest
 
 import helpers
+import sanitizer
 from helpers import TOKEN, Bundle, Runtime
+from sanitizer import _sanitizer_reports  # noqa: F401 (autouse: a sanitizer report fails the test)
 
 _counter = itertools.count(1)
 
 
 def pytest_configure(config):
+    config._berth_sanitizer_dir = sanitizer.configure_session()
     config.addinivalue_line(
         "markers",
         "stricter_than_runc(reason): berth refuses what runc 1.1.5 only warns about; "
         "expected to fail when the runtime under test is runc itself",
     )
+
+
+def pytest_unconfigure(config):
+    sanitizer.unconfigure_session(config._berth_sanitizer_dir)
 
 
 def _is_runc(binary):

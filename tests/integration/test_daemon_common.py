@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import helpers
+import sanitizer
 
 BERTH = Path(os.environ.get("BERTH", str(helpers.TOP / "build" / "berth")))
 DOCKER = os.environ.get("DOCKER_CLI") or shutil.which("docker") or "/usr/local/bin/docker"
@@ -95,8 +96,9 @@ class Daemon:
 
     def start(self, *extra, argv=None):
         log = open(self.logpath, "ab")
+        env = dict(os.environ, **sanitizer.env_for(self.base / "sanitizer"))
         self.proc = subprocess.Popen(argv or self.argv(*extra), stdin=subprocess.DEVNULL,
-                                     stdout=log, stderr=log)
+                                     stdout=log, stderr=log, env=env)
         log.close()
         self.wait_ready()
         return self
@@ -124,7 +126,7 @@ class Daemon:
             return self.proc.returncode if self.proc else None
         self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout)
+            rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
@@ -132,6 +134,11 @@ class Daemon:
         finally:
             if cleanup_net:
                 self.cleanup_net()
+        # a leak or error report at the daemon's exit (LeakSanitizer runs then)
+        found = sanitizer.new_reports(self.base / "sanitizer")
+        if found:
+            raise AssertionError(sanitizer.describe(found))
+        return rc
 
     def bridges(self):
         """The host bridges of this daemon's networks: the default one and user networks'."""

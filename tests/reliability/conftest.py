@@ -15,9 +15,19 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "integration"))
 
 import helpers  # noqa: E402
+import sanitizer  # noqa: E402
+from sanitizer import _sanitizer_reports  # noqa: E402,F401 (autouse: a report fails the test)
 from test_daemon_common import DOCKER, Daemon  # noqa: E402
 
 FULL = os.environ.get("RELIABILITY", "short") == "full"
+
+
+def pytest_configure(config):
+    config._berth_sanitizer_dir = sanitizer.configure_session()
+
+
+def pytest_unconfigure(config):
+    sanitizer.unconfigure_session(config._berth_sanitizer_dir)
 
 
 def scale(short, full):
