@@ -127,6 +127,17 @@ static int add_range(const char *file, const char *name, struct err *e)
 	return fs_write_atomic(file, out, strlen(out), mode, e);
 }
 
+/* REMAP_USER's range in file (id: its uid or gid), added when it has none. */
+static int ensure_range(const char *file, uint32_t id, struct err *e)
+{
+	struct idmap probe = {0};
+	int r = 0;
+	if (load_ranges(file, REMAP_USER, id, &probe, NULL) < 0)
+		r = add_range(file, REMAP_USER, e);
+	idmap_release(&probe);
+	return r;
+}
+
 /* dockerd's "default": the dockremap system user and group with their ranges. */
 static int create_dockremap(struct err *e)
 {
@@ -147,19 +158,11 @@ static int create_dockremap(struct err *e)
 		if (run_tool(argv, e) < 0)
 			return err_wrap(e, "Error during \"%s\" user creation", REMAP_USER);
 	}
-	struct idmap probe = {0};
 	struct passwd *pw = getpwnam(REMAP_USER);
-	uint32_t uid = pw ? pw->pw_uid : 0;
-	if (load_ranges(SUBUID_FILE, REMAP_USER, uid, &probe, NULL) < 0 &&
-	    add_range(SUBUID_FILE, REMAP_USER, e) < 0)
-		return -1;
-	idmap_release(&probe);
 	struct group *gr = getgrnam(REMAP_USER);
-	uint32_t gid = gr ? gr->gr_gid : 0;
-	if (load_ranges(SUBGID_FILE, REMAP_USER, gid, &probe, NULL) < 0 &&
-	    add_range(SUBGID_FILE, REMAP_USER, e) < 0)
+	if (ensure_range(SUBUID_FILE, pw ? pw->pw_uid : 0, e) < 0 ||
+	    ensure_range(SUBGID_FILE, gr ? gr->gr_gid : 0, e) < 0)
 		return -1;
-	idmap_release(&probe);
 	return 0;
 }
 
