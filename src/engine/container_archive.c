@@ -14,6 +14,7 @@
 #include "engine/container_priv.h"
 #include "engine/userns.h"
 #include "util/cleanup.h"
+#include "util/json.h"
 #include "util/log.h"
 #include "util/str.h"
 
@@ -176,6 +177,8 @@ struct container_archive *engine_container_archive_get(struct engine *eng, const
 	g->rfd = p[0];
 	g->j.op = CP_GET;
 	g->j.out_fd = p[1];
+	/* taken before the thread runs: the job is the thread's from then on */
+	_cleanup_json_ json_t *st = TAKE_PTR(g->j.stat);
 	int r = pthread_create(&g->t, NULL, get_thread, g);
 	if (r != 0) {
 		err_errno(e, r, "cp: start a thread");
@@ -183,7 +186,7 @@ struct container_archive *engine_container_archive_get(struct engine *eng, const
 		return NULL;
 	}
 	g->started = true;
-	*stat = TAKE_PTR(g->j.stat);
+	*stat = TAKE_PTR(st);
 	return g;
 }
 

@@ -203,8 +203,7 @@ int cp_do_get(struct cp_job *j, struct err *e)
 	struct stat st;
 	if (stat_path(j, real, follow, &st, e) < 0)
 		return -1;
-	j->stat = stat_json(real, base, &st);
-	/* a followed link is walked from its target */
+	/* a followed link is walked from its target (its stat came from the CP_STAT pass) */
 	_cleanup_free_ char *top = follow ? realpath(real, NULL) : str_dup(real);
 	if (!top)
 		return err_notfound(e, "Could not find the file %s in container %s", j->path,
