@@ -186,10 +186,18 @@ int container_create_internal(const struct container_opts *o, bool detached, boo
 		return -1;
 	if (check_console_flags(&s->process, o, detached, e) < 0 || rootfs_validate(s, e) < 0)
 		return -1;
+	/* The new netns is made meanwhile (launch_direct_process); without a maker the
+	 * container process makes it. Released on every path below. */
+	struct launch_netns nm;
+	struct err ignore = ERR_INIT;
+	bool maker = launch_netns_early(s) && launch_netns_start(&nm, &ignore) == 0;
 	struct seccomp_filter *sf =
 	    seccomp_filter_compile_cached(s->seccomp, "linux.seccomp", o->root, e);
-	if (!sf && s->seccomp)
+	if (!sf && s->seccomp) {
+		if (maker)
+			launch_netns_release(&nm);
 		return -1;
+	}
 	struct create_ctx c = {0};
 	_cleanup_close_ int fifo = -1;
 	_cleanup_free_ char *bundle = realpath(o->bundle, NULL);
@@ -202,6 +210,7 @@ int container_create_internal(const struct container_opts *o, bool detached, boo
 	    .no_pivot = o->no_pivot,
 	    .no_new_keyring = o->no_new_keyring,
 	    .preserve_fds = o->preserve_fds,
+	    .netns = maker ? &nm : NULL,
 	};
 	int r = make_state_dir(o, &c.dir, e);
 	if (r == 0 && !(c.cg = cgroup_new(s->cgroups_path, o->id, o->systemd_cgroup, e)))
@@ -236,6 +245,8 @@ int container_create_internal(const struct container_opts *o, bool detached, boo
 		r = run_poststart(s, &l, c.pid, e);
 	if (r == 0 && pid_out)
 		*pid_out = c.pid;
+	if (maker)
+		launch_netns_release(&nm);
 	if (r < 0)
 		create_rollback(&c);
 	seccomp_filter_free(sf);

@@ -264,15 +264,18 @@ static pid_t clone_container(int flags, int cgfd, bool *unified_left)
 
 /* The common case: the parent clones the container process straight into its new
  * namespaces, all but a new network namespace: making one costs ~0.4 ms (sysctl tables,
- * the loopback device), which the process spends itself (launch_netns_new) while the
- * parent creates its cgroup. On two CPUs the two setups overlap with no hand-over between
- * them; a third task making it (tried before) competed with both. Cgroups: see
- * cgroup_open_unified (docs/design.md, "Runtime"). */
+ * the loopback device), which a task started as soon as create has read the config
+ * spends meanwhile (l->netns: the process joins it, no hand-over), or else the process
+ * itself while the parent creates its cgroup. Cgroups: see cgroup_open_unified
+ * (docs/design.md, "Runtime"). */
 static int launch_direct_process(struct launch *l, int fd, int child_fd, struct err *e)
 {
 	int flags = clone_flags(l);
 	l->netns_late = (flags & CLONE_NEWNET) != 0;
 	flags &= ~CLONE_NEWNET;
+	l->netns_fd = -1;
+	if (l->netns_late && l->netns && (l->netns_fd = launch_netns_finish(l->netns, e)) < 0)
+		return -1;
 	l->self_join = cgroup_mode(l->cg) != CGROUP_MODE_V2;
 	int cgfd = -1;
 	if (l->self_join && cgroup_open_unified(l->cg, &cgfd, e) < 0)

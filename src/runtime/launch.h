@@ -25,10 +25,12 @@ struct launch {
 	bool start_now;	  /* init: don't wait for start (run creates and starts in one go) */
 	int preserve_fds; /* fds 3..3+n-1 stay open in the container */
 
-	int *mount_fds;	 /* stage 1 (user namespace): bind sources opened early */
-	bool oom_done;	 /* stage 1 set oom_score_adj (before a user namespace hid it) */
-	bool netns_late; /* direct init: makes its new network namespace itself */
-	bool self_join;	 /* direct init, v1/hybrid host: joins its v1 cgroups itself */
+	int *mount_fds;		    /* stage 1 (user namespace): bind sources opened early */
+	bool oom_done;		    /* stage 1 set oom_score_adj (before a user namespace hid it) */
+	bool netns_late;	    /* direct init: gets a new network namespace after the clone */
+	struct launch_netns *netns; /* its maker, started early (NULL: the init makes it) */
+	int netns_fd;		    /* for the init: that namespace, or -1 */
+	bool self_join;		    /* direct init, v1/hybrid host: joins its v1 cgroups itself */
 	/* Creates and configures cg (called once, before cg is joined); may be NULL. Late
 	 * joins call it after forking, so the mkdirs overlap the child's own setup. */
 	int (*cgroup_prepare)(void *arg, struct err *e);
@@ -44,6 +46,21 @@ struct launch {
 int launch_loopback_up(struct err *e);
 /* A new network namespace for the calling process, with lo up (runc's "loopback"). */
 int launch_netns_new(struct err *e);
+/* The same made by a task of its own while the caller goes on (launch_netns.c); finish
+ * waits for it and returns its fd (or -1 with e set); release finishes and closes it. Every
+ * start needs a release before m goes out of scope (the task shares our memory). */
+struct launch_netns {
+	pid_t pid;
+	void *stack;
+	int fd, errnum;
+	const char *what;
+};
+int launch_netns_start(struct launch_netns *m, struct err *e);
+int launch_netns_finish(struct launch_netns *m, struct err *e);
+void launch_netns_release(struct launch_netns *m);
+/* Whether a create of s takes the direct launch with a new network namespace, which an
+ * early maker can then provide. */
+bool launch_netns_early(const struct spec *s);
 
 /* Whether the init joins its cgroup late, while it prepares its root (see launch.c). */
 bool launch_late_cgroup(const struct launch *l);

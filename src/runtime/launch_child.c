@@ -201,6 +201,19 @@ static int hook_in_container(struct launch *l, enum hook_kind k, pid_t pid, stru
 	return 0;
 }
 
+/* The direct init's new network namespace: the early maker's, or one of its own. */
+static int join_new_netns(struct launch *l, struct err *e)
+{
+	if (!l->netns_late)
+		return 0;
+	if (l->netns_fd < 0)
+		return launch_netns_new(e);
+	int r =
+	    setns(l->netns_fd, CLONE_NEWNET) < 0 ? err_sys(e, "join the new network namespace") : 0;
+	close(l->netns_fd);
+	return r;
+}
+
 static int setup_identity(struct launch *l, struct err *e)
 {
 	const struct spec *s = l->spec;
@@ -327,7 +340,7 @@ void launch_stage2(struct launch *l, int fd)
 	log_debug("child process in init()");
 	if (!l->is_exec) {
 		/* First: sysfs, mounted with the root, shows the mounter's network namespace. */
-		if ((l->netns_late && launch_netns_new(&e) < 0) || setup_identity(l, &e) < 0 ||
+		if (join_new_netns(l, &e) < 0 || setup_identity(l, &e) < 0 ||
 		    setup_rootfs(l, fd, &e) < 0)
 			die(fd, &e);
 	}
