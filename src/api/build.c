@@ -197,13 +197,18 @@ static ssize_t build_read(void *arg, char *buf, size_t max)
 {
 	struct build_stream *s = arg;
 	for (;;) {
-		/* a quiet step (a long RUN) must not keep a departed client's connection, or a
-		 * daemon that is stopping, waiting: the socket is looked at every second */
-		struct pollfd p = {.fd = s->rfd, .events = POLLIN};
-		int pr = poll(&p, 1, 1000);
+		/* a client that leaves (docker-py's fire-and-forget builds close at once) is
+		 * seen as soon as it hangs up, not at the next output, so the build stops
+		 * before it makes containers; a daemon that is stopping is looked at every
+		 * second during a quiet step */
+		struct pollfd p[2] = {{.fd = s->rfd, .events = POLLIN},
+				      {.fd = s->sock, .events = POLLRDHUP}};
+		int pr = poll(p, s->sock >= 0 ? 2 : 1, 1000);
+		if (pr > 0 && (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)))
+			return API_STREAM_ERROR;
 		if (pr == 0 && api_socket_gone(s->sock))
 			return API_STREAM_ERROR;
-		if (pr <= 0)
+		if (pr <= 0 || !(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
 		ssize_t n = read(s->rfd, buf, max);
 		if (n < 0 && errno == EINTR)
