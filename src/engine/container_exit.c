@@ -82,7 +82,9 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	container_lock_busy(eng, c);
 	_cleanup_free_ char *cdir = container_dir(eng, c->id);
 	_cleanup_free_ char *rdir = container_run_dir(eng, c->id);
+	pthread_mutex_lock(&s->mu); /* the record changes under the lock only */
 	_cleanup_json_ json_t *st = json_deep_copy(json_object_get(c->rec, "State"));
+	pthread_mutex_unlock(&s->mu);
 	read_exit(eng, c->id, rdir, st);
 	bool autorm =
 	    json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove"));

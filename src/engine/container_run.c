@@ -141,12 +141,17 @@ static int write_bundle(struct engine *eng, struct container *c, const char *cdi
 
 /* The start error as dockerd words it; 400 when the command can't run (the CLI maps the
  * text to 126/127), else 500. */
-static int start_failed(struct container *c, const char *msg, int code, struct err *e)
+static int start_failed(struct engine *eng, struct container *c, const char *msg, int code,
+			struct err *e)
 {
+	/* under the store's lock: lists and inspects copy the record meanwhile (the Error
+	 * string replaced here was freed under a concurrent copy: found by the load test) */
+	pthread_mutex_lock(&eng->containers->mu);
 	json_t *st = json_object_get(c->rec, "State");
 	json_object_set_new(st, "Error", json_string(msg));
 	json_object_set_new(st, "ExitCode", json_integer(code));
 	c->last_exit = code;
+	pthread_mutex_unlock(&eng->containers->mu);
 	err_set(e, code == 126 || code == 127 ? ERR_INVALID : ERR_INTERNAL, 0,
 		"failed to create task for container: failed to create shim task: OCI runtime "
 		"create failed: runc create failed: unable to start container process: %s: "
@@ -208,13 +213,13 @@ static int start_monitor(struct engine *eng, struct container *c, const char *rd
 	 * monitor runs: it accepts them before the process starts, so they miss nothing */
 	struct monitor_socks ms;
 	if (container_monitor_listen(rdir, &ms, e) < 0)
-		return start_failed(c, e->msg, 125, e);
+		return start_failed(eng, c, e->msg, 125, e);
 	container_attach_pending(eng, c, rdir);
 	pid_t first = 0;
 	int fd = container_monitor_spawn(argv, &ms, &first, e);
 	container_monitor_socks_close(&ms);
 	if (fd < 0)
-		return start_failed(c, e->msg, 125, e);
+		return start_failed(eng, c, e->msg, 125, e);
 	save_running(eng, c);
 	json_t *ready = read_ready(fd);
 	close(fd);
@@ -226,7 +231,7 @@ static int start_monitor(struct engine *eng, struct container *c, const char *rd
 		int code =
 		    ready ? (int)json_integer_value(json_object_get(ready, "exit_code")) : 125;
 		json_decref(ready);
-		return start_failed(c, msg ? msg : "unknown error", code ? code : 125, e);
+		return start_failed(eng, c, msg ? msg : "unknown error", code ? code : 125, e);
 	}
 	pid_t mon = read_pid_file(rdir);
 	struct container_store *s = eng->containers;
@@ -263,10 +268,12 @@ int container_start_locked(struct engine *eng, struct container *c, struct err *
 	if (rootfs_mount(eng, c->rec, cdir, e) < 0 ||
 	    container_volumes_setup(eng, c->rec, cdir, e) < 0 ||
 	    write_bundle(eng, c, cdir, rdir, e) < 0 || start_monitor(eng, c, rdir, e) < 0) {
+		pthread_mutex_lock(&eng->containers->mu);
 		if (c->rec &&
 		    !*json_string_value(json_object_get(json_object_get(c->rec, "State"), "Error")))
 			json_object_set_new(json_object_get(c->rec, "State"), "Error",
 					    json_string(e->msg));
+		pthread_mutex_unlock(&eng->containers->mu);
 		rootfs_unmount(cdir, NULL);
 		container_volumes_release(eng, c->rec);
 		container_net_stop(eng, c, rdir);

@@ -299,7 +299,9 @@ int engine_container_update(struct engine *eng, const char *name, const json_t *
 	if (r == 0 && container_running(c))
 		r = apply_resources(eng, c->id, hc, e);
 	if (r == 0) {
+		pthread_mutex_lock(&eng->containers->mu); /* lists copy the record meanwhile */
 		json_object_set(c->rec, "HostConfig", hc);
+		pthread_mutex_unlock(&eng->containers->mu);
 		container_save(eng, c, NULL);
 		container_event(eng, c->rec, "update", NULL);
 	}
