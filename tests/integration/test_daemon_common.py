@@ -331,18 +331,26 @@ def busybox_daemon(base, more=None, extra=()):
     """A module fixture's body: a debug daemon (with the flags in extra) with busybox (and
     what more makes, as in import_busybox) under base; at the end its containers go, it
     stops cleanly, nothing stays mounted and no monitor outlives it."""
-    from test_daemon_containers import monitors_of  # it imports this module
     dm = Daemon(base)
     dm.start("-D", *extra)
     import_busybox(dm, base, more)
     yield dm
+    daemon_teardown(dm, str(base))
+
+
+def daemon_teardown(dm, *paths):
+    """A module daemon's end: its containers go, it stops cleanly, nothing under paths stays
+    mounted and no monitor outlives it."""
+    from test_daemon_containers import monitors_of  # it imports this module
     left = dm.docker("ps", "-aq").stdout.split()
     if left:
         dm.docker("rm", "-f", *left, check=False)
     rc = dm.stop()
     assert rc == 0, dm.log()
     with open("/proc/self/mountinfo") as f:
-        assert str(base) not in f.read()
+        mi = f.read()
+    for p in paths:
+        assert p not in mi
     # no monitor outlives its container (nor a probe's exec its container)
     deadline = time.time() + 15
     while monitors_of(dm) and time.time() < deadline:

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from test_daemon_common import BERTH, DOCKER, Daemon, import_busybox
-from test_daemon_containers import monitors_of
+from test_daemon_common import BERTH, DOCKER, Daemon, daemon_teardown, import_busybox
 
 SIZE = 65536
 ETC = ["passwd", "group", "shadow", "gshadow", "subuid", "subgid",
@@ -145,18 +144,7 @@ def remap(tmp_path_factory, etc):
     dm.start("-D", "--config-file", cfg)
     import_busybox(dm, base)
     yield Remapped(dm, user, start, top)
-    left = dm.docker("ps", "-aq").stdout.split()
-    if left:
-        dm.docker("rm", "-f", *left, check=False)
-    rc = dm.stop()
-    assert rc == 0, dm.log()
-    with open("/proc/self/mountinfo") as f:
-        mi = f.read()
-    assert top not in mi and str(base) not in mi
-    deadline = time.time() + 15
-    while monitors_of(dm) and time.time() < deadline:
-        time.sleep(0.1)
-    assert monitors_of(dm) == []
+    daemon_teardown(dm, top, str(base))
     shutil.rmtree(top)
     assert os.stat("/dev/null").st_uid == 0 and os.stat("/dev/null").st_gid == 0
 
