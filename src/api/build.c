@@ -197,16 +197,13 @@ static ssize_t build_read(void *arg, char *buf, size_t max)
 {
 	struct build_stream *s = arg;
 	for (;;) {
-		/* a client that leaves (docker-py's fire-and-forget builds close at once) is
-		 * seen as soon as it hangs up, not at the next output, so the build stops
-		 * before it makes containers; a daemon that is stopping is looked at every
-		 * second during a quiet step */
+		/* a client that leaves (docker-py's fire-and-forget builds close at once), or
+		 * a daemon that is stopping and shuts the connection, is seen as soon as the
+		 * socket hangs up, not at the build's next output, even in a quiet step */
 		struct pollfd p[2] = {{.fd = s->rfd, .events = POLLIN},
 				      {.fd = s->sock, .events = POLLRDHUP}};
 		int pr = poll(p, s->sock >= 0 ? 2 : 1, 1000);
 		if (pr > 0 && (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)))
-			return API_STREAM_ERROR;
-		if (pr == 0 && api_socket_gone(s->sock))
 			return API_STREAM_ERROR;
 		if (pr <= 0 || !(p[0].revents & (POLLIN | POLLHUP)))
 			continue;
