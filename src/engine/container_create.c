@@ -195,7 +195,7 @@ char *engine_container_create(struct engine *eng, const char *name, const json_t
 		container_mounts_undo(eng, TAKE_PTR(made));
 		return NULL;
 	}
-	container_event(eng, c->rec, "create", NULL);
+	container_emit(eng, c, "create", NULL);
 	if (warnings)
 		*warnings = json_array();
 	container_unlock_busy(eng, c);

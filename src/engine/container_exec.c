@@ -101,12 +101,6 @@ char *engine_exec_create(struct engine *eng, const char *name, const json_t *raw
 	x->exit_code = -1;
 	x->next = execs;
 	execs = x;
-	json_t *ids = json_object_get(c->rec, "ExecIDs");
-	if (!json_is_array(ids)) {
-		ids = json_array();
-		json_object_set_new(c->rec, "ExecIDs", ids);
-	}
-	json_array_append_new(ids, json_string(x->id));
 	_cleanup_json_ json_t *rec = json_deep_copy(c->rec);
 	pthread_mutex_unlock(&s->mu);
 	_cleanup_free_ char *desc = NULL;
@@ -278,15 +272,20 @@ static void exec_finish(struct engine *eng, const char *id, const char *dir)
 static void *exec_watch_thread(void *p)
 {
 	struct exec_watch *w = p;
+	struct container_store *s = w->eng->containers;
 	int fd = (int)syscall(SYS_pidfd_open, w->monitor, 0);
+	bool stop = false;
 	if (fd >= 0) {
-		struct pollfd pfd = {fd, POLLIN, 0};
-		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		struct pollfd pfd[2] = {{fd, POLLIN, 0}, {s->stop_fd, POLLIN, 0}};
+		while (poll(pfd, 2, -1) < 0 && errno == EINTR)
 			;
+		stop = pfd[1].revents && !pfd[0].revents;
 		close(fd);
 	}
-	exec_finish(w->eng, w->id, w->dir);
+	if (!stop)
+		exec_finish(w->eng, w->id, w->dir);
 	free(w);
+	cstore_watcher_done(s);
 	return NULL;
 }
 
@@ -446,9 +445,12 @@ int engine_exec_start(struct engine *eng, const char *id, const char *hello, int
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_t t;
-	if (pthread_create(&t, &attr, exec_watch_thread, w) != 0) {
+	if (!cstore_watcher_add(s)) {
+		free(w); /* shutting down */
+	} else if (pthread_create(&t, &attr, exec_watch_thread, w) != 0) {
 		exec_finish(eng, id, dir);
 		free(w);
+		cstore_watcher_done(s);
 	}
 	pthread_attr_destroy(&attr);
 	return 0;
@@ -490,6 +492,18 @@ int engine_exec_resize(struct engine *eng, const char *id, int h, int w, struct 
 	return container_control_request(dir, req, buf, sizeof(buf), e);
 }
 
+json_t *container_exec_ids_locked(const char *cid)
+{
+	json_t *ids = json_array();
+	for (struct exec_inst *x = execs; x; x = x->next)
+		if (!strcmp(x->cid, cid))
+			json_array_insert_new(ids, 0, json_string(x->id)); /* oldest first */
+	if (json_array_size(ids))
+		return ids;
+	json_decref(ids);
+	return json_null();
+}
+
 void container_exec_forget(struct engine *eng, const char *id)
 {
 	struct container_store *s = eng->containers;
@@ -499,19 +513,6 @@ void container_exec_forget(struct engine *eng, const char *id)
 		if (strcmp(x->id, id) != 0)
 			continue;
 		*p = x->next;
-		struct container *c = cstore_find_locked(s, x->cid, NULL);
-		if (c) {
-			json_t *ids = json_object_get(c->rec, "ExecIDs"), *v;
-			size_t i;
-			json_array_foreach (ids, i, v)
-				if (str_eq(json_string_value(v), id)) {
-					json_array_remove(ids, i);
-					break;
-				}
-			if (json_array_size(ids) == 0)
-				json_object_set_new(c->rec, "ExecIDs", json_null());
-			c->refs--;
-		}
 		json_decref(x->cfg);
 		free(x);
 		break;

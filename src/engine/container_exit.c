@@ -119,8 +119,8 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 	if (!rm_now)
 		exit_record(eng, c, rdir);
 	if (!oom_published && json_is_true(json_object_get(st, "OOMKilled")))
-		container_event(eng, c->rec, "oom", NULL);
-	container_event(eng, c->rec, "die", json_pack("{s:s%}", "exitCode", code, (size_t)clen));
+		container_emit(eng, c, "oom", NULL);
+	container_emit(eng, c, "die", json_pack("{s:s%}", "exitCode", code, (size_t)clen));
 	if (rm_now && container_destroy(eng, c, NULL) < 0) {
 		rootfs_unmount(cdir, NULL);
 		exit_record(eng, c, rdir);
@@ -134,12 +134,14 @@ static void handle_exit(struct engine *eng, struct container *c, bool oom_publis
 static bool container_oom_event(struct engine *eng, struct container *c)
 {
 	struct container_store *s = eng->containers;
+	container_lock_busy(eng, c); /* the record changes: busy and the mutex */
 	pthread_mutex_lock(&s->mu);
 	bool live = !s->closing && !c->gone;
 	if (live)
 		json_object_set_new(json_object_get(c->rec, "State"), "OOMKilled", json_true());
 	_cleanup_json_ json_t *rec = live ? json_deep_copy(c->rec) : NULL;
 	pthread_mutex_unlock(&s->mu);
+	container_unlock_busy(eng, c);
 	if (rec)
 		container_event(eng, rec, "oom", NULL);
 	return live;
@@ -161,13 +163,14 @@ static void *watch_thread(void *p)
 	if (oom.fd >= 0 && oom.count > 0 && !known)
 		oom_published = container_oom_event(w->eng, w->c);
 	for (;;) {
-		struct pollfd pfd[2] = {{w->pidfd, POLLIN, 0}, {oom.fd, POLLIN, 0}};
-		int r = poll(pfd, oom.fd >= 0 ? 2 : 1, container_oom_timeout(&oom));
+		struct pollfd pfd[3] = {
+		    {w->pidfd, POLLIN, 0}, {s->stop_fd, POLLIN, 0}, {oom.fd, POLLIN, 0}};
+		int r = poll(pfd, oom.fd >= 0 ? 3 : 2, container_oom_timeout(&oom));
 		if (r < 0 && errno != EINTR)
 			break;
-		if (r > 0 && pfd[0].revents)
+		if (r > 0 && (pfd[0].revents || pfd[1].revents))
 			break;
-		bool check = r == 0 || (r > 0 && pfd[1].revents);
+		bool check = r == 0 || (r > 0 && pfd[2].revents);
 		if (check && container_oom_fired(&oom, r > 0))
 			oom_published |= container_oom_event(w->eng, w->c);
 	}
@@ -180,12 +183,15 @@ static void *watch_thread(void *p)
 		handle_exit(w->eng, w->c, oom_published);
 	container_put(w->eng, w->c);
 	free(w);
+	cstore_watcher_done(s);
 	return NULL;
 }
 
 void container_watch(struct engine *eng, struct container *c)
 {
 	struct container_store *s = eng->containers;
+	if (!cstore_watcher_add(s))
+		return; /* shutting down: the next daemon start watches it */
 	pthread_mutex_lock(&s->mu);
 	pid_t pid = c->monitor;
 	c->refs++;
@@ -208,6 +214,7 @@ void container_watch(struct engine *eng, struct container *c)
 		close(w->pidfd);
 		container_put(eng, c);
 		free(w);
+		cstore_watcher_done(s);
 	}
 	pthread_attr_destroy(&attr);
 }
@@ -235,7 +242,7 @@ int container_destroy(struct engine *eng, struct container *c, struct err *e)
 	    c->rm_volumes ||
 		json_is_true(json_object_get(json_object_get(c->rec, "HostConfig"), "AutoRemove")));
 	container_attach_release(eng, c);
-	container_event(eng, c->rec, "destroy", NULL);
+	container_emit(eng, c, "destroy", NULL);
 	/* the rootfs and the files last: the container is gone once renamed (waits for its
 	 * removal end meanwhile); a crash leaves the .tmp-rm directory to the next start */
 	struct err le = ERR_INIT;

@@ -342,34 +342,30 @@ static int64_t next_interval_locked(const struct container *c, const json_t *hc,
 	return hc_ns(hc, "Interval", DEFAULT_INTERVAL);
 }
 
+/* The result into State.Health (the record changes: busy and the mutex), saved, and the
+ * event when the status changed. */
 static void probe_record(struct probe *p, struct probe_result *r)
 {
 	struct engine *eng = p->eng;
 	struct container *c = p->c;
 	struct container_store *s = eng->containers;
+	container_lock_busy(eng, c);
 	pthread_mutex_lock(&s->mu);
 	c->health_probing = false;
 	bool current = !s->closing && !c->gone && c->exits == p->gen && container_running(c);
 	bool changed = current && health_apply_locked(c, p->hc, r);
 	if (current)
 		c->health_due = store_time_now() + next_interval_locked(c, p->hc, store_time_now());
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->mu);
-	if (!current)
-		return;
-	container_lock_busy(eng, c);
-	pthread_mutex_lock(&s->mu);
-	bool keep = !c->gone && c->exits == p->gen;
 	const char *status = json_string_value(
 	    json_object_get(json_object_get(json_object_get(c->rec, "State"), "Health"), "Status"));
 	_cleanup_free_ char *action = str_printf("health_status: %s", status ? status : "");
+	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
-	if (keep) {
+	if (current)
 		container_save(eng, c, NULL);
-		if (changed)
-			container_event(eng, c->rec, action, NULL);
-	}
 	container_unlock_busy(eng, c);
+	if (changed)
+		container_emit(eng, c, action, NULL);
 }
 
 static void *probe_thread(void *arg)

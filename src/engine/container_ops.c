@@ -34,7 +34,7 @@ static int signal_locked(struct engine *eng, struct container *c, int sig, struc
 		return -1;
 	char s[16];
 	snprintf(s, sizeof(s), "%d", sig);
-	container_event(eng, c->rec, "kill", json_pack("{s:s}", "signal", s));
+	container_emit(eng, c, "kill", json_pack("{s:s}", "signal", s));
 	return 0;
 }
 
@@ -47,7 +47,7 @@ static void thaw_locked(struct engine *eng, struct container *c)
 		pthread_mutex_lock(&eng->containers->mu);
 		container_set_state(c, "running");
 		pthread_mutex_unlock(&eng->containers->mu);
-		container_event(eng, c->rec, "unpause", NULL);
+		container_emit(eng, c, "unpause", NULL);
 	}
 }
 
@@ -83,17 +83,19 @@ static bool wait_exit(struct engine *eng, struct container *c, uint64_t seq, int
 static int stop_container(struct engine *eng, struct container *c, int timeout, const char *signal,
 			  struct err *e)
 {
+	container_lock_busy(eng, c); /* busy: the record can be read */
 	const json_t *cfg = json_object_get(c->rec, "Config");
 	int sig = SIGTERM;
 	const char *ss =
 	    signal && *signal ? signal : json_string_value(json_object_get(cfg, "StopSignal"));
-	if (ss && *ss && container_signal_parse(ss, &sig, e) < 0)
+	if (ss && *ss && container_signal_parse(ss, &sig, e) < 0) {
+		container_unlock_busy(eng, c);
 		return -1;
+	}
 	if (timeout < 0)
 		timeout = json_is_integer(json_object_get(cfg, "StopTimeout"))
 			      ? (int)json_integer_value(json_object_get(cfg, "StopTimeout"))
 			      : 10;
-	container_lock_busy(eng, c);
 	if (!container_running(c)) {
 		/* a stop ends a restart policy's pending restart */
 		if (json_is_true(json_object_get(json_object_get(c->rec, "State"), "Restarting")))
@@ -116,7 +118,7 @@ static int stop_container(struct engine *eng, struct container *c, int timeout, 
 		container_unlock_busy(eng, c);
 		wait_exit(eng, c, seq, 0);
 	}
-	container_event(eng, c->rec, "stop", NULL);
+	container_emit(eng, c, "stop", NULL);
 	return 0;
 }
 
@@ -202,7 +204,7 @@ int engine_container_pause(struct engine *eng, const char *name, bool pause, str
 			container_set_state(c, pause ? "paused" : "running");
 			pthread_mutex_unlock(&eng->containers->mu);
 			container_save(eng, c, NULL);
-			container_event(eng, c->rec, pause ? "pause" : "unpause", NULL);
+			container_emit(eng, c, pause ? "pause" : "unpause", NULL);
 		}
 	}
 	container_unlock_busy(eng, c);
@@ -267,17 +269,18 @@ int engine_container_rename(struct engine *eng, const char *name, const char *ne
 				   "are allowed",
 				   newname);
 	struct container_store *s = eng->containers;
-	pthread_mutex_lock(&s->mu);
-	struct container *c = cstore_find_locked(s, name, e);
-	if (!c) {
-		pthread_mutex_unlock(&s->mu);
+	struct container *c = container_get(eng, name, e);
+	if (!c)
 		return -1;
-	}
+	container_lock_busy(eng, c); /* the record changes: busy and the mutex */
+	pthread_mutex_lock(&s->mu);
 	const char *bare = newname + (*newname == '/');
 	_cleanup_free_ char *old = str_printf("/%s", short_name(c));
 	struct container *o = cstore_by_name_locked(s, bare);
 	int r = 0;
-	if (!strcmp(old + 1, bare))
+	if (c->gone)
+		r = err_notfound(e, "No such container: %s", name);
+	else if (!strcmp(old + 1, bare))
 		r = err_invalid(e, "Renaming a container with the same name as its current name");
 	else if (o)
 		r = err_conflict(
@@ -292,8 +295,10 @@ int engine_container_rename(struct engine *eng, const char *name, const char *ne
 	if (r == 0) {
 		container_save(eng, c, NULL);
 		container_net_rename(eng, c->id, bare);
-		container_event(eng, c->rec, "rename", json_pack("{s:s}", "oldName", old));
 	}
+	container_unlock_busy(eng, c);
+	if (r == 0)
+		container_emit(eng, c, "rename", json_pack("{s:s}", "oldName", old));
 	container_put(eng, c);
 	return r;
 }

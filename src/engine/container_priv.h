@@ -12,7 +12,12 @@
 
 /* One container. rec is the persistent record in inspect shape (State inside); the
  * rest is runtime bookkeeping. Everything is guarded by the store's mutex; busy marks an
- * operation (start, stop's signal, exit handling, removal) that runs without the mutex. */
+ * operation (start, stop's signal, exit handling, removal) that runs without the mutex.
+ * rec has two locks: it is changed only with busy and the mutex both held, so that it
+ * can be read with either one (the busy holder's slow work reads it without the mutex;
+ * lists, inspect and events copy from it under the mutex). A thread holding neither
+ * copies what it needs under the mutex first; slow work that changes rec (attaching
+ * networks) changes a copy and puts it in place under the mutex. */
 struct container {
 	int refs;
 	char id[ID_HEX_LEN + 1];
@@ -39,12 +44,21 @@ struct container_store {
 	size_t n;
 	bool closing;
 	struct health_sched *health; /* container_health.c; NULL until a check is scheduled */
+	int stop_fd;		     /* eventfd, readable once closing: wakes the watchers */
+	int watchers;		     /* watcher threads (containers', execs') still running */
 };
 
 /* Store lifecycle (engine.c): load records, recover containers whose monitor is gone. */
 struct container_store *container_store_open(struct engine *eng, char ***warnings, struct err *e);
 void container_store_shutdown(struct container_store *s);
 void container_store_free(struct container_store *s);
+
+/* A watcher thread (a container's or an exec's exit) is counted from before its creation
+ * (cstore_watcher_add, false: closing, do not start it) to its last use of the store
+ * (cstore_watcher_done); it polls stop_fd along with what it waits for and returns at once
+ * when that fires. The store's release waits for the count to reach 0. */
+bool cstore_watcher_add(struct container_store *s);
+void cstore_watcher_done(struct container_store *s);
 
 /* Lookup under s->mu; the result is held (container_put). */
 struct container *cstore_find_locked(struct container_store *s, const char *name, struct err *e);
@@ -76,6 +90,8 @@ bool container_image_used(const char *image_id, void *arg, char *cid, size_t cid
 			  bool *running);
 /* Event with the container's attributes (image, name, labels) plus extra (stolen). */
 void container_event(struct engine *eng, const json_t *rec, const char *action, json_t *extra);
+/* The same for c, its attributes copied under the store's mutex (not held by the caller). */
+void container_emit(struct engine *eng, struct container *c, const char *action, json_t *extra);
 /* Removal once stopped: files, record, store entry, destroy event. */
 int container_destroy(struct engine *eng, struct container *c, struct err *e);
 
@@ -86,6 +102,9 @@ void container_set_state(struct container *c, const char *status);
 
 /* Forgets a finished exec instance (health probes: not kept as Docker's GC would drop them). */
 void container_exec_forget(struct engine *eng, const char *id);
+/* The exec instances of cid, oldest first (inspect's ExecIDs: not kept in the record, which
+ * an exec must not change); null when none. Store mutex held. */
+json_t *container_exec_ids_locked(const char *cid);
 
 /* Starting and the exit path (container_run.c). */
 void container_watch(struct engine *eng, struct container *c);

@@ -108,11 +108,8 @@ int64_t container_restart_delay(struct container *c)
 void container_restart_after(struct engine *eng, struct container *c, int64_t delay_us)
 {
 	struct container_store *s = eng->containers;
+	/* the exit's handling marked it restarting (with busy, as every change of the record) */
 	pthread_mutex_lock(&s->mu);
-	json_t *st = json_object_get(c->rec, "State");
-	json_object_set_new(st, "Restarting", json_true());
-	json_object_set_new(st, "Status", json_string("restarting"));
-	pthread_cond_broadcast(&s->cond);
 	/* a stop, a removal or the daemon's shutdown ends the wait early */
 	int64_t until = store_time_now() + delay_us * 1000;
 	struct timespec ts = {until / 1000000000, until % 1000000000};
@@ -126,7 +123,7 @@ void container_restart_after(struct engine *eng, struct container *c, int64_t de
 	container_lock_busy(eng, c);
 	pthread_mutex_lock(&s->mu);
 	bool go = !c->gone && !c->stopping && !s->closing && !container_running(c);
-	st = json_object_get(c->rec, "State"); /* an exit meanwhile replaced it */
+	json_t *st = json_object_get(c->rec, "State"); /* an exit meanwhile replaced it */
 	json_object_set_new(st, "Restarting", json_false());
 	if (!container_running(c))
 		json_object_set_new(st, "Status", json_string("exited"));
@@ -153,7 +150,7 @@ static char **autostart_candidates(struct container_store *s)
 		struct container *c = s->v[i];
 		json_t *st = json_object_get(c->rec, "State");
 		bool restarting = json_is_true(json_object_get(st, "Restarting"));
-		if (restarting && !c->restart_backoff && !container_running(c)) {
+		if (restarting && !c->restart_backoff && !container_running(c) && !c->busy) {
 			/* a restart the previous daemon was waiting for: now ours to decide */
 			json_object_set_new(st, "Restarting", json_false());
 			json_object_set_new(st, "Status", json_string("exited"));

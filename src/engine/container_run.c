@@ -284,7 +284,7 @@ int container_start_locked(struct engine *eng, struct container *c, struct err *
 	}
 	container_watch(eng, c);
 	container_health_start(eng, c);
-	container_event(eng, c->rec, "start", NULL);
+	container_emit(eng, c, "start", NULL);
 	return 0;
 }
 

@@ -303,7 +303,7 @@ int engine_container_update(struct engine *eng, const char *name, const json_t *
 		json_object_set(c->rec, "HostConfig", hc);
 		pthread_mutex_unlock(&eng->containers->mu);
 		container_save(eng, c, NULL);
-		container_event(eng, c->rec, "update", NULL);
+		container_emit(eng, c, "update", NULL);
 	}
 	container_unlock_busy(eng, c);
 	container_put(eng, c);

@@ -5,6 +5,8 @@
 #include <ftw.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "engine/container_health.h"
 #include "engine/container_priv.h"
@@ -102,6 +104,12 @@ struct container_store *container_store_open(struct engine *eng, char ***warning
 	unmount_trash(dir);
 	store_clean_tmp(dir, NULL);
 	struct container_store *s = xcalloc(1, sizeof(*s));
+	s->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->stop_fd < 0) {
+		free(s);
+		err_sys(e, "eventfd");
+		return NULL;
+	}
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
@@ -140,15 +148,39 @@ void container_store_shutdown(struct container_store *s)
 	s->closing = true;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->mu);
+	uint64_t one = 1;
+	if (write(s->stop_fd, &one, sizeof(one)) < 0)
+		log_warn("containers: cannot wake the watchers: %s", strerror(errno));
+}
+
+bool cstore_watcher_add(struct container_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	bool ok = !s->closing;
+	if (ok)
+		s->watchers++;
+	pthread_mutex_unlock(&s->mu);
+	return ok;
+}
+
+void cstore_watcher_done(struct container_store *s)
+{
+	pthread_mutex_lock(&s->mu);
+	s->watchers--;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->mu);
 }
 
 void container_store_free(struct container_store *s)
 {
 	if (!s)
 		return;
+	container_store_shutdown(s); /* (again: a failed start never shut it down) */
 	container_health_release(s);
-	/* watcher threads may still hold containers: those are left to the process exit */
 	pthread_mutex_lock(&s->mu);
+	/* woken by the shutdown, the watchers drop their references and go */
+	while (s->watchers > 0)
+		pthread_cond_wait(&s->cond, &s->mu);
 	for (size_t i = 0; i < s->n; i++)
 		if (--s->v[i]->refs == 0) {
 			json_decref(s->v[i]->rec);
@@ -158,7 +190,7 @@ void container_store_free(struct container_store *s)
 	s->v = NULL;
 	s->n = 0;
 	pthread_mutex_unlock(&s->mu);
-	/* the engine goes with it: watchers still blocked on a monitor never run again */
+	close(s->stop_fd);
 	free(s);
 }
 
@@ -312,6 +344,8 @@ json_t *engine_container_inspect(struct engine *eng, const char *name, struct er
 	pthread_mutex_lock(&s->mu);
 	struct container *c = cstore_find_locked(s, name, e);
 	json_t *rec = c ? json_deep_copy(c->rec) : NULL;
+	if (rec)
+		json_object_set_new(rec, "ExecIDs", container_exec_ids_locked(c->id));
 	if (c)
 		c->refs--;
 	pthread_mutex_unlock(&s->mu);
@@ -346,25 +380,49 @@ int engine_container_image_users(struct engine *eng, const char *image_id)
 	return n;
 }
 
-void container_event(struct engine *eng, const json_t *rec, const char *action, json_t *extra)
+/* The event's attributes from rec: labels, image, name (copies: nothing of rec is shared). */
+static json_t *event_attrs(const json_t *rec, char **id, char **image)
 {
 	json_t *attrs = json_object();
 	const char *k;
 	json_t *v;
 	json_object_foreach (json_object_get(json_object_get(rec, "Config"), "Labels"), k, v) {
 		if (json_is_string(v))
-			json_object_set(attrs, k, v);
+			json_object_set_new(attrs, k, json_string(json_string_value(v)));
 	}
-	const char *image =
+	const char *img =
 	    json_string_value(json_object_get(json_object_get(rec, "Config"), "Image"));
 	const char *name = json_string_value(json_object_get(rec, "Name"));
-	json_object_set_new(attrs, "image", json_string(image ? image : ""));
+	json_object_set_new(attrs, "image", json_string(img ? img : ""));
 	json_object_set_new(attrs, "name", json_string(name ? name + (*name == '/') : ""));
+	*image = img ? str_dup(img) : NULL;
+	*id = str_dup(json_string_value(json_object_get(rec, "Id")));
+	return attrs;
+}
+
+static void event_publish(struct engine *eng, json_t *attrs, const char *id, const char *image,
+			  const char *action, json_t *extra)
+{
 	if (extra)
 		json_object_update(attrs, extra);
 	json_decref(extra);
-	const char *id = json_string_value(json_object_get(rec, "Id"));
 	engine_event_publish_from(eng, "container", action, id, image, attrs);
+}
+
+void container_event(struct engine *eng, const json_t *rec, const char *action, json_t *extra)
+{
+	_cleanup_free_ char *id = NULL, *image = NULL;
+	json_t *attrs = event_attrs(rec, &id, &image);
+	event_publish(eng, attrs, id, image, action, extra);
+}
+
+void container_emit(struct engine *eng, struct container *c, const char *action, json_t *extra)
+{
+	_cleanup_free_ char *id = NULL, *image = NULL;
+	pthread_mutex_lock(&eng->containers->mu);
+	json_t *attrs = event_attrs(c->rec, &id, &image);
+	pthread_mutex_unlock(&eng->containers->mu);
+	event_publish(eng, attrs, id, image, action, extra);
 }
 
 void engine_container_event(struct engine *eng, const char *id, const char *action)

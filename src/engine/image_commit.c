@@ -227,7 +227,7 @@ static bool commit_pause(struct engine *eng, struct container *c, bool pause)
 	pthread_mutex_unlock(&eng->containers->mu);
 	if (ok) {
 		container_save(eng, c, NULL);
-		container_event(eng, c->rec, pause ? "pause" : "unpause", NULL);
+		container_emit(eng, c, pause ? "pause" : "unpause", NULL);
 	}
 	return true;
 }
@@ -300,10 +300,9 @@ char *engine_container_commit(struct engine *eng, const struct engine_commit_opt
 		fam = engine_image_tag_id(eng, img->id, &ref, e);
 	char *id = img && (!tagged || fam) ? str_dup(img->id) : NULL;
 	if (img)
-		container_event(eng, c->rec, "commit",
-				json_pack("{s:s, s:s, s:s}", "comment",
-					  o->comment ? o->comment : "", "imageID", img->id,
-					  "imageRef", fam ? fam : ""));
+		container_emit(eng, c, "commit",
+			       json_pack("{s:s, s:s, s:s}", "comment", o->comment ? o->comment : "",
+					 "imageID", img->id, "imageRef", fam ? fam : ""));
 	image_put(img);
 	container_put(eng, c);
 	image_ref_release(&ref);

@@ -171,17 +171,28 @@ static void settings_clear(json_t *ns)
 	}
 }
 
-static json_t *settings_of(json_t *rec)
+/* A working copy of c's NetworkSettings (a record made before networks gets them) for the
+ * start and the exit to change without the store's lock (they publish it under it). */
+static json_t *settings_copy(struct engine *eng, struct container *c)
 {
-	json_t *ns = json_object_get(rec, "NetworkSettings");
-	/* a record made before networks existed */
+	pthread_mutex_lock(&eng->containers->mu);
+	json_t *ns = json_deep_copy(json_object_get(c->rec, "NetworkSettings"));
+	pthread_mutex_unlock(&eng->containers->mu);
 	if (!json_is_object(ns)) {
-		json_object_set_new(rec, "NetworkSettings", settings_new());
-		ns = json_object_get(rec, "NetworkSettings");
+		json_decref(ns);
+		ns = settings_new();
 	}
 	if (!json_is_object(json_object_get(ns, "Networks")))
 		json_object_set_new(ns, "Networks", json_object());
 	return ns;
+}
+
+/* Replaces c's NetworkSettings with ns (stolen): busy held, so only readers can race. */
+static void settings_publish(struct engine *eng, struct container *c, json_t *ns)
+{
+	pthread_mutex_lock(&eng->containers->mu);
+	json_object_set_new(c->rec, "NetworkSettings", ns);
+	pthread_mutex_unlock(&eng->containers->mu);
 }
 
 /* The MAC asked for: the endpoint's (API >= 1.44: EndpointsConfig[net].MacAddress, the
@@ -203,11 +214,11 @@ static const char *mac_of(const json_t *rec, const char *net, bool primary, int 
 	return idx == 0 && mac && *mac ? mac : NULL;
 }
 
-/* Attaches every bridge endpoint of rec, ports and DNS; mu held. */
-static int attach_all_locked(struct netctl *nc, struct container *c, int nsfd, const char *rdir,
-			     struct err *e)
+/* Attaches every bridge endpoint of c into ns (c's NetworkSettings, a copy), ports and DNS;
+ * mu held. */
+static int attach_all_locked(struct netctl *nc, struct container *c, json_t *ns, int nsfd,
+			     const char *rdir, struct err *e)
 {
-	json_t *ns = settings_of(c->rec);
 	const char *mode = mode_of(c->rec);
 	const char *k;
 	json_t *ep;
@@ -293,41 +304,32 @@ static char *netns_of(struct engine *eng, const char *id)
 	return str_printf("%s/netns", rdir);
 }
 
-int container_net_start(struct engine *eng, struct container *c, const char *rdir, char **netns,
-			struct err *e)
+/* container:<other>: the other's namespace, while it runs. */
+static int join_other(struct engine *eng, const char *other, char **netns, struct err *e)
 {
-	const char *mode = mode_of(c->rec);
-	*netns = NULL;
-	settings_of(c->rec);
-	if (!strcmp(mode, "host"))
-		return 0;
-	if (str_has_prefix(mode, "container:")) {
-		struct container *o = container_get(eng, mode + 10, e);
-		if (!o)
-			return -1;
-		pthread_mutex_lock(&eng->containers->mu);
-		bool run = container_running(o);
-		pthread_mutex_unlock(&eng->containers->mu);
-		*netns = run ? netns_of(eng, o->id) : NULL;
-		if (run && !fs_exists(*netns))
-			free(TAKE_PTR(*netns)); /* o runs on the host's network */
-		container_put(eng, o);
-		if (!run)
-			return err_conflict(e, "cannot join network of a non running container: %s",
-					    mode + 10);
-		return 0;
-	}
-	_cleanup_free_ char *path = str_printf("%s/netns", rdir);
-	if (engine_userns_netns_create(eng, c->rec, path, e) < 0)
+	struct container *o = container_get(eng, other, e);
+	if (!o)
 		return -1;
-	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0) {
-		container_netns_remove(path);
-		return err_sys(e, "open %s", path);
-	}
+	pthread_mutex_lock(&eng->containers->mu);
+	bool run = container_running(o);
+	pthread_mutex_unlock(&eng->containers->mu);
+	*netns = run ? netns_of(eng, o->id) : NULL;
+	if (run && !fs_exists(*netns))
+		free(TAKE_PTR(*netns)); /* o runs on the host's network */
+	container_put(eng, o);
+	if (!run)
+		return err_conflict(e, "cannot join network of a non running container: %s", other);
+	return 0;
+}
+
+/* The endpoints attached in the namespace at nsfd, written into ns; mu taken. */
+static int attach_networks(struct engine *eng, struct container *c, json_t *ns, int nsfd,
+			   const char *rdir, struct err *e)
+{
 	struct netctl *nc = eng->net;
+	const char *mode = mode_of(c->rec);
 	pthread_mutex_lock(&nc->mu);
-	json_t *nets = json_object_get(json_object_get(c->rec, "NetworkSettings"), "Networks");
+	json_t *nets = json_object_get(ns, "Networks");
 	const json_t *epcfg =
 	    json_object_get(json_object_get(c->rec, "_NetworkingConfig"), "EndpointsConfig");
 	/* a record from before networks: its mode's network now */
@@ -335,7 +337,7 @@ int container_net_start(struct engine *eng, struct container *c, const char *rdi
 		    ? add_networks_locked(nc, nets, c->rec, epcfg, e)
 		    : 0;
 	if (r == 0)
-		r = attach_all_locked(nc, c, nsfd, rdir, e);
+		r = attach_all_locked(nc, c, ns, nsfd, rdir, e);
 	if (r > 0)
 		netctl_dns_listen_locked(nc, c->rec, nsfd);
 	if (r < 0) {
@@ -344,14 +346,43 @@ int container_net_start(struct engine *eng, struct container *c, const char *rdi
 		netctl_detach_locked(nc, c->id, NULL);
 	}
 	pthread_mutex_unlock(&nc->mu);
-	if (r < 0) {
-		settings_clear(json_object_get(c->rec, "NetworkSettings"));
+	return r < 0 ? -1 : 0;
+}
+
+int container_net_start(struct engine *eng, struct container *c, const char *rdir, char **netns,
+			struct err *e)
+{
+	const char *mode = mode_of(c->rec);
+	*netns = NULL;
+	json_t *ns = settings_copy(eng, c);
+	if (!strcmp(mode, "host")) {
+		settings_publish(eng, c, ns);
+		return 0;
+	}
+	if (str_has_prefix(mode, "container:")) {
+		settings_publish(eng, c, ns);
+		return join_other(eng, mode + 10, netns, e);
+	}
+	_cleanup_free_ char *path = str_printf("%s/netns", rdir);
+	if (engine_userns_netns_create(eng, c->rec, path, e) < 0) {
+		json_decref(ns);
+		return -1;
+	}
+	_cleanup_close_ int nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		json_decref(ns);
+		container_netns_remove(path);
+		return err_sys(e, "open %s", path);
+	}
+	if (attach_networks(eng, c, ns, nsfd, rdir, e) < 0) {
+		settings_clear(ns);
+		settings_publish(eng, c, ns);
 		container_netns_remove(path);
 		return -1;
 	}
-	json_t *ns = json_object_get(c->rec, "NetworkSettings");
 	json_object_set_new(ns, "SandboxKey", json_string(path));
 	json_object_set_new(ns, "SandboxID", json_string(c->id));
+	settings_publish(eng, c, ns);
 	*netns = TAKE_PTR(path);
 	return 0;
 }
@@ -426,9 +457,11 @@ void container_net_stop(struct engine *eng, struct container *c, const char *rdi
 	pthread_mutex_unlock(&nc->mu);
 	_cleanup_free_ char *path = str_printf("%s/netns", rdir);
 	container_netns_remove(path);
+	pthread_mutex_lock(&eng->containers->mu);
 	json_t *ns = json_object_get(c->rec, "NetworkSettings");
 	if (json_is_object(ns))
 		settings_clear(ns);
+	pthread_mutex_unlock(&eng->containers->mu);
 }
 
 void container_net_restore(struct engine *eng, struct container *c, const char *rdir)
