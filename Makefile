@@ -58,7 +58,7 @@ HELPER_BINS := $(HELPER_SRCS:%.c=$(O)/%)
 
 .SECONDARY:
 .PHONY: all clean check unit integration fmt fmt-check bench install deps fuzz man \
-	reliability-short check-reliability
+	reliability-short check-reliability check-tsan
 all: $(O)/berth $(O)/berth-runc $(O)/berth-monitor $(O)/berthd $(HELPER_BINS)
 
 $(O)/%.o: %.c
@@ -136,6 +136,20 @@ reliability-short: all
 	BERTH=$(abspath $(O))/berth tests/reliability/run -q
 check-reliability: all
 	BERTH=$(abspath $(O))/berth RELIABILITY=full tests/reliability/run -q
+
+# ThreadSanitizer on the daemon: berthd built with -fsanitize=thread (O=build-tsan) beside
+# the normal build's CLI, runtime and monitor (single-threaded; a TSan process has a thread
+# of its own and could not join a mount namespace), under the load test; a race report
+# fails it. TSAN_TESTS picks other tests of tests/reliability.
+TSAN_DIR = build-tsan/mix
+TSAN_TESTS ?= test_load.py
+check-tsan: all
+	$(MAKE) --no-print-directory O=build-tsan SANITIZE=thread CC=clang build-tsan/berthd
+	mkdir -p $(TSAN_DIR)
+	cp -f $(O)/berth $(O)/berth-runc build-tsan/berthd $(TSAN_DIR)/
+	ln -f $(TSAN_DIR)/berth-runc $(TSAN_DIR)/berth-monitor
+	BERTH=$(abspath $(TSAN_DIR))/berth \
+		tests/reliability/run -q $(TSAN_TESTS)
 
 deps:
 	scripts/install-deps

@@ -380,11 +380,14 @@ def test_attach_to_running_and_docker_py(d):
 
 
 def test_restart_daemon_keeps_running_container(d):
-    cid = d.docker("run", "-d", "busybox", "sh", "-c", "sleep 1; exit 4").stdout.strip()
+    # runs until told to exit (however slow the daemon's stop and start are)
+    cid = d.docker("run", "-d", "busybox", "sh", "-c",
+                   "while [ ! -e /go ]; do sleep 0.1; done; exit 4").stdout.strip()
     d.stop()
     assert len(monitors_of(d)) == 1  # the container outlives the daemon
     d.start("-D")
-    assert inspect(d, cid)["State"]["Running"] in (True, False)
+    assert inspect(d, cid)["State"]["Running"] is True
+    d.docker("exec", cid, "touch", "/go")
     assert d.docker("wait", cid).stdout.strip() == "4"
     d.docker("rm", cid)
     assert_clean(d, cid)

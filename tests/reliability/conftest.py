@@ -141,7 +141,7 @@ def finish(d, ids_seen):
     remove_all(d)
     problems = check(d)
     rc = d.stop()
-    assert rc == 0, d.log()[-3000:]
+    assert rc == 0, d.log()[-20000:]
     assert problems == [], problems
     assert mounts_under(d.base) == []
     assert cgroups_of(ids_seen) == []
