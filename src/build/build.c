@@ -202,10 +202,12 @@ void build_free(struct build *b)
 	if (b->ctx_running)
 		pthread_join(b->ctx_thread, NULL);
 	/* containers still listed stay, as dockerd keeps them: --rm=false, or the failed step's
-	 * without --force-rm (a cancelled build removed its own) */
+	 * without --force-rm (a cancelled build removed its running step's) */
 	/* a cancelled build whose containers could not go (the daemon was stopping) leaves its
 	 * directory with their list: the next build or /build/prune removes them */
-	bool orphans = b->cancelled && b->containers && b->containers[0];
+	bool orphans = b->cancelled && b->unremoved && b->unremoved[0];
+	if (b->dir && orphans)
+		build_context_keep_unremoved(b);
 	if (b->dir && !orphans)
 		fs_rm_rf(b->dir, NULL);
 	if (b->dir)
@@ -224,6 +226,7 @@ void build_free(struct build *b)
 	strv_free(b->meta);
 	strv_free(b->used);
 	strv_free(b->containers);
+	strv_free(b->unremoved);
 	free(b->held);
 	free(b->dir);
 	free(b->ctx);

@@ -38,6 +38,7 @@ struct build {
 	char **meta;		/* meta ARGs: "k=v" or "k" */
 	char **used;		/* build-arg names declared somewhere (the warning's complement) */
 	char **containers;	/* intermediate containers not yet removed */
+	char **unremoved;	/* those whose removal failed (the daemon was stopping) */
 	pthread_mutex_t out_mu; /* progress arrives from pull threads too */
 	int out;		/* the message stream */
 	bool cancelled;		/* the client left */
@@ -113,5 +114,7 @@ void build_context_forget(const char *dir);
 /* Records an intermediate container in the build's directory: a daemon killed mid-build
  * leaves it there, and the cleanup of the directory removes the container too. */
 void build_context_note_container(struct build *b, const char *id);
+/* The directory's list becomes b->unremoved: a cancelled build keeps its directory for them. */
+void build_context_keep_unremoved(struct build *b);
 
 #endif

@@ -220,6 +220,15 @@ void build_context_note_container(struct build *b, const char *id)
 		(void)!write(fd, line, strlen(line));
 }
 
+void build_context_keep_unremoved(struct build *b)
+{
+	_cleanup_free_ char *path = str_printf("%s/containers", b->dir);
+	_cleanup_free_ char *list = strv_join(b->unremoved, "\n");
+	_cleanup_free_ char *data = str_printf("%s\n", list);
+	/* only these: the containers the build keeps (--rm=false) are not the prune's */
+	fs_write_replace(path, data, strlen(data), 0600, NULL);
+}
+
 /* The containers a dead build left (recorded in its directory) are removed with it. */
 static void remove_containers(struct engine *eng, const char *dir)
 {

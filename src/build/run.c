@@ -46,6 +46,12 @@ static json_t *host_config(const struct build_opts *o)
 char *build_container_create(struct build *b, struct stage *st, json_t *cfg, bool announce,
 			     struct err *e)
 {
+	/* a client that left makes no more containers: each would appear in lists and then
+	 * vanish when the cancelled build removes it (docker-py's fire-and-forget builds) */
+	if (build_gone(b)) {
+		err_set(e, ERR_INTERNAL, 0, "Build cancelled");
+		return NULL;
+	}
 	_cleanup_json_ json_t *body = json_deep_copy(cfg);
 	json_object_set_new(body, "Image", json_string(st->image ? st->image : ""));
 	json_object_set_new(body, "HostConfig", host_config(&b->o));
@@ -70,9 +76,10 @@ void build_container_remove(struct build *b, const char *id, bool announce)
 	_cleanup_free_ char *cid = str_dup(id);
 	bool failed =
 	    engine_container_remove(b->eng, cid, true, true, &e) < 0 && e.kind != ERR_NOT_FOUND;
-	if (failed)
+	if (failed) {
+		strv_push(&b->unremoved, cid);
 		build_say(b, "Removing intermediate container %.12s: %s\n", cid, e.msg);
-	else if (announce)
+	} else if (announce)
 		build_say(b, " ---> Removed intermediate container %.12s\n", cid);
 	/* forgotten: not removed again at the end */
 	for (char **p = b->containers; !failed && p && *p; p++) {
@@ -112,13 +119,16 @@ static int stream_output(struct build *b, const char *id, struct err *e)
 	return 0;
 }
 
-/* Starts the container and waits for its exit; *code its status. */
+/* Starts the container and waits for its exit; *code its status. When the client left, the
+ * container is not started, or is killed, and removed at once as dockerd's builder does (only
+ * this one: the earlier steps' stay as --rm/--force-rm say). */
 static int run_container(struct build *b, const char *id, int *code, struct err *e)
 {
 	struct container_waiter *w = engine_container_wait_begin(b->eng, id, WAIT_NEXT_EXIT, e);
 	if (!w)
 		return -1;
-	int r = engine_container_start(b->eng, id, e);
+	int r = build_gone(b) ? err_set(e, ERR_INTERNAL, 0, "Build cancelled")
+			      : engine_container_start(b->eng, id, e);
 	if (r == 0 && stream_output(b, id, e) < 0) {
 		engine_container_kill(b->eng, id, NULL, NULL);
 		r = -1;
@@ -126,6 +136,8 @@ static int run_container(struct build *b, const char *id, int *code, struct err 
 	if (r == 0 && engine_container_wait_end(w, 0, code) != 1)
 		r = err_set(e, ERR_INTERNAL, 0, "Build cancelled");
 	engine_container_wait_free(w);
+	if (r < 0 && build_gone(b))
+		build_container_remove(b, id, false);
 	return r;
 }
 

@@ -137,9 +137,9 @@ int build_run(struct build *b, int fd)
 	struct err e = ERR_INIT;
 	if (run_all(b, &e) == 0)
 		return 0;
-	if (b->cancelled) /* the client left: what is left of the build goes */
-		b->o.forcerm = true;
-	else
+	/* a client that left had its running step's container removed (run.c); the other
+	 * containers go or stay as for any failed step: dockerd keeps them without --force-rm */
+	if (!b->cancelled)
 		build_fail(b, &e, b->fail_code);
 	cleanup_containers(b, false);
 	return -1;

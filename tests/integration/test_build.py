@@ -444,6 +444,44 @@ def test_build_cancelled_by_client(d, tmp_path):
     assert state(d) == before
 
 
+def test_build_cancelled_keeps_finished_steps(d, tmp_path):
+    """As dockerd: a client leaving with --rm=false takes away only the running RUN's
+    container; the finished steps' containers stay (docker-py's fire-and-forget builds would
+    otherwise see every container of theirs vanish at once, long after they created them)."""
+    import time
+    write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo one > /one\n"
+                     "RUN echo started && sleep 60\n"})
+    before = state(d)
+    env = d.env()
+    env["DOCKER_BUILDKIT"] = "0"
+    cli = subprocess.Popen([DOCKER, "build", "--rm=false", str(tmp_path)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in cli.stdout:
+        if "started" in line:
+            break
+    cli.kill()
+    cli.wait()
+    cli.stdout.close()
+
+    def left():  # {command: inspect} of the build's containers (one may be going)
+        ids = sorted(set(state(d)[1]) - set(before[1]))
+        p = d.docker("inspect", *ids, check=False) if ids else None
+        return {c["Config"]["Cmd"][-1]: c for c in json.loads(p.stdout)} if p else {}
+    try:
+        deadline = time.time() + 20
+        while len(left()) != 1 and time.time() < deadline:
+            time.sleep(0.2)
+        kept = left()
+        assert list(kept) == ["echo one > /one"], kept
+        info = kept["echo one > /one"]
+        assert info["State"]["Status"] == "exited" and info["State"]["ExitCode"] == 0
+        assert d.docker("diff", info["Id"]).stdout.split() == ["A", "/one"]
+    finally:
+        ids = sorted(set(state(d)[1]) - set(before[1]))
+        if ids:
+            d.docker("rm", "-f", *ids)
+
+
 def test_build_pulls_missing_base(d, tmp_path):
     """FROM an image that is not there: pulled through the registry client first (progress
     in the build's output); --pull pulls even when it is there."""
