@@ -1,11 +1,14 @@
 /* Unit tests for src/image/ring: the reader gets every byte in order whatever the writer's
  * chunk sizes and the wrap-arounds, then the end; a reader that stops early makes the writer
- * fail instead of blocking; a stream closed at once is empty. */
+ * fail instead of blocking; a stream closed at once is empty; an attached hash is the
+ * stream's sha256 whichever side is the slower one. */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "image/digest.h"
 #include "image/ring.h"
 #include "tap.h"
 
@@ -21,6 +24,7 @@ struct rd {
 	uint64_t got;
 	size_t stop_after; /* 0: read to the end */
 	int bad, eof;
+	unsigned pause_us; /* after each block: a slow reader (the ring fills up) */
 };
 
 static void *reader(void *p)
@@ -34,6 +38,8 @@ static void *reader(void *p)
 			if (b[i] != byte_at(d->got + (uint64_t)i))
 				d->bad++;
 		d->got += (uint64_t)n;
+		if (d->pause_us)
+			usleep(d->pause_us);
 		if (d->stop_after && d->got >= d->stop_after)
 			break;
 	}
@@ -42,7 +48,7 @@ static void *reader(void *p)
 	return NULL;
 }
 
-static int write_all(struct image_ring *r, const unsigned char *src)
+static int write_all_paced(struct image_ring *r, const unsigned char *src, unsigned pause_us)
 {
 	/* odd chunk sizes, so that writes straddle the end of the buffer */
 	size_t off = 0, step = 1;
@@ -52,14 +58,21 @@ static int write_all(struct image_ring *r, const unsigned char *src)
 			return -1;
 		off += n;
 		step = step * 7 % 100003 + 1;
+		if (pause_us && off % 7 == 0)
+			usleep(pause_us); /* a slow writer: the reader waits for data */
 	}
 	return 0;
+}
+
+static int write_all(struct image_ring *r, const unsigned char *src)
+{
+	return write_all_paced(r, src, 0);
 }
 
 static void test_stream(const unsigned char *src, size_t size)
 {
 	struct image_ring *r = image_ring_new(size);
-	struct rd a = {r, 0, 0, 0, 0};
+	struct rd a = {r, 0, 0, 0, 0, 0};
 	pthread_t t;
 	pthread_create(&t, NULL, reader, &a);
 	ok(write_all(r, src) == 0, "%zu-byte ring: all written", size);
@@ -74,7 +87,7 @@ static void test_stream(const unsigned char *src, size_t size)
 static void test_reader_stops(const unsigned char *src)
 {
 	struct image_ring *r = image_ring_new(64 << 10);
-	struct rd a = {r, 0, 100000, 0, 0};
+	struct rd a = {r, 0, 100000, 0, 0, 0};
 	pthread_t t;
 	pthread_create(&t, NULL, reader, &a);
 	ok(write_all(r, src) < 0, "the writer fails once the reader stopped (no hang)");
@@ -94,6 +107,51 @@ static void test_empty_stream(void)
 	image_ring_free(r);
 }
 
+/* what: "fast", "slow reader", "slow writer" */
+static void test_hashed(const unsigned char *src, const char *what, size_t size, unsigned rpause,
+			unsigned wpause)
+{
+	struct image_ring *r = image_ring_new(size);
+	struct image_sha256 h;
+	image_sha256_init(&h, NULL);
+	image_ring_hash(r, &h);
+	struct rd a = {r, 0, 0, 0, 0, rpause};
+	pthread_t t;
+	pthread_create(&t, NULL, reader, &a);
+	ok(write_all_paced(r, src, wpause) == 0, "hashed, %s: all written", what);
+	image_ring_close_write(r);
+	pthread_join(t, NULL);
+	image_ring_hash_finish(r);
+	char got[IMAGE_DIGEST_LEN + 1], want[IMAGE_DIGEST_LEN + 1];
+	image_sha256_final(&h, got);
+	image_sha256_release(&h);
+	image_sha256_buf(src, TOTAL, want);
+	ok(a.got == TOTAL && !a.bad, "hashed, %s: every byte in order", what);
+	ok(!strcmp(got, want), "hashed, %s: the hash is the stream's sha256", what);
+	image_ring_free(r);
+}
+
+/* A reader that stops early: the rest still written is hashed at the finish, no hang. */
+static void test_hashed_reader_stops(const unsigned char *src)
+{
+	struct image_ring *r = image_ring_new(64 << 10);
+	struct image_sha256 h;
+	image_sha256_init(&h, NULL);
+	image_ring_hash(r, &h);
+	struct rd a = {r, 0, 100000, 0, 0, 0};
+	pthread_t t;
+	pthread_create(&t, NULL, reader, &a);
+	ok(write_all(r, src) < 0, "hashed, the reader stops: the writer fails (no hang)");
+	pthread_join(t, NULL);
+	image_ring_close_write(r);
+	image_ring_hash_finish(r);
+	char got[IMAGE_DIGEST_LEN + 1];
+	image_sha256_final(&h, got);
+	image_sha256_release(&h);
+	ok(!strncmp(got, "sha256:", 7), "hashed, the reader stops: the hash finishes");
+	image_ring_free(r);
+}
+
 int main(void)
 {
 	unsigned char *src = malloc(TOTAL);
@@ -103,6 +161,11 @@ int main(void)
 	test_stream(src, 4096 + 7); /* not a multiple of anything the writer uses */
 	test_reader_stops(src);
 	test_empty_stream();
+	test_hashed(src, "fast", 64 << 10, 0, 0);
+	test_hashed(src, "odd ring size", 4096 + 7, 0, 0); /* steps split at the wrap */
+	test_hashed(src, "slow reader", 64 << 10, 200, 0);
+	test_hashed(src, "slow writer", 64 << 10, 0, 200);
+	test_hashed_reader_stops(src);
 	free(src);
 	return tap_done();
 }
