@@ -373,12 +373,14 @@ static bool empty_array(const json_t *v)
 	return !v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0);
 }
 
-/* moby daemon/commit.go merge(): the image's config fills what the user left empty. */
+/* moby daemon/commit.go merge(): the image's config fills what the user left empty (with
+ * copies: the image's config is shared by concurrent creates, and jansson's reference
+ * counting is not meant for that). */
 void container_config_merge(json_t *cfg, const json_t *img)
 {
 	const char *user = json_string_value(json_object_get(cfg, "User"));
 	if ((!user || !*user) && json_is_string(json_object_get(img, "User")))
-		json_object_set(cfg, "User", json_object_get(img, "User"));
+		json_object_set_new(cfg, "User", json_deep_copy(json_object_get(img, "User")));
 	json_t *ienv = json_object_get(img, "Env"), *env = json_object_get(cfg, "Env");
 	if (empty_array(env)) {
 		if (json_is_array(ienv))
@@ -389,7 +391,7 @@ void container_config_merge(json_t *cfg, const json_t *img)
 		json_t *add = json_array();
 		json_array_foreach (ienv, i, v)
 			if (json_is_string(v) && !env_has_key(env, json_string_value(v)))
-				json_array_append(add, v);
+				json_array_append_new(add, json_deep_copy(v));
 		json_array_extend(env, add);
 		json_decref(add);
 	}
@@ -420,7 +422,8 @@ void container_config_merge(json_t *cfg, const json_t *img)
 	}
 	const char *wd = json_string_value(json_object_get(cfg, "WorkingDir"));
 	if ((!wd || !*wd) && json_is_string(json_object_get(img, "WorkingDir")))
-		json_object_set(cfg, "WorkingDir", json_object_get(img, "WorkingDir"));
+		json_object_set_new(cfg, "WorkingDir",
+				    json_deep_copy(json_object_get(img, "WorkingDir")));
 	json_t *ivol = json_object_get(img, "Volumes");
 	if (json_is_object(ivol)) {
 		json_t *merged = json_deep_copy(ivol);

@@ -86,15 +86,19 @@ static void host_parse(struct cg_host *h, const char *mountinfo)
 		h->mode = v1 && h->v2 ? CGROUP_MODE_HYBRID : CGROUP_MODE_V1;
 }
 
+/* Read once; the daemon's threads may race to the first reading: each finds the same mode,
+ * and the value is stored atomically. */
 enum cgroup_mode cgroup_host_mode(void)
 {
-	static int mode = -1;
+	static int cached = -1;
+	int mode = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 	if (mode < 0) {
 		struct cg_host h = {0};
 		_cleanup_free_ char *mi = fs_read_file("/proc/self/mountinfo", NULL, NULL);
 		host_parse(&h, mi ? mi : "");
 		mode = (int)h.mode;
 		host_release(&h);
+		__atomic_store_n(&cached, mode, __ATOMIC_RELAXED);
 	}
 	return (enum cgroup_mode)mode;
 }
