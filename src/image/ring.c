@@ -3,7 +3,8 @@
  * handed) and wakes the other only when it waits and a batch (or room for one) is there, so
  * a stream costs a few hundred wake-ups, not one per chunk. An attached hash is shared: in
  * steps, by the writer after each copy and by either side instead of waiting, and by the
- * reader for what is left of its block, so neither thread alone limits the stream. */
+ * reader for what is left of its block, so neither thread alone limits the stream; the
+ * reader never sleeps through the writer's step to give a block back (it keeps it held). */
 #include "image/ring.h"
 
 #include <pthread.h>
@@ -21,7 +22,7 @@ struct image_ring {
 	char *buf;
 	size_t size, batch;  /* a waiting side is woken once a batch (or room for one) is there */
 	uint64_t head, tail; /* bytes written, bytes given back by the reader */
-	size_t held;	     /* handed to the reader, not yet given back */
+	size_t held; /* handed to the reader, not yet given back (maybe more than a block) */
 	bool wclosed, rclosed, wwait, rwait;
 	/* tail <= hashed <= head: a block is hashed before its room is given back */
 	struct image_sha256 *hash;
@@ -120,7 +121,7 @@ int image_ring_write(struct image_ring *r, const void *data, size_t len)
 		r->head += n;
 		p += n;
 		len -= n;
-		if (r->rwait && r->head - r->tail >= r->batch)
+		if (r->rwait && r->head - r->tail - r->held >= r->batch)
 			pthread_cond_signal(&r->data);
 		hash_step(r);
 	}
@@ -137,40 +138,62 @@ void image_ring_close_write(struct image_ring *r)
 	pthread_mutex_unlock(&r->mu);
 }
 
-/* mu held: the reader's block is hashed (by whichever side) before its room is free. */
+/* mu held: what the reader is done with goes back as far as it is hashed. The reader hashes
+ * the rest itself unless the writer is hashing: then the rest stays held (given back at a
+ * later read) instead of the reader sleeping through the writer's step. */
 static void give_back(struct image_ring *r)
 {
-	if (r->hash)
-		hash_upto(r, r->tail + r->held, 0);
-	r->tail += r->held;
-	r->held = 0;
+	uint64_t end = r->tail + r->held, upto = end;
+	if (r->hash) {
+		if (!r->hbusy)
+			hash_upto(r, end, 0); /* never waits: nobody else is hashing */
+		upto = r->hashed < end ? r->hashed : end;
+	}
+	r->held -= (size_t)(upto - r->tail);
+	r->tail = upto;
+}
+
+/* mu held: the reader waits for a batch of new data, giving back what it can meanwhile. */
+static void wait_for_batch(struct image_ring *r)
+{
+	for (;;) {
+		give_back(r);
+		if (r->wwait && r->size - (size_t)(r->head - r->tail) >= r->batch)
+			pthread_cond_signal(&r->room);
+		if (r->head - r->tail - r->held >= r->batch || r->wclosed)
+			return;
+		if (hash_step(r))
+			continue;
+		if (r->hash && r->hbusy) { /* the writer's step, then what it leaves */
+			pthread_cond_wait(&r->hashed_more, &r->mu);
+			continue;
+		}
+		r->rwait = true;
+		pthread_cond_wait(&r->data, &r->mu);
+		r->rwait = false;
+	}
 }
 
 ssize_t image_ring_read(struct image_ring *r, const void **buf)
 {
 	pthread_mutex_lock(&r->mu);
-	give_back(r);
-	if (r->wwait && r->size - (size_t)(r->head - r->tail) >= r->batch)
-		pthread_cond_signal(&r->room);
-	while (r->head - r->tail < r->batch && !r->wclosed) {
-		if (hash_step(r))
-			continue;
-		r->rwait = true;
-		pthread_cond_wait(&r->data, &r->mu);
-		r->rwait = false;
-	}
-	size_t off = (size_t)(r->tail % r->size);
+	wait_for_batch(r);
+	uint64_t start = r->tail + r->held;
+	size_t off = (size_t)(start % r->size);
 	/* a batch at most: the writer goes on filling the rest meanwhile */
-	r->held = min3((size_t)(r->head - r->tail), r->size - off, r->batch);
+	size_t n = min3((size_t)(r->head - start), r->size - off, r->batch);
+	r->held += n;
 	pthread_mutex_unlock(&r->mu);
 	*buf = r->buf + off;
-	return (ssize_t)r->held;
+	return (ssize_t)n;
 }
 
 void image_ring_close_read(struct image_ring *r)
 {
 	pthread_mutex_lock(&r->mu);
 	r->rclosed = true;
+	if (r->hash) /* all of it: the writer's step first */
+		hash_upto(r, r->tail + r->held, 0);
 	give_back(r);
 	pthread_cond_signal(&r->room);
 	pthread_mutex_unlock(&r->mu);

@@ -38,7 +38,7 @@ static void *reader(void *p)
 			if (b[i] != byte_at(d->got + (uint64_t)i))
 				d->bad++;
 		d->got += (uint64_t)n;
-		if (d->pause_us)
+		if (d->pause_us && (d->got / 4096) % 3 == 0) /* now and then: both orders */
 			usleep(d->pause_us);
 		if (d->stop_after && d->got >= d->stop_after)
 			break;
@@ -58,7 +58,7 @@ static int write_all_paced(struct image_ring *r, const unsigned char *src, unsig
 			return -1;
 		off += n;
 		step = step * 7 % 100003 + 1;
-		if (pause_us && off % 7 == 0)
+		if (pause_us && off % 5 < 2)
 			usleep(pause_us); /* a slow writer: the reader waits for data */
 	}
 	return 0;
@@ -154,6 +154,7 @@ static void test_hashed_reader_stops(const unsigned char *src)
 
 int main(void)
 {
+	alarm(120); /* a deadlock fails instead of hanging */
 	unsigned char *src = malloc(TOTAL);
 	for (uint64_t i = 0; i < TOTAL; i++)
 		src[i] = byte_at(i);
@@ -165,6 +166,8 @@ int main(void)
 	test_hashed(src, "odd ring size", 4096 + 7, 0, 0); /* steps split at the wrap */
 	test_hashed(src, "slow reader", 64 << 10, 200, 0);
 	test_hashed(src, "slow writer", 64 << 10, 0, 200);
+	for (int i = 0; i < 4; i++) /* both sides stall now and then: every hand-over */
+		test_hashed(src, "mixed", (16 << 10) + 512 * (size_t)i, 20 * (unsigned)i, 30);
 	test_hashed_reader_stops(src);
 	free(src);
 	return tap_done();
