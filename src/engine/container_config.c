@@ -355,7 +355,7 @@ json_t *container_hostconfig_parse(const json_t *body, bool cgroup2, struct err 
 	return hc;
 }
 
-static bool env_has_key(const json_t *env, const char *kv)
+bool container_env_has_key(const json_t *env, const char *kv)
 {
 	size_t klen = strcspn(kv, "=");
 	size_t i;
@@ -390,7 +390,7 @@ void container_config_merge(json_t *cfg, const json_t *img)
 		json_t *v;
 		json_t *add = json_array();
 		json_array_foreach (ienv, i, v)
-			if (json_is_string(v) && !env_has_key(env, json_string_value(v)))
+			if (json_is_string(v) && !container_env_has_key(env, json_string_value(v)))
 				json_array_append_new(add, json_deep_copy(v));
 		json_array_extend(env, add);
 		json_decref(add);

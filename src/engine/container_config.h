@@ -12,6 +12,8 @@
 json_t *container_config_parse(const json_t *body, struct err *e);
 /* HostConfig with dockerd's defaults (LogConfig json-file, ShmSize 64 MiB, masked paths). */
 json_t *container_hostconfig_parse(const json_t *body, bool cgroup2, struct err *e);
+/* Whether env (["K=V", ...]) sets kv's key (the part before '='). */
+bool container_env_has_key(const json_t *env, const char *kv);
 /* moby's merge of the image's container config into cfg. */
 void container_config_merge(json_t *cfg, const json_t *image_config);
 /* Path and Args from Entrypoint + Cmd; ERR_INVALID "No command specified". */

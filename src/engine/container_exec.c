@@ -207,19 +207,6 @@ static json_t *exec_process(struct engine *eng, const struct exec_inst *x, bool 
 	return p;
 }
 
-static char *monitor_bin(void)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return str_dup("berth-monitor");
-	buf[n] = '\0';
-	char *slash = strrchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	return str_printf("%s/berth-monitor", buf);
-}
-
 static json_t *ready_line(int fd)
 {
 	char buf[4096];
@@ -292,7 +279,7 @@ static void *exec_watch_thread(void *p)
 static char **exec_argv(struct engine *eng, const struct exec_inst *x, const char *dir, bool tty)
 {
 	char **argv = NULL;
-	strv_push_take(&argv, monitor_bin());
+	strv_push_take(&argv, container_monitor_bin());
 	strv_push(&argv, "exec");
 	strv_push(&argv, "--runtime-root");
 	strv_push_take(&argv, container_runtime_root(eng));

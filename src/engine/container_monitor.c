@@ -2,6 +2,7 @@
  * monitor's listening sockets itself and hands them over, so attaches connect at once. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <spawn.h>
 #include <string.h>
@@ -117,4 +118,17 @@ void container_monitor_reap(pid_t first)
 {
 	while (first > 0 && waitpid(first, NULL, 0) < 0 && errno == EINTR)
 		;
+}
+
+char *container_monitor_bin(void)
+{
+	char buf[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return str_dup("berth-monitor");
+	buf[n] = '\0';
+	char *slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	return str_printf("%s/berth-monitor", buf);
 }

@@ -131,6 +131,8 @@ struct monitor_socks {
 	int attach, control;
 };
 int container_monitor_listen(const char *dir, struct monitor_socks *ms, struct err *e);
+/* The berth-monitor beside the running binary (malloc'd). */
+char *container_monitor_bin(void);
 void container_monitor_socks_close(struct monitor_socks *ms);
 int container_monitor_spawn(char **argv, const struct monitor_socks *ms, pid_t *first,
 			    struct err *e);

@@ -28,26 +28,13 @@
 #include "util/log.h"
 #include "util/str.h"
 
-static char *monitor_path(void)
-{
-	char buf[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return str_dup("berth-monitor");
-	buf[n] = '\0';
-	char *slash = strrchr(buf, '/');
-	if (slash)
-		*slash = '\0';
-	return str_printf("%s/berth-monitor", buf);
-}
-
 static char **monitor_argv(struct engine *eng, const json_t *rec, const char *rdir)
 {
 	const json_t *cfg = json_object_get(rec, "Config");
 	const json_t *lc = json_object_get(json_object_get(rec, "HostConfig"), "LogConfig");
 	const json_t *lopt = json_object_get(lc, "Config");
 	char **argv = NULL;
-	strv_push_take(&argv, monitor_path());
+	strv_push_take(&argv, container_monitor_bin());
 	strv_push(&argv, "run");
 	strv_push(&argv, "--runtime-root");
 	strv_push_take(&argv, container_runtime_root(eng));

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/container_config.h"
 #include "engine/container_priv.h"
 #include "engine/image_priv.h"
 #include "engine/userns.h"
@@ -35,19 +36,6 @@ char **engine_commit_skip(const char *upper)
 			strv_push(&v, *p);
 	}
 	return v;
-}
-
-static bool env_has_key(const json_t *env, const char *kv)
-{
-	size_t klen = strcspn(kv, "=");
-	size_t i;
-	json_t *x;
-	json_array_foreach (env, i, x) {
-		const char *s = json_string_value(x);
-		if (s && strcspn(s, "=") == klen && !strncmp(s, kv, klen))
-			return true;
-	}
-	return false;
 }
 
 static bool empty(const json_t *v)
@@ -107,7 +95,7 @@ static void commit_merge(json_t *u, const json_t *c)
 		size_t i;
 		json_t *x;
 		json_array_foreach (cenv, i, x) {
-			if (json_is_string(x) && !env_has_key(uenv, json_string_value(x)))
+			if (json_is_string(x) && !container_env_has_key(uenv, json_string_value(x)))
 				json_array_append(uenv, x);
 		}
 	}
