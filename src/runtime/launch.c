@@ -112,6 +112,18 @@ static int clone_flags(const struct launch *l)
 	return flags;
 }
 
+/* CGROUP_MADE; with the early maker's network namespace attached (netns_by_msg): the init
+ * was cloned without waiting for it and joins it before it mounts sysfs. */
+static int send_cgroup_made(struct launch *l, int fd, struct err *e)
+{
+	if (!l->netns_by_msg)
+		return sync_send(fd, SYNC_CGROUP_MADE, 0, e);
+	int nsfd = launch_netns_finish(l->netns, e);
+	if (nsfd < 0)
+		return -1;
+	return sync_send_fd(fd, SYNC_CGROUP_MADE, nsfd, e);
+}
+
 /* Direct launch on a v1/hybrid host (cgroup_open_unified): the init joins its v1 cgroups
  * itself on CGROUP_MADE; the unified one is ours to join only when clone3 could not. */
 static int prepare_for_self_join(struct launch *l, pid_t pid, bool unified_left, int fd,
@@ -122,7 +134,7 @@ static int prepare_for_self_join(struct launch *l, pid_t pid, bool unified_left,
 	l->cgroup_prepare = NULL;
 	if (unified_left && cgroup_enter_unified(l->cg, pid, e) < 0)
 		return err_wrap(e, "join cgroup");
-	return sync_send(fd, SYNC_CGROUP_MADE, 0, e);
+	return send_cgroup_made(l, fd, e);
 }
 
 static int prepare_and_join(struct launch *l, pid_t pid, bool announce, int fd, struct err *e)
@@ -130,7 +142,7 @@ static int prepare_and_join(struct launch *l, pid_t pid, bool announce, int fd, 
 	if (l->cgroup_prepare && l->cgroup_prepare(l->cgroup_arg, e) < 0)
 		return -1;
 	l->cgroup_prepare = NULL;
-	if (announce && sync_send(fd, SYNC_CGROUP_MADE, 0, e) < 0)
+	if (announce && send_cgroup_made(l, fd, e) < 0)
 		return -1;
 	if (cgroup_enter(l->cg, pid, e) < 0)
 		return err_wrap(e, "join cgroup");
@@ -265,17 +277,17 @@ static pid_t clone_container(int flags, int cgfd, bool *unified_left)
 /* The common case: the parent clones the container process straight into its new
  * namespaces, all but a new network namespace: making one costs ~0.4 ms (sysctl tables,
  * the loopback device), which a task started as soon as create has read the config
- * spends meanwhile (l->netns: the process joins it, no hand-over), or else the process
- * itself while the parent creates its cgroup. Cgroups: see cgroup_open_unified
- * (docs/design.md, "Runtime"). */
+ * spends meanwhile (l->netns), or else the process itself while the parent creates its
+ * cgroup. The clone doesn't wait for the maker: its namespace goes to the process with
+ * CGROUP_MADE, which the process needs anyway before its sysfs and cgroup mounts, so the
+ * process's first mounts, our cgroup directories and the namespace are made at once.
+ * Cgroups: see cgroup_open_unified (docs/design.md, "Runtime"). */
 static int launch_direct_process(struct launch *l, int fd, int child_fd, struct err *e)
 {
 	int flags = clone_flags(l);
 	l->netns_late = (flags & CLONE_NEWNET) != 0;
 	flags &= ~CLONE_NEWNET;
-	l->netns_fd = -1;
-	if (l->netns_late && l->netns && (l->netns_fd = launch_netns_finish(l->netns, e)) < 0)
-		return -1;
+	l->netns_by_msg = l->netns_late && l->netns;
 	l->self_join = cgroup_mode(l->cg) != CGROUP_MODE_V2;
 	int cgfd = -1;
 	if (l->self_join && cgroup_open_unified(l->cg, &cgfd, e) < 0)

@@ -201,17 +201,13 @@ static int hook_in_container(struct launch *l, enum hook_kind k, pid_t pid, stru
 	return 0;
 }
 
-/* The direct init's new network namespace: the early maker's, or one of its own. */
+/* The direct init's new network namespace when there is no early maker: one of its own
+ * (the maker's comes with SYNC_CGROUP_MADE, see wait_cgroup_made). */
 static int join_new_netns(struct launch *l, struct err *e)
 {
-	if (!l->netns_late)
+	if (!l->netns_late || l->netns_by_msg)
 		return 0;
-	if (l->netns_fd < 0)
-		return launch_netns_new(e);
-	int r =
-	    setns(l->netns_fd, CLONE_NEWNET) < 0 ? err_sys(e, "join the new network namespace") : 0;
-	close(l->netns_fd);
-	return r;
+	return launch_netns_new(e);
 }
 
 static int setup_identity(struct launch *l, struct err *e)
@@ -231,9 +227,11 @@ static int setup_identity(struct launch *l, struct err *e)
 struct cgroup_wait {
 	int fd;
 	bool made;
+	bool netns; /* the early maker's network namespace comes with the message */
 };
 
-/* rootfs_opts.cgroup_ready: SYNC_CGROUP_MADE, usually queued by the time it's needed. */
+/* rootfs_opts.cgroup_ready and netns_ready: SYNC_CGROUP_MADE, usually queued by the time
+ * it's needed, and the network namespace that comes with it joined. */
 static int wait_cgroup_made(void *arg, struct err *e)
 {
 	struct cgroup_wait *w = arg;
@@ -241,7 +239,16 @@ static int wait_cgroup_made(void *arg, struct err *e)
 	if (w->made)
 		return 0;
 	w->made = true;
-	return sync_expect(w->fd, SYNC_CGROUP_MADE, &m, e);
+	int nsfd = -1;
+	if (sync_expect_fd(w->fd, SYNC_CGROUP_MADE, &m, w->netns ? &nsfd : NULL, e) < 0)
+		return -1;
+	if (!w->netns)
+		return 0;
+	if (nsfd < 0)
+		return err_set(e, ERR_INTERNAL, EPROTO, "no network namespace from the runtime");
+	int r = setns(nsfd, CLONE_NEWNET) < 0 ? err_sys(e, "join the new network namespace") : 0;
+	close(nsfd);
+	return r;
 }
 
 /* SYNC_CGROUP_DONE: the parent moves the init into its cgroup while it sets up its root
@@ -269,9 +276,11 @@ static int setup_rootfs(struct launch *l, int fd, struct err *e)
 	    .new_cgroupns = s->ns[NS_CGROUP].enabled && !s->ns[NS_CGROUP].path,
 	    .mount_fds = l->mount_fds,
 	};
-	struct cgroup_wait w = {.fd = fd, .made = !launch_late_cgroup(l)};
+	struct cgroup_wait w = {.fd = fd, .made = !launch_late_cgroup(l), .netns = l->netns_by_msg};
 	ro.cgroup_ready = wait_cgroup_made;
 	ro.cgroup_ready_arg = &w;
+	if (w.netns)
+		ro.netns_ready = wait_cgroup_made;
 	struct sync_msg m = {0};
 	if (rootfs_prepare(s, &ro, e) < 0)
 		return -1;
@@ -339,7 +348,8 @@ void launch_stage2(struct launch *l, int fd)
 	const struct spec_process *p = l->proc;
 	log_debug("child process in init()");
 	if (!l->is_exec) {
-		/* First: sysfs, mounted with the root, shows the mounter's network namespace. */
+		/* Before the root's mounts: sysfs shows the mounter's network namespace (the
+		 * maker's is joined just before, rootfs_opts.netns_ready). */
 		if (join_new_netns(l, &e) < 0 || setup_identity(l, &e) < 0 ||
 		    setup_rootfs(l, fd, &e) < 0)
 			die(fd, &e);

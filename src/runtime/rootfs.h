@@ -23,6 +23,9 @@ struct rootfs_opts {
 	 * directories exist (they may be created concurrently). */
 	int (*cgroup_ready)(void *arg, struct err *e);
 	void *cgroup_ready_arg;
+	/* Optional: called (with cgroup_ready_arg) before a "sysfs" mount, which shows the
+	 * mounter's network namespace: returns once the process is in the container's. */
+	int (*netns_ready)(void *arg, struct err *e);
 };
 
 /* With a new user namespace the container's root may not be allowed to reach a bind

@@ -295,10 +295,13 @@ static int mount_procsys(const struct rootfs_ctx *c, const struct spec_mount *m,
 				   m->type);
 	if (fs_mkdir_p(dest, 0755, e) < 0)
 		return -1;
+	bool sysfs = str_eq(m->type, "sysfs");
+	if (sysfs && c->o->netns_ready && c->o->netns_ready(c->o->cgroup_ready_arg, e) < 0)
+		return -1;
 	const char *src = m->source ? m->source : m->type;
 	if (mount_propagate(c, m, src, m->type, m->flags, e) == 0)
 		return 0;
-	if (str_eq(m->type, "sysfs") && e && e->errnum == EPERM && c->o->userns)
+	if (sysfs && e && e->errnum == EPERM && c->o->userns)
 		return sysfs_fallback(c, m, e);
 	return -1;
 }
@@ -312,6 +315,9 @@ static int mount_plain(const struct rootfs_ctx *c, const struct spec_mount *m, b
 	if (check_proc && check_proc_mount(c->root, dest, m->source, e) < 0)
 		return -1;
 	if (fs_mkdir_p(dest, 0755, e) < 0)
+		return -1;
+	bool sysfs = str_eq(m->type, "sysfs");
+	if (sysfs && c->o->netns_ready && c->o->netns_ready(c->o->cgroup_ready_arg, e) < 0)
 		return -1;
 	const char *src = m->source ? m->source : m->type;
 	return mount_propagate(c, m, src, m->type, m->flags, e);

@@ -96,10 +96,9 @@ int sync_recv(int fd, struct sync_msg *m, int *passfd, struct err *e)
 	return 0;
 }
 
-int sync_expect(int fd, enum sync_type type, struct sync_msg *m, struct err *e)
+/* A received message m that should be of type: its SYNC_ERROR, or a protocol error. */
+static int sync_expect_type(const struct sync_msg *m, enum sync_type type, struct err *e)
 {
-	if (sync_recv(fd, m, NULL, e) < 0)
-		return -1;
 	if (m->type == SYNC_ERROR)
 		return err_set(e, m->value ? (enum err_kind)m->value : ERR_INTERNAL, 0, "%s",
 			       m->text);
@@ -107,6 +106,26 @@ int sync_expect(int fd, enum sync_type type, struct sync_msg *m, struct err *e)
 		return err_set(e, ERR_INTERNAL, EPROTO, "unexpected message %u from container",
 			       m->type);
 	return 0;
+}
+
+int sync_expect_fd(int fd, enum sync_type type, struct sync_msg *m, int *passfd, struct err *e)
+{
+	if (sync_recv(fd, m, passfd, e) < 0)
+		return -1;
+	if (m->type == type)
+		return 0;
+	if (passfd && *passfd >= 0)
+		close(*passfd);
+	if (passfd)
+		*passfd = -1;
+	return sync_expect_type(m, type, e);
+}
+
+int sync_expect(int fd, enum sync_type type, struct sync_msg *m, struct err *e)
+{
+	if (sync_recv(fd, m, NULL, e) < 0)
+		return -1;
+	return sync_expect_type(m, type, e);
 }
 
 int sync_send_fd_named(int sock, int passfd, const char *name, struct err *e)

@@ -37,6 +37,8 @@ void sync_send_error(int fd, const struct err *err);
 int sync_recv(int fd, struct sync_msg *m, int *passfd, struct err *e);
 /* Receives and requires type; a SYNC_ERROR becomes e. */
 int sync_expect(int fd, enum sync_type type, struct sync_msg *m, struct err *e);
+/* The same, and *passfd gets an attached fd or -1 (closed when the message is not type). */
+int sync_expect_fd(int fd, enum sync_type type, struct sync_msg *m, int *passfd, struct err *e);
 /* Sends fd over a unix socket with a name payload (runc's console-socket protocol). */
 int sync_send_fd_named(int sock, int passfd, const char *name, struct err *e);
 

@@ -40,6 +40,19 @@ def test_run_isolates_the_process(rt, make_bundle):
     assert p.stdout.split("\n")[:4] == ["1", "berth-itest", "/bin/busybox", "0"]
 
 
+def test_run_sysfs_shows_the_new_network_namespace(rt, make_bundle):
+    # The new netns reaches the process after its clone, with the cgroup's message: it must
+    # be joined before sysfs is mounted (sysfs shows the mounter's network namespace).
+    b = make_bundle("sh", "-c", "readlink /proc/self/ns/net; ls /sys/class/net; cat /proc/net/dev")
+    p = rt("run", "--bundle", b.path, "c1")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.split("\n")
+    assert lines[0].startswith("net:[") and lines[0] != os.readlink("/proc/self/ns/net")
+    assert lines[1] == "lo"
+    assert sum(1 for ln in lines[2:] if ":" in ln) == 1  # /proc/net/dev: lo alone
+    assert rt.container_ids() == []
+
+
 def test_run_process_env_and_cwd(rt, make_bundle):
     b = make_bundle("sh", "-c", 'echo "$FOO" "$(pwd)"')
     b.config["process"]["env"].append("FOO=bar baz")
