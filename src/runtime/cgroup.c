@@ -63,11 +63,19 @@ static void host_add_line(struct cg_host *h, const char *line)
 
 static void host_parse(struct cg_host *h, const char *mountinfo)
 {
-	_cleanup_strv_ char **lines = strv_split(mountinfo, "\n");
 	bool v1 = false;
 	int best = -1;
-	for (char **l = lines; l && *l; l++)
-		host_add_line(h, *l);
+	/* Only cgroup lines are split into fields: a host has dozens of other mounts, and
+	 * their " - " separator (spaces in fields are escaped) can't be followed by "cgroup". */
+	for (const char *l = mountinfo; l && *l;) {
+		const char *end = strchrnul(l, '\n');
+		const char *sep = memmem(l, (size_t)(end - l), " - cgroup", 9);
+		if (sep) {
+			_cleanup_free_ char *line = str_ndup(l, (size_t)(end - l));
+			host_add_line(h, line);
+		}
+		l = *end ? end + 1 : end;
+	}
 	for (size_t i = 0; i < h->n; i++) {
 		struct cg_mount *m = &h->mounts[i];
 		v1 |= !m->v2;
