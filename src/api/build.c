@@ -258,9 +258,5 @@ void api_build(struct api_req *req)
 void api_build_prune(struct api_req *req)
 {
 	struct err e = ERR_INIT;
-	json_t *res = build_prune(req->eng, &e);
-	if (!res)
-		api_reply_error(req, &e);
-	else
-		api_reply_json(req, 200, res);
+	api_reply_result_json(req, build_prune(req->eng, &e), &e, 200);
 }

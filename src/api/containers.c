@@ -13,14 +13,6 @@
 #include "util/json.h"
 #include "util/str.h"
 
-static void reply_result(struct api_req *req, int r, const struct err *e, unsigned ok)
-{
-	if (r < 0)
-		api_reply_error(req, e);
-	else
-		api_reply_empty(req, ok);
-}
-
 void api_container_create(struct api_req *req)
 {
 	struct err e = ERR_INIT;
@@ -118,30 +110,27 @@ void api_container_delete(struct api_req *req)
 	struct err e = ERR_INIT;
 	int r = engine_container_remove(req->eng, api_param(req, "id"),
 					api_query_bool(req, "force"), api_query_bool(req, "v"), &e);
-	reply_result(req, r, &e, 204);
+	api_reply_result(req, r, &e, 204);
 }
 
 void api_container_rename(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	int r = engine_container_rename(req->eng, api_param(req, "id"), api_query(req, "name"), &e);
-	reply_result(req, r, &e, 204);
+	api_reply_result(req, r, &e, 204);
 }
 
 void api_container_start(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	int r = engine_container_start(req->eng, api_param(req, "id"), &e);
-	reply_result(req, r, &e, 204);
+	api_reply_result(req, r, &e, 204);
 }
 
 static int query_timeout(struct api_req *req, int *t, struct err *e)
 {
-	const char *s = api_query(req, "t");
 	*t = -1;
-	if (!s || !*s)
-		return 0;
-	return str_to_int(s, t, "t", e);
+	return api_query_int(req, "t", t, e);
 }
 
 static const char *query_signal(struct api_req *req)
@@ -156,7 +145,7 @@ void api_container_stop(struct api_req *req)
 	int r = query_timeout(req, &t, &e);
 	if (r == 0)
 		r = engine_container_stop(req->eng, api_param(req, "id"), t, query_signal(req), &e);
-	reply_result(req, r, &e, 204);
+	api_reply_result(req, r, &e, 204);
 }
 
 void api_container_restart(struct api_req *req)
@@ -167,42 +156,38 @@ void api_container_restart(struct api_req *req)
 	if (r == 0)
 		r = engine_container_restart(req->eng, api_param(req, "id"), t, query_signal(req),
 					     &e);
-	reply_result(req, r, &e, 204);
+	api_reply_result(req, r, &e, 204);
 }
 
 void api_container_kill(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	int r = engine_container_kill(req->eng, api_param(req, "id"), api_query(req, "signal"), &e);
-	reply_result(req, r, &e, 204);
+	api_reply_result(req, r, &e, 204);
 }
 
 void api_container_pause(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	int r = engine_container_pause(req->eng, api_param(req, "id"), true, &e);
-	reply_result(req, r, &e, 204);
+	api_reply_result(req, r, &e, 204);
 }
 
 void api_container_unpause(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	int r = engine_container_pause(req->eng, api_param(req, "id"), false, &e);
-	reply_result(req, r, &e, 204);
+	api_reply_result(req, r, &e, 204);
 }
 
 void api_container_resize(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	int h = 0, w = 0;
-	const char *hs = api_query(req, "h"), *ws = api_query(req, "w");
-	int r = 0;
-	if ((hs && *hs && str_to_int(hs, &h, "h", &e) < 0) ||
-	    (ws && *ws && str_to_int(ws, &w, "w", &e) < 0))
-		r = -1;
+	int r = api_query_int(req, "h", &h, &e) < 0 || api_query_int(req, "w", &w, &e) < 0 ? -1 : 0;
 	if (r == 0)
 		r = engine_container_resize(req->eng, api_param(req, "id"), h, w, &e);
-	reply_result(req, r, &e, 200);
+	api_reply_result(req, r, &e, 200);
 }
 
 struct wait_stream {
@@ -281,10 +266,7 @@ void api_container_changes(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	json_t *j = engine_container_changes(req->eng, api_param(req, "id"), &e);
-	if (!j)
-		api_reply_error(req, &e);
-	else
-		api_reply_json(req, 200, j);
+	api_reply_result_json(req, j, &e, 200);
 }
 
 void api_container_top(struct api_req *req)
@@ -292,10 +274,7 @@ void api_container_top(struct api_req *req)
 	struct err e = ERR_INIT;
 	json_t *j =
 	    engine_container_top(req->eng, api_param(req, "id"), api_query(req, "ps_args"), &e);
-	if (!j)
-		api_reply_error(req, &e);
-	else
-		api_reply_json(req, 200, j);
+	api_reply_result_json(req, j, &e, 200);
 }
 
 struct stats_stream {

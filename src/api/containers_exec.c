@@ -36,27 +36,17 @@ void api_exec_inspect(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	json_t *j = engine_exec_inspect(req->eng, api_param(req, "id"), &e);
-	if (!j)
-		api_reply_error(req, &e);
-	else
-		api_reply_json(req, 200, j);
+	api_reply_result_json(req, j, &e, 200);
 }
 
 void api_exec_resize(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	int h = 0, w = 0;
-	const char *hs = api_query(req, "h"), *ws = api_query(req, "w");
-	int r = 0;
-	if ((hs && *hs && str_to_int(hs, &h, "h", &e) < 0) ||
-	    (ws && *ws && str_to_int(ws, &w, "w", &e) < 0))
-		r = -1;
+	int r = api_query_int(req, "h", &h, &e) < 0 || api_query_int(req, "w", &w, &e) < 0 ? -1 : 0;
 	if (r == 0)
 		r = engine_exec_resize(req->eng, api_param(req, "id"), h, w, &e);
-	if (r < 0)
-		api_reply_error(req, &e);
-	else
-		api_reply_empty(req, 200);
+	api_reply_result(req, r, &e, 200);
 }
 
 struct exec_sess {
@@ -110,10 +100,7 @@ void api_exec_start(struct api_req *req)
 	if (json_is_true(json_object_get(body, "Detach"))) {
 		bool t;
 		int fd;
-		if (engine_exec_start(req->eng, id, NULL, &fd, &t, &e) < 0)
-			api_reply_error(req, &e);
-		else
-			api_reply_empty(req, 200);
+		api_reply_result(req, engine_exec_start(req->eng, id, NULL, &fd, &t, &e), &e, 200);
 		return;
 	}
 	struct exec_sess *x = xcalloc(1, sizeof(*x));

@@ -1,7 +1,6 @@
 /* api/containers_json: container JSON shapes: inspect (the record plus NetworkSettings),
  * list items, and the list filters (id, name, label, status, exited, ancestor, before,
  * since, network, volume). */
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,38 +144,12 @@ static const char *const list_filters[] = {
 static const char *const statuses[] = {"created", "restarting", "running", "removing",
 				       "paused",  "exited",	"dead",	   NULL};
 
-static bool regex_any(const json_t *vals, const char *s)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach (vals, i, v) {
-		regex_t re;
-		if (regcomp(&re, json_string_value(v), REG_EXTENDED | REG_NOSUB) != 0)
-			continue;
-		bool m = regexec(&re, s, 0, NULL, 0) == 0;
-		regfree(&re);
-		if (m)
-			return true;
-	}
-	return false;
-}
-
-static bool str_any(const json_t *vals, const char *s)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach (vals, i, v)
-		if (str_eq(json_string_value(v), s))
-			return true;
-	return false;
-}
-
 /* A network filter value: a network name or ID (prefix) the container is attached to. */
 static bool network_match(const json_t *vals, const json_t *rec)
 {
 	const json_t *nets = json_object_get(json_object_get(rec, "NetworkSettings"), "Networks");
 	if (!json_is_object(nets))
-		return str_any(vals, network_name(rec));
+		return api_filters_match_str(vals, network_name(rec));
 	size_t i;
 	json_t *v;
 	json_array_foreach (vals, i, v) {
@@ -200,8 +173,9 @@ static bool volume_match(const json_t *vals, const json_t *mounts)
 		const char *name = json_string_value(json_object_get(m, "Name"));
 		if (!name || !*name)
 			name = json_string_value(json_object_get(m, "Source"));
-		if (str_any(vals, name) ||
-		    str_any(vals, json_string_value(json_object_get(m, "Destination"))))
+		if (api_filters_match_str(vals, name) ||
+		    api_filters_match_str(vals,
+					  json_string_value(json_object_get(m, "Destination"))))
 			return true;
 	}
 	return false;
@@ -260,26 +234,26 @@ bool api_container_filter_match(struct api_req *req, const json_t *f, const json
 	const json_t *st = json_object_get(rec, "State");
 	const char *id = json_string_value(json_object_get(rec, "Id"));
 	json_t *vals;
-	if ((vals = api_filters_get(f, "id")) && !regex_any(vals, id))
+	if ((vals = api_filters_get(f, "id")) && !api_filters_match_regex(vals, id))
 		return false;
 	if ((vals = api_filters_get(f, "name")) &&
-	    !regex_any(vals, json_string_value(json_object_get(rec, "Name"))))
+	    !api_filters_match_regex(vals, json_string_value(json_object_get(rec, "Name"))))
 		return false;
 	if ((vals = api_filters_get(f, "status")) &&
-	    !str_any(vals, json_string_value(json_object_get(st, "Status"))))
+	    !api_filters_match_str(vals, json_string_value(json_object_get(st, "Status"))))
 		return false;
 	if ((vals = api_filters_get(f, "exited"))) {
 		char code[16];
 		snprintf(code, sizeof(code), "%lld",
 			 (long long)json_integer_value(json_object_get(st, "ExitCode")));
 		if (!str_eq(json_string_value(json_object_get(st, "Status")), "exited") ||
-		    !str_any(vals, code))
+		    !api_filters_match_str(vals, code))
 			return false;
 	}
 	if ((vals = api_filters_get(f, "health"))) {
 		const char *h =
 		    json_string_value(json_object_get(json_object_get(st, "Health"), "Status"));
-		if (!str_any(vals, h ? h : "none"))
+		if (!api_filters_match_str(vals, h ? h : "none"))
 			return false;
 	}
 	if (!api_filters_match_labels(f, "label",

@@ -1,6 +1,7 @@
 /* api/filters: parsing and matching of filters. */
 #include "api/filters.h"
 
+#include <regex.h>
 #include <string.h>
 
 #include "util/cleanup.h"
@@ -79,12 +80,27 @@ json_t *api_filters_get(const json_t *f, const char *name)
 	return json_object_get(f, name);
 }
 
-static bool has_value(const json_t *vals, const char *v)
+bool api_filters_match_str(const json_t *vals, const char *s)
 {
 	size_t i;
-	json_t *x;
-	json_array_foreach (vals, i, x) {
-		if (!strcmp(json_string_value(x), v))
+	json_t *v;
+	json_array_foreach (vals, i, v)
+		if (str_eq(json_string_value(v), s))
+			return true;
+	return false;
+}
+
+bool api_filters_match_regex(const json_t *vals, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach (vals, i, v) {
+		regex_t re;
+		if (regcomp(&re, json_string_value(v), REG_EXTENDED | REG_NOSUB) != 0)
+			continue;
+		bool m = regexec(&re, s, 0, NULL, 0) == 0;
+		regfree(&re);
+		if (m)
 			return true;
 	}
 	return false;
@@ -96,8 +112,8 @@ int api_filters_bool(const json_t *f, const char *name, bool def, bool *out, str
 	*out = def;
 	if (!vals)
 		return 0;
-	bool f0 = has_value(vals, "0") || has_value(vals, "false");
-	bool t1 = has_value(vals, "1") || has_value(vals, "true");
+	bool f0 = api_filters_match_str(vals, "0") || api_filters_match_str(vals, "false");
+	bool t1 = api_filters_match_str(vals, "1") || api_filters_match_str(vals, "true");
 	if (f0 == t1) {
 		_cleanup_free_ char *list = NULL;
 		char **v = xcalloc(json_array_size(vals) + 1, sizeof(char *));

@@ -19,5 +19,9 @@ json_t *api_filters_get(const json_t *f, const char *name);
 int api_filters_bool(const json_t *f, const char *name, bool def, bool *out, struct err *e);
 /* MatchKVList: every "k" or "k=v" value is in labels (a JSON object of strings). */
 bool api_filters_match_labels(const json_t *f, const char *name, const json_t *labels);
+/* Whether s equals any of vals (a filter's values), or matches any of them as an extended
+ * regex (Go's regexp.MatchString: unanchored; an invalid pattern matches nothing). */
+bool api_filters_match_str(const json_t *vals, const char *s);
+bool api_filters_match_regex(const json_t *vals, const char *s);
 
 #endif

@@ -43,6 +43,9 @@ const char *api_query(struct api_req *req, const char *key);
 char **api_query_all(struct api_req *req, const char *key);
 /* Docker's form booleans: false for absent, "", 0, no, false, none (any case). */
 bool api_query_bool(struct api_req *req, const char *key);
+/* An integer query argument into *out (left as it is when absent or empty); ERR_INVALID
+ * naming key otherwise. */
+int api_query_int(struct api_req *req, const char *key, int *out, struct err *e);
 const char *api_header(struct api_req *req, const char *name);
 bool api_version_ge(const struct api_req *req, unsigned maj, unsigned min);
 /* The connection's socket (for streams that must notice a client leaving). */
@@ -59,6 +62,10 @@ void api_reply_message(struct api_req *req, unsigned status, const char *fmt, ..
     __attribute__((format(printf, 3, 4)));
 void api_reply_empty(struct api_req *req, unsigned status);
 void api_reply_text(struct api_req *req, unsigned status, const char *type, const char *text);
+/* A handler's last step: e when r < 0 (or j is NULL), else an empty reply with status ok (or
+ * j, stolen, with status ok). */
+void api_reply_result(struct api_req *req, int r, const struct err *e, unsigned ok);
+void api_reply_result_json(struct api_req *req, json_t *j, const struct err *e, unsigned ok);
 
 /* A chunked body produced on demand (Transfer-Encoding: chunked). The reader may block
  * (each connection has its own thread); it returns bytes written to buf, 0 to wait for

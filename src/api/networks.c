@@ -100,11 +100,7 @@ void api_network_inspect(struct api_req *req)
 		n = NULL;
 		err_notfound(&e, "network %s not found", term);
 	}
-	if (!n) {
-		api_reply_error(req, &e);
-		return;
-	}
-	api_reply_json(req, 200, n);
+	api_reply_result_json(req, n, &e, 200);
 }
 
 void api_network_create(struct api_req *req)
@@ -112,21 +108,13 @@ void api_network_create(struct api_req *req)
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *body = api_body_json(req, &e);
 	json_t *r = e.kind == ERR_NONE ? engine_network_create(req->eng, body, &e) : NULL;
-	if (!r) {
-		api_reply_error(req, &e);
-		return;
-	}
-	api_reply_json(req, 201, r);
+	api_reply_result_json(req, r, &e, 201);
 }
 
 void api_network_delete(struct api_req *req)
 {
 	struct err e = ERR_INIT;
-	if (engine_network_remove(req->eng, api_param(req, "id"), &e) < 0) {
-		api_reply_error(req, &e);
-		return;
-	}
-	api_reply_empty(req, 204);
+	api_reply_result(req, engine_network_remove(req->eng, api_param(req, "id"), &e), &e, 204);
 }
 
 struct prune_filter {

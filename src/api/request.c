@@ -47,6 +47,14 @@ char **api_query_all(struct api_req *req, const char *key)
 	return v;
 }
 
+int api_query_int(struct api_req *req, const char *key, int *out, struct err *e)
+{
+	const char *v = api_query(req, key);
+	if (!v || !*v)
+		return 0;
+	return str_to_int(v, out, key, e);
+}
+
 bool api_query_bool(struct api_req *req, const char *key)
 {
 	const char *v = api_query(req, key);

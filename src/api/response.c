@@ -80,6 +80,22 @@ void api_reply_empty(struct api_req *req, unsigned status)
 	reply_buffer(req, status, NULL, NULL, 0);
 }
 
+void api_reply_result(struct api_req *req, int r, const struct err *e, unsigned ok)
+{
+	if (r < 0)
+		api_reply_error(req, e);
+	else
+		api_reply_empty(req, ok);
+}
+
+void api_reply_result_json(struct api_req *req, json_t *j, const struct err *e, unsigned ok)
+{
+	if (!j)
+		api_reply_error(req, e);
+	else
+		api_reply_json(req, ok, j);
+}
+
 void api_reply_text(struct api_req *req, unsigned status, const char *type, const char *text)
 {
 	reply_buffer(req, status, type, str_dup(text), strlen(text));

@@ -10,20 +10,12 @@
 #include "util/json.h"
 #include "util/str.h"
 
-static void reply(struct api_req *req, json_t *r, const struct err *e)
-{
-	if (!r)
-		api_reply_error(req, e);
-	else
-		api_reply_json(req, 200, r);
-}
-
 void api_swarm_init(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *body = api_body_json(req, &e);
 	_cleanup_free_ char *id = e.kind == ERR_NONE ? engine_swarm_init(req->eng, body, &e) : NULL;
-	reply(req, id ? json_string(id) : NULL, &e);
+	api_reply_result_json(req, id ? json_string(id) : NULL, &e, 200);
 }
 
 void api_swarm_join(struct api_req *req)
@@ -41,16 +33,14 @@ void api_swarm_join(struct api_req *req)
 void api_swarm_leave(struct api_req *req)
 {
 	struct err e = ERR_INIT;
-	if (engine_swarm_leave(req->eng, api_query_bool(req, "force"), &e) < 0)
-		api_reply_error(req, &e);
-	else
-		api_reply_empty(req, 200);
+	api_reply_result(req, engine_swarm_leave(req->eng, api_query_bool(req, "force"), &e), &e,
+			 200);
 }
 
 void api_swarm_inspect(struct api_req *req)
 {
 	struct err e = ERR_INIT;
-	reply(req, engine_swarm_inspect(req->eng, &e), &e);
+	api_reply_result_json(req, engine_swarm_inspect(req->eng, &e), &e, 200);
 }
 
 /* strconv.ParseBool's spellings; absent is false. */
@@ -83,16 +73,14 @@ void api_swarm_update(struct api_req *req)
 		 flag(req, "rotateManagerToken", &rot.manager, &e) == 0)
 		flag(req, "rotateManagerUnlockKey", &rot.unlock_key, &e);
 	_cleanup_json_ json_t *body = e.kind == ERR_NONE ? api_body_json(req, &e) : NULL;
-	if (e.kind != ERR_NONE || engine_swarm_update(req->eng, version, body, &rot, &e) < 0)
-		api_reply_error(req, &e);
-	else
-		api_reply_empty(req, 200);
+	int r = e.kind != ERR_NONE ? -1 : engine_swarm_update(req->eng, version, body, &rot, &e);
+	api_reply_result(req, r, &e, 200);
 }
 
 void api_swarm_unlockkey(struct api_req *req)
 {
 	struct err e = ERR_INIT;
-	reply(req, engine_swarm_unlockkey(req->eng, &e), &e);
+	api_reply_result_json(req, engine_swarm_unlockkey(req->eng, &e), &e, 200);
 }
 
 void api_swarm_unlock(struct api_req *req)
@@ -106,13 +94,13 @@ void api_nodes_list(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *f = api_filters_parse(api_query(req, "filters"), &e);
-	reply(req, f ? engine_swarm_nodes(req->eng, f, &e) : NULL, &e);
+	api_reply_result_json(req, f ? engine_swarm_nodes(req->eng, f, &e) : NULL, &e, 200);
 }
 
 void api_node_inspect(struct api_req *req)
 {
 	struct err e = ERR_INIT;
-	reply(req, engine_swarm_node(req->eng, api_param(req, "id"), &e), &e);
+	api_reply_result_json(req, engine_swarm_node(req->eng, api_param(req, "id"), &e), &e, 200);
 }
 
 void api_node_update(struct api_req *req)
@@ -123,11 +111,10 @@ void api_node_update(struct api_req *req)
 	if (!v || str_to_i64(v, &version, "version", NULL) < 0 || version < 0)
 		err_invalid(&e, "invalid node version '%s'", v ? v : "");
 	_cleanup_json_ json_t *body = e.kind == ERR_NONE ? api_body_json(req, &e) : NULL;
-	if (e.kind != ERR_NONE ||
-	    engine_swarm_node_update(req->eng, api_param(req, "id"), version, body, &e) < 0)
-		api_reply_error(req, &e);
-	else
-		api_reply_empty(req, 200);
+	int r = e.kind != ERR_NONE
+		    ? -1
+		    : engine_swarm_node_update(req->eng, api_param(req, "id"), version, body, &e);
+	api_reply_result(req, r, &e, 200);
 }
 
 void api_node_delete(struct api_req *req)

@@ -1,7 +1,6 @@
 /* api/volumes: /volumes: list (filters dangling, name, label, driver), create, inspect,
  * remove (force) and prune (label, label!, all; before API 1.42 every unused volume, from
  * 1.42 only anonymous ones unless all=true). */
-#include <regex.h>
 #include <string.h>
 
 #include "api/filters.h"
@@ -9,32 +8,6 @@
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
-
-static bool regex_any(const json_t *pats, const char *s)
-{
-	size_t i;
-	json_t *p;
-	json_array_foreach (pats, i, p) {
-		regex_t re;
-		if (regcomp(&re, json_string_value(p), REG_EXTENDED | REG_NOSUB) != 0)
-			continue;
-		bool m = regexec(&re, s, 0, NULL, 0) == 0;
-		regfree(&re);
-		if (m)
-			return true;
-	}
-	return false;
-}
-
-static bool str_in(const json_t *vals, const char *s)
-{
-	size_t i;
-	json_t *v;
-	json_array_foreach (vals, i, v)
-		if (str_eq(json_string_value(v), s))
-			return true;
-	return false;
-}
 
 static json_int_t refcount(const json_t *v)
 {
@@ -48,10 +21,11 @@ static bool list_match(const json_t *f, const json_t *v, bool dangling, bool has
 	json_t *vals;
 	if (has_dangling && dangling != (refcount(v) == 0))
 		return false;
-	if ((vals = api_filters_get(f, "name")) && json_array_size(vals) && !regex_any(vals, name))
+	if ((vals = api_filters_get(f, "name")) && json_array_size(vals) &&
+	    !api_filters_match_regex(vals, name))
 		return false;
 	if ((vals = api_filters_get(f, "driver")) && json_array_size(vals) &&
-	    !str_in(vals, json_string_value(json_object_get(v, "Driver"))))
+	    !api_filters_match_str(vals, json_string_value(json_object_get(v, "Driver"))))
 		return false;
 	return api_filters_match_labels(f, "label", json_object_get(v, "Labels"));
 }
@@ -86,33 +60,22 @@ void api_volume_create(struct api_req *req)
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *body = api_body_json(req, &e);
 	json_t *v = e.kind == ERR_NONE ? engine_volume_create(req->eng, body, &e) : NULL;
-	if (!v) {
-		api_reply_error(req, &e);
-		return;
-	}
-	api_reply_json(req, 201, v);
+	api_reply_result_json(req, v, &e, 201);
 }
 
 void api_volume_inspect(struct api_req *req)
 {
 	struct err e = ERR_INIT;
 	json_t *v = engine_volume_inspect(req->eng, api_param(req, "name"), &e);
-	if (!v) {
-		api_reply_error(req, &e);
-		return;
-	}
-	api_reply_json(req, 200, v);
+	api_reply_result_json(req, v, &e, 200);
 }
 
 void api_volume_delete(struct api_req *req)
 {
 	struct err e = ERR_INIT;
-	if (engine_volume_remove(req->eng, api_param(req, "name"), api_query_bool(req, "force"),
-				 &e) < 0) {
-		api_reply_error(req, &e);
-		return;
-	}
-	api_reply_empty(req, 204);
+	int r = engine_volume_remove(req->eng, api_param(req, "name"), api_query_bool(req, "force"),
+				     &e);
+	api_reply_result(req, r, &e, 204);
 }
 
 static bool prune_match(const json_t *f, const json_t *v, bool all)
