@@ -135,8 +135,12 @@ struct cgroup_job {
 static int create_cgroup(void *arg, struct err *e)
 {
 	struct cgroup_job *j = arg;
-	if (cgroup_create(j->c->cg, e) < 0)
-		return -1;
+	return cgroup_create(j->c->cg, e);
+}
+
+static int configure_cgroup(void *arg, struct err *e)
+{
+	struct cgroup_job *j = arg;
 	if (!cgroup_is_fresh(j->c->cg) && check_cgroup_usable(j->c->cg, e) < 0)
 		return -1;
 	return cgroup_apply_spec(j->c->cg, j->s, e);
@@ -221,6 +225,7 @@ int container_create_internal(const struct container_opts *o, bool detached, boo
 	if (r == 0) {
 		l.cg = c.cg;
 		l.cgroup_prepare = create_cgroup;
+		l.cgroup_configure = configure_cgroup;
 		l.cgroup_arg = &job;
 		l.fifo_fd = fifo;
 		l.start_now = start_now;

@@ -112,16 +112,26 @@ static int clone_flags(const struct launch *l)
 	return flags;
 }
 
-/* CGROUP_MADE; with the early maker's network namespace attached (netns_by_msg): the init
- * was cloned without waiting for it and joins it before it mounts sysfs. */
-static int send_cgroup_made(struct launch *l, int fd, struct err *e)
+/* Creates the cgroup's directories and, with announce, tells the process (CGROUP_DIRS,
+ * which its cgroup mount waits for), then configures them. The early maker's network
+ * namespace comes with that message (netns_by_msg): the process was cloned without
+ * waiting for it and joins it before it mounts sysfs. */
+static int make_cgroup(struct launch *l, int fd, bool announce, struct err *e)
 {
-	if (!l->netns_by_msg)
-		return sync_send(fd, SYNC_CGROUP_MADE, 0, e);
-	int nsfd = launch_netns_finish(l->netns, e);
-	if (nsfd < 0)
+	if (l->cgroup_prepare && l->cgroup_prepare(l->cgroup_arg, e) < 0)
 		return -1;
-	return sync_send_fd(fd, SYNC_CGROUP_MADE, nsfd, e);
+	l->cgroup_prepare = NULL;
+	if (announce && !l->netns_by_msg && sync_send(fd, SYNC_CGROUP_DIRS, 0, e) < 0)
+		return -1;
+	if (announce && l->netns_by_msg) {
+		int nsfd = launch_netns_finish(l->netns, e);
+		if (nsfd < 0 || sync_send_fd(fd, SYNC_CGROUP_DIRS, nsfd, e) < 0)
+			return -1;
+	}
+	if (l->cgroup_configure && l->cgroup_configure(l->cgroup_arg, e) < 0)
+		return -1;
+	l->cgroup_configure = NULL;
+	return 0;
 }
 
 /* Direct launch on a v1/hybrid host (cgroup_open_unified): the init joins its v1 cgroups
@@ -129,20 +139,18 @@ static int send_cgroup_made(struct launch *l, int fd, struct err *e)
 static int prepare_for_self_join(struct launch *l, pid_t pid, bool unified_left, int fd,
 				 struct err *e)
 {
-	if (l->cgroup_prepare && l->cgroup_prepare(l->cgroup_arg, e) < 0)
+	if (make_cgroup(l, fd, true, e) < 0)
 		return -1;
-	l->cgroup_prepare = NULL;
 	if (unified_left && cgroup_enter_unified(l->cg, pid, e) < 0)
 		return err_wrap(e, "join cgroup");
-	return send_cgroup_made(l, fd, e);
+	return sync_send(fd, SYNC_CGROUP_MADE, 0, e);
 }
 
 static int prepare_and_join(struct launch *l, pid_t pid, bool announce, int fd, struct err *e)
 {
-	if (l->cgroup_prepare && l->cgroup_prepare(l->cgroup_arg, e) < 0)
+	if (make_cgroup(l, fd, announce, e) < 0)
 		return -1;
-	l->cgroup_prepare = NULL;
-	if (announce && send_cgroup_made(l, fd, e) < 0)
+	if (announce && sync_send(fd, SYNC_CGROUP_MADE, 0, e) < 0)
 		return -1;
 	if (cgroup_enter(l->cg, pid, e) < 0)
 		return err_wrap(e, "join cgroup");
@@ -279,7 +287,7 @@ static pid_t clone_container(int flags, int cgfd, bool *unified_left)
  * the loopback device), which a task started as soon as create has read the config
  * spends meanwhile (l->netns), or else the process itself while the parent creates its
  * cgroup. The clone doesn't wait for the maker: its namespace goes to the process with
- * CGROUP_MADE, which the process needs anyway before its sysfs and cgroup mounts, so the
+ * CGROUP_DIRS, which the process needs anyway before its sysfs and cgroup mounts, so the
  * process's first mounts, our cgroup directories and the namespace are made at once.
  * Cgroups: see cgroup_open_unified (docs/design.md, "Runtime"). */
 static int launch_direct_process(struct launch *l, int fd, int child_fd, struct err *e)

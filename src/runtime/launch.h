@@ -29,11 +29,13 @@ struct launch {
 	bool oom_done;		    /* stage 1 set oom_score_adj (before a user namespace hid it) */
 	bool netns_late;	    /* direct init: gets a new network namespace after the clone */
 	struct launch_netns *netns; /* its maker, started early (NULL: the init makes it) */
-	bool netns_by_msg;	    /* the maker's namespace comes with SYNC_CGROUP_MADE */
+	bool netns_by_msg;	    /* the maker's namespace comes with SYNC_CGROUP_DIRS */
 	bool self_join;		    /* direct init, v1/hybrid host: joins its v1 cgroups itself */
-	/* Creates and configures cg (called once, before cg is joined); may be NULL. Late
-	 * joins call it after forking, so the mkdirs overlap the child's own setup. */
+	/* Create cg's directories, then configure them (limits, device rules); each called
+	 * once, before cg is joined; may be NULL. Late joins call them after forking, so
+	 * the work overlaps the child's own setup, and tell the child after each step. */
 	int (*cgroup_prepare)(void *arg, struct err *e);
+	int (*cgroup_configure)(void *arg, struct err *e);
 	void *cgroup_arg;
 
 	/* outputs */

@@ -202,7 +202,7 @@ static int hook_in_container(struct launch *l, enum hook_kind k, pid_t pid, stru
 }
 
 /* The direct init's new network namespace when there is no early maker: one of its own
- * (the maker's comes with SYNC_CGROUP_MADE, see wait_cgroup_made). */
+ * (the maker's comes with SYNC_CGROUP_DIRS, see wait_cgroup_dirs). */
 static int join_new_netns(struct launch *l, struct err *e)
 {
 	if (!l->netns_late || l->netns_by_msg)
@@ -226,21 +226,21 @@ static int setup_identity(struct launch *l, struct err *e)
 
 struct cgroup_wait {
 	int fd;
-	bool made;
-	bool netns; /* the early maker's network namespace comes with the message */
+	bool dirs;  /* CGROUP_DIRS received (or not to come: no late join) */
+	bool netns; /* the early maker's network namespace comes with it */
 };
 
-/* rootfs_opts.cgroup_ready and netns_ready: SYNC_CGROUP_MADE, usually queued by the time
+/* rootfs_opts.cgroup_ready and netns_ready: SYNC_CGROUP_DIRS, usually queued by the time
  * it's needed, and the network namespace that comes with it joined. */
-static int wait_cgroup_made(void *arg, struct err *e)
+static int wait_cgroup_dirs(void *arg, struct err *e)
 {
 	struct cgroup_wait *w = arg;
 	struct sync_msg m;
-	if (w->made)
+	if (w->dirs)
 		return 0;
-	w->made = true;
+	w->dirs = true;
 	int nsfd = -1;
-	if (sync_expect_fd(w->fd, SYNC_CGROUP_MADE, &m, w->netns ? &nsfd : NULL, e) < 0)
+	if (sync_expect_fd(w->fd, SYNC_CGROUP_DIRS, &m, w->netns ? &nsfd : NULL, e) < 0)
 		return -1;
 	if (!w->netns)
 		return 0;
@@ -249,6 +249,18 @@ static int wait_cgroup_made(void *arg, struct err *e)
 	int r = setns(nsfd, CLONE_NEWNET) < 0 ? err_sys(e, "join the new network namespace") : 0;
 	close(nsfd);
 	return r;
+}
+
+/* After the root's mounts: the directories (at the latest), then SYNC_CGROUP_MADE, sent
+ * once the limits and device rules are written, before the cgroup is joined. */
+static int wait_cgroup_made(struct launch *l, struct cgroup_wait *w, struct err *e)
+{
+	struct sync_msg m;
+	if (!launch_late_cgroup(l))
+		return 0;
+	if (wait_cgroup_dirs(w, e) < 0)
+		return -1;
+	return sync_expect(w->fd, SYNC_CGROUP_MADE, &m, e);
 }
 
 /* SYNC_CGROUP_DONE: the parent moves the init into its cgroup while it sets up its root
@@ -276,15 +288,16 @@ static int setup_rootfs(struct launch *l, int fd, struct err *e)
 	    .new_cgroupns = s->ns[NS_CGROUP].enabled && !s->ns[NS_CGROUP].path,
 	    .mount_fds = l->mount_fds,
 	};
-	struct cgroup_wait w = {.fd = fd, .made = !launch_late_cgroup(l), .netns = l->netns_by_msg};
-	ro.cgroup_ready = wait_cgroup_made;
+	struct cgroup_wait w = {.fd = fd, .dirs = !launch_late_cgroup(l), .netns = l->netns_by_msg};
+	ro.cgroup_ready = wait_cgroup_dirs;
 	ro.cgroup_ready_arg = &w;
 	if (w.netns)
-		ro.netns_ready = wait_cgroup_made;
+		ro.netns_ready = wait_cgroup_dirs;
 	struct sync_msg m = {0};
 	if (rootfs_prepare(s, &ro, e) < 0)
 		return -1;
-	if (wait_cgroup_made(&w, e) < 0 || (l->self_join && cgroup_enter_self_v1(l->cg, e) < 0) ||
+	if (wait_cgroup_made(l, &w, e) < 0 ||
+	    (l->self_join && cgroup_enter_self_v1(l->cg, e) < 0) ||
 	    wait_cgroup_done(l, fd, true, e) < 0)
 		return -1;
 	if (launch_hooks_sync(l)) {

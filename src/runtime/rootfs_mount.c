@@ -316,9 +316,6 @@ static int mount_plain(const struct rootfs_ctx *c, const struct spec_mount *m, b
 		return -1;
 	if (fs_mkdir_p(dest, 0755, e) < 0)
 		return -1;
-	bool sysfs = str_eq(m->type, "sysfs");
-	if (sysfs && c->o->netns_ready && c->o->netns_ready(c->o->cgroup_ready_arg, e) < 0)
-		return -1;
 	const char *src = m->source ? m->source : m->type;
 	return mount_propagate(c, m, src, m->type, m->flags, e);
 }

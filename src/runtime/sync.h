@@ -14,13 +14,15 @@ enum sync_type {
 	SYNC_PID,   /* stage1 -> parent: value = pid of the container process */
 	SYNC_HOOKS, /* init -> parent: run prestart/createRuntime hooks now */
 	SYNC_HOOKS_ACK,
-	SYNC_CGROUP_MADE,  /* parent -> init: the cgroup directories exist (late join) */
+	SYNC_CGROUP_MADE,  /* parent -> init: the cgroup is configured: limits, devices (late join)
+			    */
 	SYNC_CGROUP_DONE,  /* parent -> init: moved into the cgroup (late join), value = its pid */
 	SYNC_CONSOLE,	   /* child -> parent: the pty master is attached */
 	SYNC_READY,	   /* child -> parent: set up; about to wait for start / exec */
 	SYNC_SECCOMP,	   /* child -> parent: value = its seccomp listener fd (by number) */
 	SYNC_SECCOMP_DONE, /* parent -> child: the agent has the listener */
 	SYNC_ERROR,	   /* child -> parent: text = the error */
+	SYNC_CGROUP_DIRS,  /* parent -> init: the cgroup directories exist (late join) */
 };
 
 struct sync_msg {
