@@ -50,6 +50,11 @@ int cli_print_reclaimed(const json_t *reply);
 /* A new array of list's objects ordered by .Name as docker's CLI orders volumes and
  * networks (natural order: digit runs as numbers). */
 json_t *cli_sort_by_name(json_t *list);
+/* Flag values as JSON (args_json.c): a list as an array of strings, "k=v" (or "k": "")
+ * items as an object; and a Labels object as "k=v,k=v" (malloc'd, "" when none). */
+json_t *cli_json_strv(char **v);
+json_t *cli_json_kv(char **items);
+char *cli_labels_join(json_t *labels);
 /* docker's prune prompt: true when the user answers y. */
 bool cli_confirm(const char *warning);
 

@@ -117,9 +117,7 @@ static char *query(const struct build_args *a, const char *dockerfile, const cha
 	if (a->shm)
 		fprintf(f, "&shmsize=%lld", a->shm);
 	if (a->cache_from) {
-		json_t *cf = json_array();
-		for (char **p = a->cache_from; *p; p++)
-			json_array_append_new(cf, json_string(*p));
+		json_t *cf = cli_json_strv(a->cache_from);
 		_cleanup_free_ char *cfs = jx_dumps(cf), *cfe = cli_http_escape(cfs);
 		fprintf(f, "&cachefrom=%s", cfe);
 		json_decref(cf);
@@ -129,17 +127,12 @@ static char *query(const struct build_args *a, const char *dockerfile, const cha
 		fprintf(f, "&extrahosts=%s", v);
 	}
 	/* KEY=VALUE; a bare KEY takes the value of the CLI's environment, as docker's */
-	json_t *ba = json_object(), *lb = json_object();
+	json_t *ba = json_object(), *lb = cli_json_kv(a->labels);
 	for (char **p = a->build_args; p && *p; p++) {
 		char *eq = strchr(*p, '=');
 		_cleanup_free_ char *k = eq ? str_ndup(*p, (size_t)(eq - *p)) : str_dup(*p);
 		const char *v = eq ? eq + 1 : getenv(k);
 		json_object_set_new(ba, k, v ? json_string(v) : json_null());
-	}
-	for (char **p = a->labels; p && *p; p++) {
-		char *eq = strchr(*p, '=');
-		_cleanup_free_ char *k = eq ? str_ndup(*p, (size_t)(eq - *p)) : str_dup(*p);
-		json_object_set_new(lb, k, json_string(eq ? eq + 1 : ""));
 	}
 	_cleanup_free_ char *bas = jx_dumps(ba), *lbs = jx_dumps(lb);
 	_cleanup_free_ char *bae = cli_http_escape(bas), *lbe = cli_http_escape(lbs);

@@ -8,19 +8,6 @@
 #include "util/json.h"
 #include "util/str.h"
 
-static json_t *kv_object(char **items)
-{
-	json_t *o = json_object();
-	for (char **x = items; x && *x; x++) {
-		_cleanup_free_ char *k = str_dup(*x);
-		char *eq = strchr(k, '=');
-		if (eq)
-			*eq = 0;
-		json_object_set_new(o, k, json_string(eq ? eq + 1 : ""));
-	}
-	return o;
-}
-
 /* --subnet/--gateway/--ip-range, paired by position as docker pairs them. */
 static json_t *ipam_config(char **subnets, char **gateways, char **ranges)
 {
@@ -69,12 +56,12 @@ int cmd_network_create(struct cli *c, int argc, char **argv)
 	json_t *cfg = ipam_config(subnets, gws, ranges);
 	/* --aux-address name=ip goes with the first subnet, as docker's CLI pairs them */
 	if (aux && json_array_size(cfg))
-		json_object_set_new(json_array_get(cfg, 0), "AuxiliaryAddresses", kv_object(aux));
+		json_object_set_new(json_array_get(cfg, 0), "AuxiliaryAddresses", cli_json_kv(aux));
 	_cleanup_json_ json_t *body = json_pack(
 	    "{s:s,s:s,s:b,s:b,s:b,s:b,s:{s:s,s:o,s:o},s:o,s:o}", "Name", pos[0], "Driver", driver,
 	    "Internal", internal, "Attachable", attachable, "EnableIPv6", ipv6, "CheckDuplicate", 1,
-	    "IPAM", "Driver", ipam_driver, "Config", cfg, "Options", kv_object(ipam_opts),
-	    "Options", kv_object(dopts), "Labels", kv_object(labels));
+	    "IPAM", "Driver", ipam_driver, "Config", cfg, "Options", cli_json_kv(ipam_opts),
+	    "Options", cli_json_kv(dopts), "Labels", cli_json_kv(labels));
 	if (ipv4)
 		json_object_set_new(body, "EnableIPv4", json_boolean(!strcmp(ipv4, "true")));
 	struct err e = ERR_INIT;
@@ -91,12 +78,7 @@ int cmd_network_create(struct cli *c, int argc, char **argv)
 static json_t *network_row(json_t *n, bool trunc)
 {
 	const char *id = json_string_value(json_object_get(n, "Id")) ?: "";
-	_cleanup_strv_ char **lv = NULL;
-	const char *k;
-	json_t *x;
-	json_object_foreach (json_object_get(n, "Labels"), k, x)
-		strv_push_take(&lv, str_printf("%s=%s", k, json_string_value(x) ?: ""));
-	_cleanup_free_ char *labels = lv ? strv_join(lv, ",") : str_dup("");
+	_cleanup_free_ char *labels = cli_labels_join(json_object_get(n, "Labels"));
 	return json_pack(
 	    "{s:s%,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "ID", id,
 	    trunc && strlen(id) > 12 ? (size_t)12 : strlen(id), "Name",
@@ -205,17 +187,10 @@ static int connect_like(struct cli *c, int argc, char **argv, bool connect)
 	_cleanup_json_ json_t *body = json_pack("{s:s}", "Container", pos[1]);
 	if (connect) {
 		json_t *ep = json_object();
-		json_t *al = json_array();
-		for (char **a = aliases; a && *a; a++)
-			json_array_append_new(al, json_string(*a));
-		json_object_set_new(ep, "Aliases", al);
-		json_t *ln = json_array(), *ll = json_array();
-		for (char **l = links; l && *l; l++)
-			json_array_append_new(ln, json_string(*l));
-		for (char **l = llips; l && *l; l++)
-			json_array_append_new(ll, json_string(*l));
-		json_object_set_new(ep, "Links", ln);
-		json_object_set_new(ep, "DriverOpts", kv_object(drv_opts));
+		json_object_set_new(ep, "Aliases", cli_json_strv(aliases));
+		json_t *ll = cli_json_strv(llips);
+		json_object_set_new(ep, "Links", cli_json_strv(links));
+		json_object_set_new(ep, "DriverOpts", cli_json_kv(drv_opts));
 		if (ip || ip6 || llips)
 			json_object_set_new(ep, "IPAMConfig",
 					    json_pack("{s:s,s:s,s:o}", "IPv4Address", ip ? ip : "",

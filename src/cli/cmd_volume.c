@@ -8,20 +8,6 @@
 #include "util/json.h"
 #include "util/str.h"
 
-/* k=v items (--label, --opt) into a JSON object. */
-static json_t *kv_object(char **items)
-{
-	json_t *o = json_object();
-	for (char **x = items; x && *x; x++) {
-		_cleanup_free_ char *k = str_dup(*x);
-		char *eq = strchr(k, '=');
-		if (eq)
-			*eq = 0;
-		json_object_set_new(o, k, json_string(eq ? eq + 1 : ""));
-	}
-	return o;
-}
-
 int cmd_volume_create(struct cli *c, int argc, char **argv)
 {
 	const char *driver = "local", *name = NULL;
@@ -45,7 +31,7 @@ int cmd_volume_create(struct cli *c, int argc, char **argv)
 		return 1;
 	}
 	_cleanup_json_ json_t *body = json_pack("{s:s,s:o,s:o}", "Driver", driver, "DriverOpts",
-						kv_object(dopts), "Labels", kv_object(labels));
+						cli_json_kv(dopts), "Labels", cli_json_kv(labels));
 	if (pos[0] || name)
 		json_object_set_new(body, "Name", json_string(pos[0] ? pos[0] : name));
 	struct err e = ERR_INIT;
@@ -58,12 +44,7 @@ int cmd_volume_create(struct cli *c, int argc, char **argv)
 
 static json_t *volume_row(json_t *v, bool trunc)
 {
-	_cleanup_strv_ char **lv = NULL;
-	const char *k;
-	json_t *x;
-	json_object_foreach (json_object_get(v, "Labels"), k, x)
-		strv_push_take(&lv, str_printf("%s=%s", k, json_string_value(x) ?: ""));
-	_cleanup_free_ char *labels = lv ? strv_join(lv, ",") : str_dup("");
+	_cleanup_free_ char *labels = cli_labels_join(json_object_get(v, "Labels"));
 	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "Driver",
 			 json_string_value(json_object_get(v, "Driver")) ?: "", "Name",
 			 json_string_value(json_object_get(v, "Name")) ?: "", "Scope",

@@ -11,14 +11,6 @@
 #include "util/json.h"
 #include "util/str.h"
 
-static json_t *strv_json(char **v)
-{
-	json_t *a = json_array();
-	for (; v && *v; v++)
-		json_array_append_new(a, json_string(*v));
-	return a;
-}
-
 static void exec_resize(unsigned short h, unsigned short w, void *ud)
 {
 	void **u = ud;
@@ -95,8 +87,8 @@ int cmd_exec(struct cli *c, int argc, char **argv)
 	_cleanup_json_ json_t *body =
 	    json_pack("{s:b,s:b,s:b,s:b,s:o,s:o,s:s,s:s,s:b}", "AttachStdin", in && !detach,
 		      "AttachStdout", !detach, "AttachStderr", !detach, "Tty", tty, "Cmd",
-		      strv_json(pos + 1), "Env", json_array(), "WorkingDir", workdir ? workdir : "",
-		      "User", user ? user : "", "Privileged", priv);
+		      cli_json_strv(pos + 1), "Env", json_array(), "WorkingDir",
+		      workdir ? workdir : "", "User", user ? user : "", "Privileged", priv);
 	json_t *envs = json_object_get(body, "Env"), *flags = env_json(env);
 	if (run_env_files(env_files, envs, &e) < 0) {
 		json_decref(flags);

@@ -70,16 +70,6 @@ static char *ports_str(json_t *ports)
 	return v ? strv_join(v, ", ") : str_dup("");
 }
 
-static char *labels_str(json_t *labels)
-{
-	_cleanup_strv_ char **v = NULL;
-	const char *k;
-	json_t *x;
-	json_object_foreach (labels, k, x)
-		strv_push_take(&v, str_printf("%s=%s", k, json_string_value(x) ?: ""));
-	return v ? strv_join(v, ",") : str_dup("");
-}
-
 static json_t *container_row(json_t *c, bool trunc)
 {
 	const char *id = json_string_value(json_object_get(c, "Id")) ?: "";
@@ -96,7 +86,7 @@ static json_t *container_row(json_t *c, bool trunc)
 	_cleanup_free_ char *cut = trunc ? fmt_ellipsis(cmd, 20) : str_dup(cmd);
 	_cleanup_free_ char *q = fmt_quote(cut), *ca = created_at(created), *rf = since(created);
 	_cleanup_free_ char *ports = ports_str(json_object_get(c, "Ports"));
-	_cleanup_free_ char *labels = labels_str(json_object_get(c, "Labels"));
+	_cleanup_free_ char *labels = cli_labels_join(json_object_get(c, "Labels"));
 	_cleanup_free_ char *rw =
 	    fmt_size((double)json_integer_value(json_object_get(c, "SizeRw")));
 	_cleanup_free_ char *rootfs =

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli.h"
 #include "cli/run_opts.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -178,27 +179,6 @@ int run_parse_duration(const char *s, long long *out, struct err *e)
 	return 0;
 }
 
-static json_t *map_json(char **items)
-{
-	json_t *o = json_object();
-	for (; items && *items; items++) {
-		_cleanup_free_ char *k = str_dup(*items);
-		char *eq = strchr(k, '=');
-		if (eq)
-			*eq = 0;
-		json_object_set_new(o, k, json_string(eq ? eq + 1 : ""));
-	}
-	return o;
-}
-
-static json_t *list_json(char **items)
-{
-	json_t *a = json_array();
-	for (; items && *items; items++)
-		json_array_append_new(a, json_string(*items));
-	return a;
-}
-
 /* One plain flag's value into the body. */
 static int apply_plain(const struct xflag *x, const char *s, char **list, bool b, json_t *body,
 		       struct err *e)
@@ -230,10 +210,10 @@ static int apply_plain(const struct xflag *x, const char *s, char **list, bool b
 		set_path(body, x->path, json_boolean(b));
 		return 0;
 	case X_LIST:
-		set_path(body, x->path, list_json(list));
+		set_path(body, x->path, cli_json_strv(list));
 		return 0;
 	case X_MAP:
-		set_path(body, x->path, map_json(list));
+		set_path(body, x->path, cli_json_kv(list));
 		return 0;
 	case X_SPECIAL:
 		break;

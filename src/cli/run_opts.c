@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "cli/cli.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
@@ -172,14 +173,6 @@ int run_parse_publish(const char *s, json_t *bindings, json_t *exposed, struct e
 	return 0;
 }
 
-static json_t *strv_json(char **v)
-{
-	json_t *a = json_array();
-	for (; v && *v; v++)
-		json_array_append_new(a, json_string(*v));
-	return a;
-}
-
 int run_env_files(char **files, json_t *out, struct err *e)
 {
 	for (; files && *files; files++) {
@@ -236,19 +229,6 @@ static int restart_policy(const char *s, json_t **out, struct err *e)
 	return 0;
 }
 
-static json_t *labels_json(char **labels)
-{
-	json_t *o = json_object();
-	for (; labels && *labels; labels++) {
-		_cleanup_free_ char *k = str_dup(*labels);
-		char *eq = strchr(k, '=');
-		if (eq)
-			*eq = 0;
-		json_object_set_new(o, k, json_string(eq ? eq + 1 : ""));
-	}
-	return o;
-}
-
 static json_t *tmpfs_json(char **v)
 {
 	json_t *o = json_object();
@@ -292,15 +272,15 @@ static int host_config(const struct run_opts *r, json_t *cfg, json_t *hc, struct
 					   r->cpus);
 		json_object_set_new(hc, "NanoCpus", json_integer((json_int_t)(c * 1e9 + 0.5)));
 	}
-	json_object_set_new(hc, "Binds", strv_json(r->volumes));
+	json_object_set_new(hc, "Binds", cli_json_strv(r->volumes));
 	json_object_set_new(hc, "AutoRemove", json_boolean(r->rm));
 	json_object_set_new(hc, "Privileged", json_boolean(r->privileged));
 	json_object_set_new(hc, "ReadonlyRootfs", json_boolean(r->read_only));
 	json_object_set_new(hc, "NetworkMode", json_string(r->network ? r->network : "default"));
-	json_object_set_new(hc, "CapAdd", strv_json(r->cap_add));
-	json_object_set_new(hc, "CapDrop", strv_json(r->cap_drop));
-	json_object_set_new(hc, "Dns", strv_json(r->dns));
-	json_object_set_new(hc, "ExtraHosts", strv_json(r->add_host));
+	json_object_set_new(hc, "CapAdd", cli_json_strv(r->cap_add));
+	json_object_set_new(hc, "CapDrop", cli_json_strv(r->cap_drop));
+	json_object_set_new(hc, "Dns", cli_json_strv(r->dns));
+	json_object_set_new(hc, "ExtraHosts", cli_json_strv(r->add_host));
 	json_object_set_new(hc, "Tmpfs", tmpfs_json(r->tmpfs));
 	if (r->init)
 		json_object_set_new(hc, "Init", json_true());
@@ -320,7 +300,7 @@ json_t *run_opts_body(const struct run_opts *r, struct err *e)
 	bool attached = !r->detach;
 	json_object_set_new(b, "Image", json_string(r->image));
 	if (r->cmd && *r->cmd)
-		json_object_set_new(b, "Cmd", strv_json(r->cmd));
+		json_object_set_new(b, "Cmd", cli_json_strv(r->cmd));
 	if (r->entrypoint)
 		json_object_set_new(b, "Entrypoint",
 				    *r->entrypoint ? json_pack("[s]", r->entrypoint)
@@ -342,7 +322,7 @@ json_t *run_opts_body(const struct run_opts *r, struct err *e)
 	json_object_set_new(b, "WorkingDir", json_string(r->workdir ? r->workdir : ""));
 	json_object_set_new(b, "User", json_string(r->user ? r->user : ""));
 	json_object_set_new(b, "Hostname", json_string(r->hostname ? r->hostname : ""));
-	json_object_set_new(b, "Labels", labels_json(r->labels));
+	json_object_set_new(b, "Labels", cli_json_kv(r->labels));
 	if (r->stop_signal)
 		json_object_set_new(b, "StopSignal", json_string(r->stop_signal));
 	if (r->stop_timeout)
