@@ -38,6 +38,8 @@ int cli_do(struct cli *c, const char *method, const char *path, struct err *e);
 char *cli_time_arg(const char *v);
 /* --filter k=v ... as the API's {"k":{"v":true}}, percent-encoded; NULL when none. */
 char *cli_filters_query(char **filters);
+/* base with "?filters=..." when there are filters (malloc'd). */
+char *cli_filters_path(const char *base, char **filters);
 /* Makes one row of a list (fields the templates read) from one item of an API list. */
 typedef json_t *(*cli_row_fn)(json_t *item, bool trunc);
 json_t *cli_identity_row(json_t *item, bool trunc);
@@ -47,6 +49,28 @@ int cli_print_rows(json_t *list, cli_row_fn row, bool trunc, const char *format,
 		   const char *headers);
 /* "Total reclaimed space: 1.2MB" from a prune reply's SpaceReclaimed; returns 0. */
 int cli_print_reclaimed(const json_t *reply);
+/* A prune reply's names under key, after title when there are any (prune.c). */
+void cli_print_deleted(const json_t *reply, const char *key, const char *title);
+/* POST base with the filters, then its deleted names (and with space a blank line and the
+ * space reclaimed), as docker's container/volume/network prune print; exit status. */
+int cli_prune_post(struct cli *c, const char *base, char **filters, const char *key,
+		   const char *title, bool space);
+
+/* One request per name (requests.c): method on prefix + the name escaped + suffix, with body
+ * POSTed when set; the name is printed on success, each error reported; exit status 1 when
+ * any failed. */
+struct cli_each {
+	const char *method;
+	const char *prefix, *suffix;
+	const json_t *body;
+	bool missing_ok;    /* a name not found is reported but leaves the status 0 (rm -f) */
+	bool missing_quiet; /* a name not found is skipped without a word (network rm -f) */
+	bool keep_going;    /* go on to the next name when no daemon answers too */
+};
+int cli_each_name(struct cli *c, char **names, const struct cli_each *x);
+/* GET /containers/NAME/what (json, changes ...). */
+int cli_get_container(struct cli *c, const char *name, const char *what, json_t **out,
+		      struct err *e);
 /* A new array of list's objects ordered by .Name as docker's CLI orders volumes and
  * networks (natural order: digit runs as numbers). */
 json_t *cli_sort_by_name(json_t *list);

@@ -142,21 +142,6 @@ int cmd_container_prune(struct cli *c, int argc, char **argv)
 		return st;
 	if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
 		return 0;
-	_cleanup_free_ char *fq = cli_filters_query(filters);
-	_cleanup_free_ char *path =
-	    str_printf("/containers/prune%s%s", fq ? "?filters=" : "", fq ? fq : "");
-	struct err e = ERR_INIT;
-	_cleanup_json_ json_t *r = NULL;
-	if (cli_post(c, path, NULL, &r, &e) < 0)
-		return cli_report(&e, 1);
-	json_t *del = json_object_get(r, "ContainersDeleted");
-	if (json_array_size(del))
-		printf("Deleted Containers:\n");
-	size_t i;
-	json_t *it;
-	json_array_foreach (del, i, it)
-		printf("%s\n", json_string_value(it));
-	if (json_array_size(del))
-		printf("\n");
-	return cli_print_reclaimed(r);
+	return cli_prune_post(c, "/containers/prune", filters, "ContainersDeleted",
+			      "Deleted Containers:", true);
 }

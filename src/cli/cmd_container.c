@@ -9,28 +9,15 @@
 #include "util/json.h"
 #include "util/str.h"
 
-/* POST/DELETE each container; prints the name as given on success, docker's way. */
+/* POST/DELETE each container: /containers/NAME[/action][?query]. */
 static int each(struct cli *c, char **names, const char *method, const char *action,
 		const char *query, bool missing_ok)
 {
-	int rc = 0;
-	for (char **n = names; *n; n++) {
-		struct err e = ERR_INIT;
-		_cleanup_free_ char *id = cli_http_escape(*n);
-		_cleanup_free_ char *path =
-		    str_printf("/containers/%s%s%s%s%s", id, *action ? "/" : "", action,
-			       query && *query ? "?" : "", query ? query : "");
-		if (cli_do(c, method, path, &e) < 0) {
-			cli_report(&e, 1);
-			if (!(missing_ok && e.kind == ERR_NOT_FOUND))
-				rc = 1;
-			if (e.kind == ERR_UNAVAILABLE)
-				return 1;
-			continue;
-		}
-		printf("%s\n", *n);
-	}
-	return rc;
+	_cleanup_free_ char *suffix = str_printf("%s%s%s%s", *action ? "/" : "", action,
+						 query && *query ? "?" : "", query ? query : "");
+	const struct cli_each x = {
+	    .method = method, .prefix = "/containers/", .suffix = suffix, .missing_ok = missing_ok};
+	return cli_each_name(c, names, &x);
 }
 
 static const char *time_query(const char *t, const char *sig, char *buf, size_t n)
@@ -257,10 +244,8 @@ int cmd_port(struct cli *c, int argc, char **argv)
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
 	struct err e = ERR_INIT;
-	_cleanup_free_ char *id = cli_http_escape(pos[0]);
-	_cleanup_free_ char *path = str_printf("/containers/%s/json", id);
 	_cleanup_json_ json_t *r = NULL;
-	if (cli_get(c, path, &r, &e) < 0)
+	if (cli_get_container(c, pos[0], "json", &r, &e) < 0)
 		return cli_report(&e, 1);
 	json_t *ports = json_object_get(json_object_get(r, "NetworkSettings"), "Ports");
 	if (pos[1]) {

@@ -34,10 +34,8 @@ int cmd_attach(struct cli *c, int argc, char **argv)
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
 	struct err e = ERR_INIT;
-	_cleanup_free_ char *en = cli_http_escape(pos[0]);
-	_cleanup_free_ char *ip = str_printf("/containers/%s/json", en);
 	_cleanup_json_ json_t *info = NULL;
-	if (cli_get(c, ip, &info, &e) < 0)
+	if (cli_get_container(c, pos[0], "json", &info, &e) < 0)
 		return cli_report(&e, 1);
 	json_t *state = json_object_get(info, "State");
 	if (!json_is_true(json_object_get(state, "Running"))) {
@@ -77,10 +75,8 @@ int cmd_diff(struct cli *c, int argc, char **argv)
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
 	struct err e = ERR_INIT;
-	_cleanup_free_ char *en = cli_http_escape(pos[0]);
-	_cleanup_free_ char *p = str_printf("/containers/%s/changes", en);
 	_cleanup_json_ json_t *list = NULL;
-	if (cli_get(c, p, &list, &e) < 0)
+	if (cli_get_container(c, pos[0], "changes", &list, &e) < 0)
 		return cli_report(&e, 1);
 	size_t i;
 	json_t *it;
@@ -182,22 +178,17 @@ int cmd_update(struct cli *c, int argc, char **argv)
 					  false,
 					  opts};
 	_cleanup_free_ char **pos = NULL;
-	int st, rc = 0;
+	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *body = json_object();
 	if (update_body(vals, cpus, restart, body, &e) < 0)
 		return cli_report(&e, 1);
-	for (char **n = pos; *n; n++) {
-		_cleanup_free_ char *en = cli_http_escape(*n);
-		_cleanup_free_ char *p = str_printf("/containers/%s/update", en);
-		if (cli_post(c, p, body, NULL, &e) < 0) {
-			rc = cli_report(&e, 1);
-			err_clear(&e);
-			continue;
-		}
-		printf("%s\n", *n);
-	}
-	return rc;
+	const struct cli_each x = {.method = "POST",
+				   .prefix = "/containers/",
+				   .suffix = "/update",
+				   .body = body,
+				   .keep_going = true};
+	return cli_each_name(c, pos, &x);
 }

@@ -154,11 +154,3 @@ int cmd_image_prune(struct cli *c, int argc, char **argv)
 		printf("\n");
 	return cli_print_reclaimed(r);
 }
-
-int cli_print_reclaimed(const json_t *reply)
-{
-	_cleanup_free_ char *sz =
-	    fmt_size((double)json_integer_value(json_object_get(reply, "SpaceReclaimed")));
-	printf("Total reclaimed space: %s\n", sz);
-	return 0;
-}

@@ -175,11 +175,10 @@ int cmd_logs(struct cli *c, int argc, char **argv)
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
 	struct err e = ERR_INIT;
-	_cleanup_free_ char *id = cli_http_escape(pos[0]);
-	_cleanup_free_ char *ipath = str_printf("/containers/%s/json", id);
 	_cleanup_json_ json_t *info = NULL;
-	if (cli_get(c, ipath, &info, &e) < 0)
+	if (cli_get_container(c, pos[0], "json", &info, &e) < 0)
 		return cli_report(&e, 1);
+	_cleanup_free_ char *id = cli_http_escape(pos[0]);
 	bool tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
 	_cleanup_free_ char *s = since ? cli_time_arg(since) : NULL,
 			    *u = until ? cli_time_arg(until) : NULL;

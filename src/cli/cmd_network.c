@@ -108,9 +108,7 @@ int cmd_network_ls(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	_cleanup_free_ char *fq = cli_filters_query(filters);
-	_cleanup_free_ char *path =
-	    str_printf("/networks%s%s", fq ? "?filters=" : "", fq ? fq : "");
+	_cleanup_free_ char *path = cli_filters_path("/networks", filters);
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *list = NULL;
 	if (cli_get(c, path, &list, &e) < 0)
@@ -134,24 +132,12 @@ int cmd_network_rm(struct cli *c, int argc, char **argv)
 	    "network rm", "NETWORK [NETWORK...]", "Remove one or more networks", 1, -1, false,
 	    opts};
 	_cleanup_free_ char **pos = NULL;
-	int st, rc = 0;
+	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	for (char **n = pos; *n; n++) {
-		struct err e = ERR_INIT;
-		_cleanup_free_ char *en = cli_http_escape(*n);
-		_cleanup_free_ char *p = str_printf("/networks/%s", en);
-		if (cli_do(c, "DELETE", p, &e) < 0) {
-			if (force && e.kind == ERR_NOT_FOUND)
-				continue;
-			rc = cli_report(&e, 1);
-			if (e.kind == ERR_UNAVAILABLE)
-				break;
-			continue;
-		}
-		printf("%s\n", *n);
-	}
-	return rc;
+	const struct cli_each x = {
+	    .method = "DELETE", .prefix = "/networks/", .suffix = "", .missing_quiet = force};
+	return cli_each_name(c, pos, &x);
 }
 
 /* connect and disconnect: POST /networks/NET/(dis)connect with the container. */
@@ -238,19 +224,6 @@ int cmd_network_prune(struct cli *c, int argc, char **argv)
 	if (!force && !cli_confirm("WARNING! This will remove all custom networks not used by at "
 				   "least one container."))
 		return 0;
-	_cleanup_free_ char *fq = cli_filters_query(filters);
-	_cleanup_free_ char *path =
-	    str_printf("/networks/prune%s%s", fq ? "?filters=" : "", fq ? fq : "");
-	struct err e = ERR_INIT;
-	_cleanup_json_ json_t *r = NULL;
-	if (cli_post(c, path, NULL, &r, &e) < 0)
-		return cli_report(&e, 1);
-	json_t *del = json_object_get(r, "NetworksDeleted");
-	if (json_array_size(del))
-		printf("Deleted Networks:\n");
-	size_t i;
-	json_t *it;
-	json_array_foreach (del, i, it)
-		printf("%s\n", json_string_value(it));
-	return 0;
+	return cli_prune_post(c, "/networks/prune", filters, "NetworksDeleted",
+			      "Deleted Networks:", false);
 }

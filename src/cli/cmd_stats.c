@@ -179,13 +179,7 @@ static int prune_list(struct cli *c, const char *path, const char *key, const ch
 		cli_report(&e, 1);
 		return -1;
 	}
-	json_t *del = json_object_get(r, key);
-	if (json_array_size(del))
-		printf("%s\n", title);
-	size_t i;
-	json_t *it;
-	json_array_foreach (del, i, it)
-		printf("%s\n", json_string_value(it));
+	cli_print_deleted(r, key, title);
 	if (reclaimed)
 		*reclaimed = num(r, "SpaceReclaimed");
 	return 0;
@@ -220,21 +214,13 @@ int cmd_system_prune(struct cli *c, int argc, char **argv)
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *cr = NULL, *ir = NULL;
 	/* the same --filter for each kind; images also by dangling */
-	_cleanup_free_ char *fq = cli_filters_query(filters);
-	_cleanup_free_ char *cp =
-	    str_printf("/containers/prune%s%s", fq ? "?filters=" : "", fq ? fq : "");
-	_cleanup_free_ char *np =
-	    str_printf("/networks/prune%s%s", fq ? "?filters=" : "", fq ? fq : "");
+	_cleanup_free_ char *cp = cli_filters_path("/containers/prune", filters);
+	_cleanup_free_ char *np = cli_filters_path("/networks/prune", filters);
 	strv_push(&filters, all ? "dangling=false" : "dangling=true");
 	_cleanup_free_ char *ifq = cli_filters_query(filters);
 	if (cli_post(c, cp, NULL, &cr, &e) < 0)
 		return cli_report(&e, 1);
-	size_t i;
-	json_t *it;
-	if (json_array_size(json_object_get(cr, "ContainersDeleted")))
-		printf("Deleted Containers:\n");
-	json_array_foreach (json_object_get(cr, "ContainersDeleted"), i, it)
-		printf("%s\n", json_string_value(it));
+	cli_print_deleted(cr, "ContainersDeleted", "Deleted Containers:");
 	if (prune_list(c, np, "NetworksDeleted", "Deleted Networks:", NULL) < 0 ||
 	    (vols &&
 	     prune_list(c, "/volumes/prune", "VolumesDeleted", "Deleted Volumes:", &vr) < 0))
@@ -242,6 +228,8 @@ int cmd_system_prune(struct cli *c, int argc, char **argv)
 	_cleanup_free_ char *ip = str_printf("/images/prune?filters=%s", ifq);
 	if (cli_post(c, ip, NULL, &ir, &e) < 0)
 		return cli_report(&e, 1);
+	size_t i;
+	json_t *it;
 	json_array_foreach (json_object_get(ir, "ImagesDeleted"), i, it) {
 		const char *d = json_string_value(json_object_get(it, "Deleted"));
 		const char *u = json_string_value(json_object_get(it, "Untagged"));

@@ -72,8 +72,7 @@ int cmd_volume_ls(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	_cleanup_free_ char *fq = cli_filters_query(filters);
-	_cleanup_free_ char *path = str_printf("/volumes%s%s", fq ? "?filters=" : "", fq ? fq : "");
+	_cleanup_free_ char *path = cli_filters_path("/volumes", filters);
 	struct err e = ERR_INIT;
 	_cleanup_json_ json_t *out = NULL;
 	if (cli_get(c, path, &out, &e) < 0)
@@ -96,22 +95,12 @@ int cmd_volume_rm(struct cli *c, int argc, char **argv)
 	    "volume rm", "[OPTIONS] VOLUME [VOLUME...]", "Remove one or more volumes", 1, -1, false,
 	    opts};
 	_cleanup_free_ char **pos = NULL;
-	int st, rc = 0;
+	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	for (char **n = pos; *n; n++) {
-		struct err e = ERR_INIT;
-		_cleanup_free_ char *en = cli_http_escape(*n);
-		_cleanup_free_ char *p = str_printf("/volumes/%s%s", en, force ? "?force=1" : "");
-		if (cli_do(c, "DELETE", p, &e) < 0) {
-			rc = cli_report(&e, 1);
-			if (e.kind == ERR_UNAVAILABLE)
-				break;
-			continue;
-		}
-		printf("%s\n", *n);
-	}
-	return rc;
+	const struct cli_each x = {
+	    .method = "DELETE", .prefix = "/volumes/", .suffix = force ? "?force=1" : ""};
+	return cli_each_name(c, pos, &x);
 }
 
 int cmd_volume_prune(struct cli *c, int argc, char **argv)
@@ -137,21 +126,6 @@ int cmd_volume_prune(struct cli *c, int argc, char **argv)
 		return 0;
 	if (all)
 		strv_push(&filters, "all=true");
-	_cleanup_free_ char *fq = cli_filters_query(filters);
-	_cleanup_free_ char *path =
-	    str_printf("/volumes/prune%s%s", fq ? "?filters=" : "", fq ? fq : "");
-	struct err e = ERR_INIT;
-	_cleanup_json_ json_t *r = NULL;
-	if (cli_post(c, path, NULL, &r, &e) < 0)
-		return cli_report(&e, 1);
-	json_t *del = json_object_get(r, "VolumesDeleted");
-	if (json_array_size(del))
-		printf("Deleted Volumes:\n");
-	size_t i;
-	json_t *it;
-	json_array_foreach (del, i, it)
-		printf("%s\n", json_string_value(it));
-	if (json_array_size(del))
-		printf("\n");
-	return cli_print_reclaimed(r);
+	return cli_prune_post(c, "/volumes/prune", filters, "VolumesDeleted",
+			      "Deleted Volumes:", true);
 }

@@ -32,6 +32,12 @@ char *cli_filters_query(char **f)
 	return cli_http_escape(s);
 }
 
+char *cli_filters_path(const char *base, char **filters)
+{
+	_cleanup_free_ char *fq = cli_filters_query(filters);
+	return str_printf("%s%s%s", base, fq ? "?filters=" : "", fq ? fq : "");
+}
+
 static char *created_at(json_int_t t)
 {
 	time_t tt = (time_t)t;

@@ -352,7 +352,7 @@ int cmd_start(struct cli *c, int argc, char **argv)
 					  false,
 					  opts};
 	_cleanup_free_ char **pos = NULL;
-	int st, rc = 0;
+	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
 	struct err e = ERR_INIT;
@@ -362,10 +362,8 @@ int cmd_start(struct cli *c, int argc, char **argv)
 					"once\n");
 			return 1;
 		}
-		_cleanup_free_ char *en = cli_http_escape(pos[0]);
-		_cleanup_free_ char *ip = str_printf("/containers/%s/json", en);
 		_cleanup_json_ json_t *info = NULL;
-		if (cli_get(c, ip, &info, &e) < 0)
+		if (cli_get_container(c, pos[0], "json", &info, &e) < 0)
 			return cli_report(&e, 1);
 		const char *id = json_string_value(json_object_get(info, "Id")) ?: pos[0];
 		bool tty = json_is_true(json_object_get(json_object_get(info, "Config"), "Tty"));
@@ -377,15 +375,7 @@ int cmd_start(struct cli *c, int argc, char **argv)
 					     .detach_keys = keys};
 		return cli_run_attached(c, id, &ao, &e);
 	}
-	for (char **n = pos; *n; n++) {
-		_cleanup_free_ char *en = cli_http_escape(*n);
-		_cleanup_free_ char *sp = str_printf("/containers/%s/start", en);
-		if (cli_do(c, "POST", sp, &e) < 0) {
-			rc = cli_report(&e, 1);
-			err_clear(&e);
-			continue;
-		}
-		printf("%s\n", *n);
-	}
-	return rc;
+	const struct cli_each x = {
+	    .method = "POST", .prefix = "/containers/", .suffix = "/start", .keep_going = true};
+	return cli_each_name(c, pos, &x);
 }
