@@ -102,7 +102,7 @@ static int start_run(struct monitor *m, int *console, struct err *e)
 	    .bundle = m->o.bundle,
 	    .systemd_cgroup = m->o.systemd_cgroup,
 	};
-	return container_create_internal(&co, false, true, console, &m->pid, e);
+	return container_create_internal(&co, false, true, console, &m->pid, NULL, e);
 }
 
 static int recv_fd(int lfd, struct err *e)

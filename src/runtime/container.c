@@ -160,7 +160,7 @@ static int run_poststart(const struct spec *s, const struct launch *l, pid_t pid
 }
 
 static int save_new_state(const struct container_opts *o, const struct spec *s,
-			  struct create_ctx *c, struct err *e)
+			  struct create_ctx *c, struct container_state **out, struct err *e)
 {
 	_cleanup_state_ struct container_state *st = state_new();
 	bool dead;
@@ -177,13 +177,18 @@ static int save_new_state(const struct container_opts *o, const struct spec *s,
 	st->config = json_incref(s->json);
 	st->cgroup = cgroup_to_json(c->cg);
 	st->userns = s->ns[NS_USER].enabled;
-	return state_save(st, e);
+	if (state_save(st, e) < 0)
+		return -1;
+	if (out)
+		*out = TAKE_PTR(st);
+	return 0;
 }
 
 /* Creates the container; with console_out the pty master is returned instead of being
  * sent to the console socket (foreground run). */
 int container_create_internal(const struct container_opts *o, bool detached, bool start_now,
-			      int *console_out, pid_t *pid_out, struct err *e)
+			      int *console_out, pid_t *pid_out, struct container_state **state_out,
+			      struct err *e)
 {
 	_cleanup_spec_ struct spec *s = spec_load(o->bundle, e);
 	if (!s)
@@ -242,14 +247,17 @@ int container_create_internal(const struct container_opts *o, bool detached, boo
 		close(l.console);
 	if (l.sync_fd >= 0)
 		close(l.sync_fd);
+	_cleanup_state_ struct container_state *saved = NULL;
 	if (r == 0)
-		r = save_new_state(o, s, &c, e);
+		r = save_new_state(o, s, &c, state_out ? &saved : NULL, e);
 	if (r == 0)
 		r = write_pid_file(o->pid_file, c.pid, e);
 	if (r == 0 && start_now)
 		r = run_poststart(s, &l, c.pid, e);
 	if (r == 0 && pid_out)
 		*pid_out = c.pid;
+	if (r == 0 && state_out)
+		*state_out = TAKE_PTR(saved);
 	if (maker)
 		launch_netns_release(&nm);
 	if (r < 0)
@@ -263,5 +271,5 @@ int container_create_internal(const struct container_opts *o, bool detached, boo
 
 int container_create(const struct container_opts *o, struct err *e)
 {
-	return container_create_internal(o, true, false, NULL, NULL, e);
+	return container_create_internal(o, true, false, NULL, NULL, NULL, e);
 }

@@ -24,15 +24,20 @@ struct container_opts {
 
 int container_create(const struct container_opts *o, struct err *e);
 /* create for run: attached (console_out gets the pty master) or detached; with start_now
- * the process doesn't wait for `start` (no exec fifo) and poststart hooks run here. */
+ * the process doesn't wait for `start` (no exec fifo) and poststart hooks run here;
+ * state_out (optional) gets the state it saved. */
 int container_create_internal(const struct container_opts *o, bool detached, bool start_now,
-			      int *console_out, pid_t *pid_out, struct err *e);
+			      int *console_out, pid_t *pid_out, struct container_state **state_out,
+			      struct err *e);
 int container_start(const char *root, const char *id, struct err *e);
 /* create + start; in the foreground waits and sets *status to the exit status
  * (128+signal when killed), then deletes the container. */
 int container_run(const struct container_opts *o, int *status, struct err *e);
 int container_kill(const char *root, const char *id, int sig, bool all, struct err *e);
 int container_delete(const char *root, const char *id, bool force, struct err *e);
+/* run's forced delete with the state its create saved (s), not read again while the init
+ * is gone (else as container_delete); nothing is done when it was deleted meanwhile. */
+int container_delete_saved(struct container_state *s, struct err *e);
 int container_pause(const char *root, const char *id, bool pause, struct err *e);
 
 struct exec_opts {

@@ -194,6 +194,16 @@ int container_delete(const char *root, const char *id, bool force, struct err *e
 	return destroy(s, e);
 }
 
+int container_delete_saved(struct container_state *s, struct err *e)
+{
+	_cleanup_free_ char *file = path_join(s->dir, STATE_FILE);
+	if (!fs_exists(file))
+		return 0;
+	if (state_status(s) != STATUS_STOPPED)
+		return container_delete(s->root, s->id, true, e);
+	return destroy(s, e);
+}
+
 int container_pause(const char *root, const char *id, bool pause, struct err *e)
 {
 	enum container_status st;

@@ -24,19 +24,21 @@ int container_run(const struct container_opts *o, int *status, struct err *e)
 	*status = 0;
 	/* One process creates and starts: the init needn't wait for a `start`. */
 	if (o->detach)
-		return container_create_internal(o, true, true, NULL, NULL, e);
+		return container_create_internal(o, true, true, NULL, NULL, NULL, e);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	sigset_t old;
 	fg_block_signals(&old);
 	_cleanup_close_ int console = -1;
 	pid_t pid = 0;
-	if (container_create_internal(o, false, true, &console, &pid, e) < 0) {
+	_cleanup_state_ struct container_state *st = NULL;
+	if (container_create_internal(o, false, true, &console, &pid, &st, e) < 0) {
 		sigprocmask(SIG_SETMASK, &old, NULL);
 		return -1;
 	}
 	int r = fg_wait(pid, console, &old, status, e);
+	/* The init is reaped (normally): the state create saved needn't be read again. */
 	struct err ignore = ERR_INIT;
-	if (!o->keep && container_delete(o->root, o->id, true, &ignore) < 0)
+	if (!o->keep && container_delete_saved(st, &ignore) < 0)
 		log_warn("delete %s: %s", o->id, ignore.msg);
 	return r;
 }
