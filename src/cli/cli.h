@@ -55,6 +55,25 @@ void cli_print_deleted(const json_t *reply, const char *key, const char *title);
  * space reclaimed), as docker's container/volume/network prune print; exit status. */
 int cli_prune_post(struct cli *c, const char *base, char **filters, const char *key,
 		   const char *title, bool space);
+/* container prune and network prune: --filter and --force, the prompt (warning), then
+ * cli_prune_post(base, key, title, space); exit status. */
+struct cli_prune_kind {
+	const char *name, *about, *warning;
+	const char *base, *key, *title;
+	bool space;
+};
+int cli_prune_main(struct cli *c, int argc, char **argv, const struct cli_prune_kind *k);
+
+/* export's and save's archive (output.c): -o path, or stdout (NULL; refused on a terminal);
+ * path is written as path.tmp-berth until cli_output_close renames it (ok) or removes it.
+ * Errors are printed ("<prefix>open path: ..."); -1 then. */
+struct cli_output {
+	int fd;
+	char *tmp;
+	const char *path, *prefix;
+};
+int cli_output_open(struct cli_output *o, const char *path, const char *prefix);
+int cli_output_close(struct cli_output *o, bool ok);
 
 /* One request per name (requests.c): method on prefix + the name escaped + suffix, with body
  * POSTed when set; the name is printed on success, each error reported; exit status 1 when
@@ -79,6 +98,11 @@ json_t *cli_sort_by_name(json_t *list);
 json_t *cli_json_strv(char **v);
 json_t *cli_json_kv(char **items);
 char *cli_labels_join(json_t *labels);
+/* GET base with the filters, the array under key (NULL: the reply itself) ordered by name
+ * and printed as cli_print_rows does (volume ls, network ls); exit status. */
+int cli_list_by_name(struct cli *c, const char *base, char **filters, const char *key,
+		     cli_row_fn row, bool trunc, const char *format, const char *def,
+		     const char *headers);
 /* docker's prune prompt: true when the user answers y. */
 bool cli_confirm(const char *warning);
 

@@ -93,55 +93,28 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	if (!output && isatty(1)) {
-		fprintf(stderr,
-			"berth: cowardly refusing to save to a terminal. Use the -o flag or "
-			"redirect\n");
+	struct cli_output out;
+	if (cli_output_open(&out, output, "berth: ") < 0)
 		return 1;
-	}
-	/* written beside the target and renamed at the end: no half archive under its name */
-	_cleanup_free_ char *tmp = output ? str_printf("%s.tmp-berth", output) : NULL;
-	_cleanup_close_ int fd =
-	    output ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : dup(1);
-	if (fd < 0) {
-		fprintf(stderr, "berth: open %s: %m\n", output);
-		return 1;
-	}
 	_cleanup_free_ char *ec = cli_http_escape(pos[0]);
 	_cleanup_free_ char *path = str_printf("/containers/%s/export", ec);
 	struct err e = ERR_INIT;
 	struct cli_http *h = cli_api(c, &e);
-	int rc = h ? cli_http_stream(h, "GET", path, NULL, NULL, NULL, fd_sink, &fd, NULL, &e) : -1;
-	if (rc < 0) {
-		if (tmp)
-			unlink(tmp);
-		return cli_report(&e, 1);
-	}
-	if (tmp && rename(tmp, output) < 0) {
-		fprintf(stderr, "berth: rename %s: %m\n", output);
-		unlink(tmp);
+	int rc =
+	    h ? cli_http_stream(h, "GET", path, NULL, NULL, NULL, fd_sink, &out.fd, NULL, &e) : -1;
+	if (cli_output_close(&out, rc == 0) < 0)
 		return 1;
-	}
-	return 0;
+	return rc < 0 ? cli_report(&e, 1) : 0;
 }
 
 int cmd_container_prune(struct cli *c, int argc, char **argv)
 {
-	bool force = false;
-	_cleanup_strv_ char **filters = NULL;
-	const struct cli_opt opts[] = {
-	    {0, "filter", OPT_LIST, &filters,
-	     "filter\tProvide filter values (e.g. \"until=<timestamp>\")"},
-	    {'f', "force", OPT_BOOL, &force, "Do not prompt for confirmation"},
-	    {0}};
-	const struct cli_cmd_spec spec = {
-	    "container prune", "[OPTIONS]", "Remove all stopped containers", 0, 0, false, opts};
-	_cleanup_free_ char **pos = NULL;
-	int st;
-	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
-		return st;
-	if (!force && !cli_confirm("WARNING! This will remove all stopped containers."))
-		return 0;
-	return cli_prune_post(c, "/containers/prune", filters, "ContainersDeleted",
-			      "Deleted Containers:", true);
+	static const struct cli_prune_kind k = {"container prune",
+						"Remove all stopped containers",
+						"WARNING! This will remove all stopped containers.",
+						"/containers/prune",
+						"ContainersDeleted",
+						"Deleted Containers:",
+						true};
+	return cli_prune_main(c, argc, argv, &k);
 }

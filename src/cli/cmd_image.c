@@ -180,19 +180,9 @@ int cmd_save(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	if (!output && isatty(1)) {
-		fprintf(stderr,
-			"berth: cowardly refusing to save to a terminal. Use the -o flag or "
-			"redirect\n");
+	struct cli_output out;
+	if (cli_output_open(&out, output, "") < 0)
 		return 1;
-	}
-	_cleanup_free_ char *tmp = output ? str_printf("%s.tmp-berth", output) : NULL;
-	_cleanup_close_ int fd =
-	    output ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : dup(1);
-	if (fd < 0) {
-		fprintf(stderr, "open %s: %m\n", output);
-		return 1;
-	}
 	char *q = NULL;
 	size_t ql = 0;
 	FILE *f = open_memstream(&q, &ql);
@@ -204,22 +194,15 @@ int cmd_save(struct cli *c, int argc, char **argv)
 	fclose(f);
 	struct err e = ERR_INIT;
 	struct cli_http *h = cli_api(c, &e);
-	struct download d = {.fd = fd};
+	struct download d = {.fd = out.fd};
 	progress_init(&d.bar, stderr, false);
 	int rc = h ? cli_http_stream(h, "GET", q, NULL, NULL, NULL, save_sink, &d, NULL, &e) : -1;
 	if (rc == 0)
 		progress_bytes(&d.bar, "Saved", d.got, 0, true);
 	free(q);
-	if (rc < 0) {
-		if (tmp)
-			unlink(tmp);
-		return cli_report(&e, 1);
-	}
-	if (tmp && rename(tmp, output) < 0) {
-		fprintf(stderr, "rename %s: %m\n", output);
+	if (cli_output_close(&out, rc == 0) < 0)
 		return 1;
-	}
-	return 0;
+	return rc < 0 ? cli_report(&e, 1) : 0;
 }
 
 int cmd_rmi(struct cli *c, int argc, char **argv)

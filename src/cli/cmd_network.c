@@ -108,19 +108,13 @@ int cmd_network_ls(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	_cleanup_free_ char *path = cli_filters_path("/networks", filters);
-	struct err e = ERR_INIT;
-	_cleanup_json_ json_t *list = NULL;
-	if (cli_get(c, path, &list, &e) < 0)
-		return cli_report(&e, 1);
 	if (quiet)
 		format = "{{.ID}}";
-	_cleanup_json_ json_t *sorted = cli_sort_by_name(list);
-	return cli_print_rows(sorted, network_row, !notrunc, format,
-			      "table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
-			      "{\"ID\":\"NETWORK ID\",\"Name\":\"NAME\",\"Driver\":\"DRIVER\","
-			      "\"Scope\":\"SCOPE\",\"IPv6\":\"IPV6\",\"Internal\":\"INTERNAL\","
-			      "\"Labels\":\"LABELS\",\"CreatedAt\":\"CREATED AT\"}");
+	return cli_list_by_name(c, "/networks", filters, NULL, network_row, !notrunc, format,
+				"table {{.ID}}\t{{.Name}}\t{{.Driver}}\t{{.Scope}}",
+				"{\"ID\":\"NETWORK ID\",\"Name\":\"NAME\",\"Driver\":\"DRIVER\","
+				"\"Scope\":\"SCOPE\",\"IPv6\":\"IPV6\",\"Internal\":\"INTERNAL\","
+				"\"Labels\":\"LABELS\",\"CreatedAt\":\"CREATED AT\"}");
 }
 
 int cmd_network_rm(struct cli *c, int argc, char **argv)
@@ -208,22 +202,13 @@ int cmd_network_disconnect(struct cli *c, int argc, char **argv)
 
 int cmd_network_prune(struct cli *c, int argc, char **argv)
 {
-	bool force = false;
-	_cleanup_strv_ char **filters = NULL;
-	const struct cli_opt opts[] = {
-	    {0, "filter", OPT_LIST, &filters,
-	     "filter\tProvide filter values (e.g. \"until=<timestamp>\")"},
-	    {'f', "force", OPT_BOOL, &force, "Do not prompt for confirmation"},
-	    {0}};
-	const struct cli_cmd_spec spec = {
-	    "network prune", "[OPTIONS]", "Remove all unused networks", 0, 0, false, opts};
-	_cleanup_free_ char **pos = NULL;
-	int st;
-	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
-		return st;
-	if (!force && !cli_confirm("WARNING! This will remove all custom networks not used by at "
-				   "least one container."))
-		return 0;
-	return cli_prune_post(c, "/networks/prune", filters, "NetworksDeleted",
-			      "Deleted Networks:", false);
+	static const struct cli_prune_kind k = {
+	    "network prune",
+	    "Remove all unused networks",
+	    "WARNING! This will remove all custom networks not used by at least one container.",
+	    "/networks/prune",
+	    "NetworksDeleted",
+	    "Deleted Networks:",
+	    false};
+	return cli_prune_main(c, argc, argv, &k);
 }

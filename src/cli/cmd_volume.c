@@ -72,18 +72,14 @@ int cmd_volume_ls(struct cli *c, int argc, char **argv)
 	int st;
 	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
 		return st;
-	_cleanup_free_ char *path = cli_filters_path("/volumes", filters);
-	struct err e = ERR_INIT;
-	_cleanup_json_ json_t *out = NULL;
-	if (cli_get(c, path, &out, &e) < 0)
-		return cli_report(&e, 1);
 	if (quiet)
 		format = "{{.Name}}";
-	_cleanup_json_ json_t *sorted = cli_sort_by_name(json_object_get(out, "Volumes"));
-	return cli_print_rows(sorted, volume_row, true, format, "table {{.Driver}}\t{{.Name}}",
-			      "{\"Driver\":\"DRIVER\",\"Name\":\"VOLUME NAME\",\"Scope\":\"SCOPE\","
-			      "\"Mountpoint\":\"MOUNTPOINT\",\"Labels\":\"LABELS\",\"CreatedAt\":"
-			      "\"CREATED AT\",\"Links\":\"LINKS\",\"Size\":\"SIZE\"}");
+	return cli_list_by_name(
+	    c, "/volumes", filters, "Volumes", volume_row, true, format,
+	    "table {{.Driver}}\t{{.Name}}",
+	    "{\"Driver\":\"DRIVER\",\"Name\":\"VOLUME NAME\",\"Scope\":\"SCOPE\","
+	    "\"Mountpoint\":\"MOUNTPOINT\",\"Labels\":\"LABELS\",\"CreatedAt\":"
+	    "\"CREATED AT\",\"Links\":\"LINKS\",\"Size\":\"SIZE\"}");
 }
 
 int cmd_volume_rm(struct cli *c, int argc, char **argv)

@@ -175,6 +175,19 @@ json_t *cli_sort_by_name(json_t *list)
 	return out;
 }
 
+int cli_list_by_name(struct cli *c, const char *base, char **filters, const char *key,
+		     cli_row_fn row, bool trunc, const char *format, const char *def,
+		     const char *headers)
+{
+	_cleanup_free_ char *path = cli_filters_path(base, filters);
+	struct err e = ERR_INIT;
+	_cleanup_json_ json_t *out = NULL;
+	if (cli_get(c, path, &out, &e) < 0)
+		return cli_report(&e, 1);
+	_cleanup_json_ json_t *sorted = cli_sort_by_name(key ? json_object_get(out, key) : out);
+	return cli_print_rows(sorted, row, trunc, format, def, headers);
+}
+
 int cli_print_rows(json_t *list, cli_row_fn row, bool trunc, const char *format, const char *def,
 		   const char *headers)
 {

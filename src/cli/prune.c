@@ -42,3 +42,22 @@ int cli_prune_post(struct cli *c, const char *base, char **filters, const char *
 		printf("\n");
 	return cli_print_reclaimed(r);
 }
+
+int cli_prune_main(struct cli *c, int argc, char **argv, const struct cli_prune_kind *k)
+{
+	bool force = false;
+	_cleanup_strv_ char **filters = NULL;
+	const struct cli_opt opts[] = {
+	    {0, "filter", OPT_LIST, &filters,
+	     "filter\tProvide filter values (e.g. \"until=<timestamp>\")"},
+	    {'f', "force", OPT_BOOL, &force, "Do not prompt for confirmation"},
+	    {0}};
+	const struct cli_cmd_spec spec = {k->name, "[OPTIONS]", k->about, 0, 0, false, opts};
+	_cleanup_free_ char **pos = NULL;
+	int st;
+	if (cli_parse(&spec, argc, argv, &pos, &st) < 0)
+		return st;
+	if (!force && !cli_confirm(k->warning))
+		return 0;
+	return cli_prune_post(c, k->base, filters, k->key, k->title, k->space);
+}
