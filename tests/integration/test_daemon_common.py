@@ -228,6 +228,21 @@ class Daemon:
         return sorted(os.listdir(d)) if d.exists() else []
 
 
+def monitors_of(d):
+    """PIDs of the berth-monitor processes of daemon d (by its run directory)."""
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = Path("/proc/%s/cmdline" % pid).read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if cmd and cmd[0].endswith(b"berth-monitor") and str(d.run).encode() in b" ".join(cmd):
+            out.append(int(pid))
+    return out
+
+
 def nft_run(cmd):
     """One nftables command through libnftables (no nft binary here); (rc, output)."""
     import ctypes
@@ -341,7 +356,6 @@ def busybox_daemon(base, more=None, extra=()):
 def daemon_teardown(dm, *paths):
     """A module daemon's end: its containers go, it stops cleanly, nothing under paths stays
     mounted and no monitor outlives it."""
-    from test_daemon_containers import monitors_of  # it imports this module
     left = dm.docker("ps", "-aq").stdout.split()
     if left:
         dm.docker("rm", "-f", *left, check=False)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from test_daemon_common import DOCKER, Daemon, import_busybox
+from test_daemon_common import DOCKER, Daemon, import_busybox, monitors_of
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="containers need root")
 
@@ -35,20 +35,6 @@ def ids(d):
 def mounts_under(path):
     with open("/proc/self/mountinfo") as f:
         return [line for line in f if str(path) in line]
-
-
-def monitors_of(d):
-    out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmd = Path("/proc/%s/cmdline" % pid).read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if cmd and cmd[0].endswith(b"berth-monitor") and str(d.run).encode() in b" ".join(cmd):
-            out.append(int(pid))
-    return out
 
 
 def cgroups_left(cid):

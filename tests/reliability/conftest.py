@@ -17,7 +17,7 @@ sys.path.insert(0, str(HERE.parent / "integration"))
 import helpers  # noqa: E402
 import sanitizer  # noqa: E402
 from sanitizer import _sanitizer_reports  # noqa: E402,F401 (autouse: a report fails the test)
-from test_daemon_common import DOCKER, Daemon  # noqa: E402
+from test_daemon_common import DOCKER, Daemon, monitors_of  # noqa: E402
 
 FULL = os.environ.get("RELIABILITY", "short") == "full"
 
@@ -76,20 +76,6 @@ def cgroups_of(ids):
             if (b / i).exists():
                 left.append(str(b / i))
     return left
-
-
-def monitors_of(d):
-    out = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmd = Path("/proc/%s/cmdline" % pid).read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if cmd and cmd[0].endswith(b"berth-monitor") and str(d.run).encode() in b" ".join(cmd):
-            out.append(int(pid))
-    return out
 
 
 def daemon_fds(d):
