@@ -170,36 +170,37 @@ void api_networks_prune(struct api_req *req)
 		      json_array_size(names) ? names : (json_decref(names), json_null())));
 }
 
+/* connect's and disconnect's body (into *body) and its Container (borrowed); NULL and e
+ * set when the body is bad or names none. */
+static const char *body_container(struct api_req *req, json_t **body, struct err *e)
+{
+	*body = api_body_json(req, e);
+	const char *cont = json_string_value(json_object_get(*body, "Container"));
+	if (e->kind == ERR_NONE && (!cont || !*cont))
+		err_invalid(e, "no container specified");
+	return e->kind == ERR_NONE ? cont : NULL;
+}
+
 void api_network_connect(struct api_req *req)
 {
 	struct err e = ERR_INIT;
-	_cleanup_json_ json_t *body = api_body_json(req, &e);
-	const char *cont = json_string_value(json_object_get(body, "Container"));
-	if (e.kind == ERR_NONE && (!cont || !*cont))
-		err_invalid(&e, "no container specified");
-	if (e.kind != ERR_NONE ||
-	    engine_network_connect(req->eng, api_param(req, "id"), cont,
-				   json_object_get(body, "EndpointConfig"), &e) < 0) {
-		api_reply_error(req, &e);
-		return;
-	}
-	api_reply_empty(req, 200);
+	_cleanup_json_ json_t *body = NULL;
+	const char *cont = body_container(req, &body, &e);
+	int r = cont ? engine_network_connect(req->eng, api_param(req, "id"), cont,
+					      json_object_get(body, "EndpointConfig"), &e)
+		     : -1;
+	api_reply_result(req, r, &e, 200);
 }
 
 void api_network_disconnect(struct api_req *req)
 {
 	struct err e = ERR_INIT;
-	_cleanup_json_ json_t *body = api_body_json(req, &e);
-	const char *cont = json_string_value(json_object_get(body, "Container"));
-	if (e.kind == ERR_NONE && (!cont || !*cont))
-		err_invalid(&e, "no container specified");
-	if (e.kind != ERR_NONE ||
-	    engine_network_disconnect(req->eng, api_param(req, "id"), cont,
-				      json_is_true(json_object_get(body, "Force")), &e) < 0) {
-		api_reply_error(req, &e);
-		return;
-	}
-	api_reply_empty(req, 200);
+	_cleanup_json_ json_t *body = NULL;
+	const char *cont = body_container(req, &body, &e);
+	int r = cont ? engine_network_disconnect(req->eng, api_param(req, "id"), cont,
+						 json_is_true(json_object_get(body, "Force")), &e)
+		     : -1;
+	api_reply_result(req, r, &e, 200);
 }
 
 void api_container_link_delete(struct api_req *req)

@@ -299,3 +299,13 @@ int cli_pump(struct hijack *h, struct pump *p, struct err *e)
 		}
 	}
 }
+
+int cli_pump_close(struct hijack *h, struct pump *p, struct err *e)
+{
+	if (p->tty && p->stdin_on)
+		cli_tty_raw();
+	int r = cli_pump(h, p, e);
+	cli_tty_restore();
+	cli_hijack_close(h);
+	return r;
+}

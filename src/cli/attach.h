@@ -49,6 +49,8 @@ int cli_detach_keys_parse(const char *spec, unsigned char *keys, size_t *n, stru
 void cli_pump_signals(bool tty, bool proxy, sigset_t *set);
 /* Moves bytes until the daemon closes the stream; -1 on a socket error. */
 int cli_pump(struct hijack *h, struct pump *p, struct err *e);
+/* cli_pump with the terminal raw while our stdin goes to a TTY, then h closed (run, exec). */
+int cli_pump_close(struct hijack *h, struct pump *p, struct err *e);
 /* Puts the terminal on fd 0 in raw mode (when tty and a terminal); restored by cli_tty_restore. */
 void cli_tty_raw(void);
 void cli_tty_restore(void);

@@ -103,29 +103,20 @@ static char *query(const struct build_args *a, const char *dockerfile, const cha
 		 {"networkmode", a->network},
 		 {"platform", a->platform},
 		 {"remote", remote}};
-	for (size_t i = 0; i < ARRAY_SIZE(s); i++) {
-		_cleanup_free_ char *v = s[i].v ? cli_http_escape(s[i].v) : NULL;
-		if (v)
-			fprintf(f, "&%s=%s", s[i].k, v);
-	}
-	for (char **t = a->tags; t && *t; t++) {
-		_cleanup_free_ char *v = cli_http_escape(*t);
-		fprintf(f, "&t=%s", v);
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(s); i++)
+		cli_http_query_add(f, s[i].k, s[i].v);
+	cli_http_query_add_all(f, "t", a->tags);
 	if (a->mem)
 		fprintf(f, "&memory=%lld", a->mem);
 	if (a->shm)
 		fprintf(f, "&shmsize=%lld", a->shm);
 	if (a->cache_from) {
 		json_t *cf = cli_json_strv(a->cache_from);
-		_cleanup_free_ char *cfs = jx_dumps(cf), *cfe = cli_http_escape(cfs);
-		fprintf(f, "&cachefrom=%s", cfe);
+		_cleanup_free_ char *cfs = jx_dumps(cf);
+		cli_http_query_add(f, "cachefrom", cfs);
 		json_decref(cf);
 	}
-	for (char **h = a->hosts; h && *h; h++) {
-		_cleanup_free_ char *v = cli_http_escape(*h);
-		fprintf(f, "&extrahosts=%s", v);
-	}
+	cli_http_query_add_all(f, "extrahosts", a->hosts);
 	/* KEY=VALUE; a bare KEY takes the value of the CLI's environment, as docker's */
 	json_t *ba = json_object(), *lb = cli_json_kv(a->labels);
 	for (char **p = a->build_args; p && *p; p++) {
@@ -135,8 +126,8 @@ static char *query(const struct build_args *a, const char *dockerfile, const cha
 		json_object_set_new(ba, k, v ? json_string(v) : json_null());
 	}
 	_cleanup_free_ char *bas = jx_dumps(ba), *lbs = jx_dumps(lb);
-	_cleanup_free_ char *bae = cli_http_escape(bas), *lbe = cli_http_escape(lbs);
-	fprintf(f, "&buildargs=%s&labels=%s", bae, lbe);
+	cli_http_query_add(f, "buildargs", bas);
+	cli_http_query_add(f, "labels", lbs);
 	json_decref(ba);
 	json_decref(lb);
 	fclose(f);

@@ -46,22 +46,12 @@ int cmd_commit(struct cli *c, int argc, char **argv)
 		char *last = strrchr(repo, '/'), *colon = strrchr(last ? last : repo, ':');
 		if (colon)
 			*colon++ = 0;
-		_cleanup_free_ char *er = cli_http_escape(repo);
-		_cleanup_free_ char *et = colon ? cli_http_escape(colon) : NULL;
-		fprintf(f, "&repo=%s%s%s", er, et ? "&tag=" : "", et ? et : "");
+		cli_http_query_add(f, "repo", repo);
+		cli_http_query_add(f, "tag", colon);
 	}
-	if (author) {
-		_cleanup_free_ char *x = cli_http_escape(author);
-		fprintf(f, "&author=%s", x);
-	}
-	if (message) {
-		_cleanup_free_ char *x = cli_http_escape(message);
-		fprintf(f, "&comment=%s", x);
-	}
-	for (char **ch = changes; ch && *ch; ch++) {
-		_cleanup_free_ char *x = cli_http_escape(*ch);
-		fprintf(f, "&changes=%s", x);
-	}
+	cli_http_query_add(f, "author", author);
+	cli_http_query_add(f, "comment", message);
+	cli_http_query_add_all(f, "changes", changes);
 	fclose(f);
 	_cleanup_free_ char *path = q;
 	struct err e = ERR_INIT;

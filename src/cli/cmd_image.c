@@ -98,22 +98,10 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	size_t ql = 0;
 	FILE *f = open_memstream(&q, &ql);
 	fprintf(f, "/images/create?fromSrc=%s", src);
-	if (pos[1]) {
-		_cleanup_free_ char *r = cli_http_escape(pos[1]);
-		fprintf(f, "&repo=%s", r);
-	}
-	if (platform) {
-		_cleanup_free_ char *pl = cli_http_escape(platform);
-		fprintf(f, "&platform=%s", pl);
-	}
-	if (message) {
-		_cleanup_free_ char *m = cli_http_escape(message);
-		fprintf(f, "&message=%s", m);
-	}
-	for (char **ch = changes; ch && *ch; ch++) {
-		_cleanup_free_ char *m = cli_http_escape(*ch);
-		fprintf(f, "&changes=%s", m);
-	}
+	cli_http_query_add(f, "repo", pos[1]);
+	cli_http_query_add(f, "platform", platform);
+	cli_http_query_add(f, "message", message);
+	cli_http_query_add_all(f, "changes", changes);
 	fclose(f);
 	int rc = stream_msgs(c, "POST", q, fd, "application/x-tar", "Importing");
 	free(q);

@@ -39,11 +39,7 @@ static int exec_stream(struct cli *c, const char *eid, bool tty, bool in, const 
 			 .ud = ud,
 			 .keys = dk,
 			 .nkeys = ndk};
-	if (tty && in)
-		cli_tty_raw();
-	int r = cli_pump(&h, &p, e);
-	cli_tty_restore();
-	cli_hijack_close(&h);
+	int r = cli_pump_close(&h, &p, e);
 	if (r < 0)
 		return cli_report(e, 1);
 	if (p.detached)

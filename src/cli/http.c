@@ -72,6 +72,20 @@ char *cli_http_escape(const char *s)
 	return out;
 }
 
+void cli_http_query_add(FILE *f, const char *key, const char *value)
+{
+	if (!value)
+		return;
+	_cleanup_free_ char *v = cli_http_escape(value);
+	fprintf(f, "&%s=%s", key, v);
+}
+
+void cli_http_query_add_all(FILE *f, const char *key, char **values)
+{
+	for (; values && *values; values++)
+		cli_http_query_add(f, key, *values);
+}
+
 void cli_http_abort(struct cli_http *h)
 {
 	int fd = __atomic_load_n(&h->fd, __ATOMIC_SEQ_CST);

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "util/err.h"
 
@@ -53,5 +54,9 @@ int cli_http_stream(struct cli_http *h, const char *method, const char *path, co
 bool cli_http_ping(const char *sock);
 /* A query value percent-encoded (malloc'd). */
 char *cli_http_escape(const char *s);
+/* Appends "&key=value" (value percent-encoded) to a query being written to f: nothing when
+ * value is NULL; _all: one for each of values. */
+void cli_http_query_add(FILE *f, const char *key, const char *value);
+void cli_http_query_add_all(FILE *f, const char *key, char **values);
 
 #endif

@@ -283,11 +283,7 @@ int cli_run_attached(struct cli *c, const char *id, const struct cli_attach_opts
 			 .ud = &rc,
 			 .keys = keys,
 			 .nkeys = nkeys};
-	if (tty && in)
-		cli_tty_raw();
-	int r = cli_pump(&h, &p, e);
-	cli_tty_restore();
-	cli_hijack_close(&h);
+	int r = cli_pump_close(&h, &p, e);
 	if (r < 0)
 		return cli_report(e, 125);
 	if (p.detached) {
