@@ -14,36 +14,16 @@
 #include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include "cli/http.h"
+#include "cli/http_conn.h"
 #include "cli/stream.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/json.h"
 #include "util/str.h"
-
-static int dial(const char *sock, struct err *e)
-{
-	struct sockaddr_un a = {.sun_family = AF_UNIX};
-	if (strlen(sock) >= sizeof(a.sun_path))
-		return err_invalid(e, "socket path too long: %s", sock);
-	strcpy(a.sun_path, sock);
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_sys(e, "socket");
-	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		close(fd);
-		return err_set(
-		    e, ERR_UNAVAILABLE, errno,
-		    "Cannot connect to the berth daemon at unix://%s. Is the berth daemon "
-		    "running?",
-		    sock);
-	}
-	return fd;
-}
 
 /* Reads until the end of the head; the rest read so far stays in *buf after it. */
 static int read_head(int fd, char **buf, size_t *len, size_t *head_len, struct err *e)
@@ -106,7 +86,7 @@ int cli_hijack(const char *sock, const char *path, const char *body, struct hija
 	h->fd = -1;
 	h->pre = NULL;
 	h->pre_len = 0;
-	_cleanup_close_ int fd = dial(sock, e);
+	_cleanup_close_ int fd = http_dial(sock, e);
 	if (fd < 0)
 		return -1;
 	size_t blen = body ? strlen(body) : 0;

@@ -36,7 +36,9 @@ int cli_do(struct cli *c, const char *method, const char *path, struct err *e);
 /* --since/--until values: seconds, a duration before now (10m, 1h30m) or an RFC 3339
  * date, as the decimal seconds the API takes (malloc'd). */
 char *cli_time_arg(const char *v);
-/* --filter k=v ... as the API's {"k":{"v":true}}, percent-encoded; NULL when none. */
+/* --filter k=v ... as the API's {"k":{"v":true}} ({} when none); cli_filters_query: that
+ * percent-encoded, NULL when none. */
+json_t *cli_filters_json(char **filters);
 char *cli_filters_query(char **filters);
 /* base with "?filters=..." when there are filters (malloc'd). */
 char *cli_filters_path(const char *base, char **filters);

@@ -275,17 +275,7 @@ int cmd_events(struct cli *c, int argc, char **argv)
 		return fprintf(stderr, "template parsing error: %s\n", e.msg), 1;
 	if (format && !strcmp(format, "json"))
 		x.t = tmpl_parse("{{json .}}", &e);
-	_cleanup_json_ json_t *fo = json_object();
-	for (char **f = filters; f && *f; f++) {
-		_cleanup_free_ char *k = str_dup(*f);
-		char *eq = strchr(k, '=');
-		if (eq)
-			*eq = 0;
-		json_t *m = json_object_get(fo, k);
-		if (!m)
-			json_object_set_new(fo, k, m = json_object());
-		json_object_set_new(m, eq ? eq + 1 : "", json_true());
-	}
+	_cleanup_json_ json_t *fo = cli_filters_json(filters);
 	_cleanup_free_ char *fs = jx_dumps(fo), *ef = cli_http_escape(fs);
 	_cleanup_free_ char *ts = since ? cli_time_arg(since) : NULL;
 	_cleanup_free_ char *tu = until ? cli_time_arg(until) : NULL;

@@ -12,13 +12,10 @@
 #include "util/json.h"
 #include "util/str.h"
 
-/* --filter k=v ... as the API's {"k":{"v":true}}, percent-encoded; NULL when none. */
-char *cli_filters_query(char **f)
+json_t *cli_filters_json(char **f)
 {
-	if (!f || !*f)
-		return NULL;
-	_cleanup_json_ json_t *o = json_object();
-	for (; *f; f++) {
+	json_t *o = json_object();
+	for (; f && *f; f++) {
 		_cleanup_free_ char *k = str_dup(*f);
 		char *eq = strchr(k, '=');
 		if (eq)
@@ -28,6 +25,14 @@ char *cli_filters_query(char **f)
 			json_object_set_new(o, k, m = json_object());
 		json_object_set_new(m, eq ? eq + 1 : "", json_true());
 	}
+	return o;
+}
+
+char *cli_filters_query(char **f)
+{
+	if (!f || !*f)
+		return NULL;
+	_cleanup_json_ json_t *o = cli_filters_json(f);
 	_cleanup_free_ char *s = jx_dumps(o);
 	return cli_http_escape(s);
 }
