@@ -43,6 +43,18 @@ static json_t *network_settings(const json_t *rec)
 	return ns;
 }
 
+/* ?size=1: SizeRw and SizeRootFs of rec's container set on out (inspect and list). */
+static void size_fields(struct api_req *req, const json_t *rec, json_t *out)
+{
+	if (!api_query_bool(req, "size"))
+		return;
+	int64_t rw = 0, rootfs = 0;
+	engine_container_size(req->eng, json_string_value(json_object_get(rec, "Id")), &rw,
+			      &rootfs);
+	json_object_set_new(out, "SizeRw", json_integer(rw));
+	json_object_set_new(out, "SizeRootFs", json_integer(rootfs));
+}
+
 json_t *api_container_inspect_json(struct api_req *req, json_t *rec)
 {
 	json_object_del(rec, "_NetworkingConfig");
@@ -50,13 +62,7 @@ json_t *api_container_inspect_json(struct api_req *req, json_t *rec)
 		json_object_set_new(rec, "NetworkSettings", network_settings(rec));
 	if (!json_object_get(rec, "Mounts") || json_is_null(json_object_get(rec, "Mounts")))
 		json_object_set_new(rec, "Mounts", json_array());
-	if (api_query_bool(req, "size")) {
-		int64_t rw = 0, rootfs = 0;
-		engine_container_size(req->eng, json_string_value(json_object_get(rec, "Id")), &rw,
-				      &rootfs);
-		json_object_set_new(rec, "SizeRw", json_integer(rw));
-		json_object_set_new(rec, "SizeRootFs", json_integer(rootfs));
-	}
+	size_fields(req, rec, rec);
 	return rec;
 }
 
@@ -127,13 +133,7 @@ json_t *api_container_summary_json(struct api_req *req, const json_t *rec, int64
 		json_object_set_new(item, "Mounts", json_deep_copy(json_object_get(rec, "Mounts")));
 	json_array_extend(json_object_get(item, "Names"), json_object_get(rec, "_LinkNames"));
 	summary_network(item, rec);
-	if (api_query_bool(req, "size")) {
-		int64_t rw = 0, rootfs = 0;
-		engine_container_size(req->eng, json_string_value(json_object_get(rec, "Id")), &rw,
-				      &rootfs);
-		json_object_set_new(item, "SizeRw", json_integer(rw));
-		json_object_set_new(item, "SizeRootFs", json_integer(rootfs));
-	}
+	size_fields(req, rec, item);
 	return item;
 }
 

@@ -9,6 +9,7 @@
 #include "api/http.h"
 #include "engine/image_archive.h"
 #include "image/changes.h"
+#include "image/progress.h"
 #include "store/time.h"
 #include "util/cleanup.h"
 #include "util/json.h"
@@ -93,19 +94,6 @@ static void append_line(char **out, json_t *msg)
 	*out = t;
 }
 
-/* go-units HumanSize: "2.243MB". */
-static void human_size(int64_t n, char *out, size_t len)
-{
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
-	double v = (double)n;
-	size_t u = 0;
-	while (v >= 1000 && u + 1 < ARRAY_SIZE(units)) {
-		v /= 1000;
-		u++;
-	}
-	snprintf(out, len, "%.4g%s", v, units[u]);
-}
-
 /* A finished "Loading layer" bar per layer added, as dockerd's progress reader ends. */
 static void append_progress(char **out, const json_t *layers)
 {
@@ -115,7 +103,7 @@ static void append_progress(char **out, const json_t *layers)
 		const char *id = json_string_value(json_object_get(l, "id"));
 		json_int_t size = json_integer_value(json_object_get(l, "size"));
 		char hs[32], bar[128];
-		human_size(size, hs, sizeof(hs));
+		progress_human_size(size, hs, sizeof(hs));
 		snprintf(bar, sizeof(bar), "[%.49s>]  %s/%s",
 			 "=================================================", hs, hs);
 		append_line(out,

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "api/images.h"
+#include "image/progress.h"
 #include "util/cleanup.h"
 #include "util/json.h"
 #include "util/str.h"
@@ -38,29 +39,16 @@ static int put_line(struct url_import *u, json_t *msg)
 	return 0;
 }
 
-/* go-units HumanSize: "2.243MB". */
-static void human(int64_t n, char *out, size_t len)
-{
-	static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
-	double v = (double)n;
-	size_t i = 0;
-	while (v >= 1000 && i + 1 < ARRAY_SIZE(units)) {
-		v /= 1000;
-		i++;
-	}
-	snprintf(out, len, "%.4g%s", v, units[i]);
-}
-
 /* jsonmessage.JSONProgress: a 50-column bar when the total is known. -1 when the client
  * left: the download stops (as dockerd's request context is cancelled). */
 static int on_progress(void *arg, int64_t cur, int64_t total)
 {
 	struct url_import *u = arg;
 	char c[32], t[32], bar[160];
-	human(cur, c, sizeof(c));
+	progress_human_size(cur, c, sizeof(c));
 	if (total > 0 && cur <= total) {
 		int w = (int)(50 * cur / total);
-		human(total, t, sizeof(t));
+		progress_human_size(total, t, sizeof(t));
 		snprintf(bar, sizeof(bar), "[%.*s%s%*s] %10s/%s", w > 0 ? w - (w < 50) : 0,
 			 "==================================================", w < 50 ? ">" : "",
 			 50 - w - (w < 50 ? 0 : 0) - (w < 50), "", c, t);
