@@ -14,12 +14,12 @@ json_t *cli_json_strv(char **v)
 	return a;
 }
 
-json_t *cli_json_kv(char **items)
+json_t *cli_json_kv(char **items, char sep)
 {
 	json_t *o = json_object();
 	for (; items && *items; items++) {
 		_cleanup_free_ char *k = str_dup(*items);
-		char *eq = strchr(k, '=');
+		char *eq = strchr(k, sep);
 		if (eq)
 			*eq = 0;
 		json_object_set_new(o, k, json_string(eq ? eq + 1 : ""));

@@ -95,10 +95,11 @@ int cli_get_container(struct cli *c, const char *name, const char *what, json_t 
 /* A new array of list's objects ordered by .Name as docker's CLI orders volumes and
  * networks (natural order: digit runs as numbers). */
 json_t *cli_sort_by_name(json_t *list);
-/* Flag values as JSON (args_json.c): a list as an array of strings, "k=v" (or "k": "")
- * items as an object; and a Labels object as "k=v,k=v" (malloc'd, "" when none). */
+/* Flag values as JSON (args_json.c): a list as an array of strings, "k=v" items (sep '=';
+ * ':' for --tmpfs) as an object ("k" alone: ""); and a Labels object as "k=v,k=v"
+ * (malloc'd, "" when none). */
 json_t *cli_json_strv(char **v);
-json_t *cli_json_kv(char **items);
+json_t *cli_json_kv(char **items, char sep);
 char *cli_labels_join(json_t *labels);
 /* GET base with the filters, the array under key (NULL: the reply itself) ordered by name
  * and printed as cli_print_rows does (volume ls, network ls); exit status. */

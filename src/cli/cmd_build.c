@@ -118,7 +118,7 @@ static char *query(const struct build_args *a, const char *dockerfile, const cha
 	}
 	cli_http_query_add_all(f, "extrahosts", a->hosts);
 	/* KEY=VALUE; a bare KEY takes the value of the CLI's environment, as docker's */
-	json_t *ba = json_object(), *lb = cli_json_kv(a->labels);
+	json_t *ba = json_object(), *lb = cli_json_kv(a->labels, '=');
 	for (char **p = a->build_args; p && *p; p++) {
 		char *eq = strchr(*p, '=');
 		_cleanup_free_ char *k = eq ? str_ndup(*p, (size_t)(eq - *p)) : str_dup(*p);

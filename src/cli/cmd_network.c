@@ -56,12 +56,13 @@ int cmd_network_create(struct cli *c, int argc, char **argv)
 	json_t *cfg = ipam_config(subnets, gws, ranges);
 	/* --aux-address name=ip goes with the first subnet, as docker's CLI pairs them */
 	if (aux && json_array_size(cfg))
-		json_object_set_new(json_array_get(cfg, 0), "AuxiliaryAddresses", cli_json_kv(aux));
+		json_object_set_new(json_array_get(cfg, 0), "AuxiliaryAddresses",
+				    cli_json_kv(aux, '='));
 	_cleanup_json_ json_t *body = json_pack(
 	    "{s:s,s:s,s:b,s:b,s:b,s:b,s:{s:s,s:o,s:o},s:o,s:o}", "Name", pos[0], "Driver", driver,
 	    "Internal", internal, "Attachable", attachable, "EnableIPv6", ipv6, "CheckDuplicate", 1,
-	    "IPAM", "Driver", ipam_driver, "Config", cfg, "Options", cli_json_kv(ipam_opts),
-	    "Options", cli_json_kv(dopts), "Labels", cli_json_kv(labels));
+	    "IPAM", "Driver", ipam_driver, "Config", cfg, "Options", cli_json_kv(ipam_opts, '='),
+	    "Options", cli_json_kv(dopts, '='), "Labels", cli_json_kv(labels, '='));
 	if (ipv4)
 		json_object_set_new(body, "EnableIPv4", json_boolean(!strcmp(ipv4, "true")));
 	struct err e = ERR_INIT;
@@ -170,7 +171,7 @@ static int connect_like(struct cli *c, int argc, char **argv, bool connect)
 		json_object_set_new(ep, "Aliases", cli_json_strv(aliases));
 		json_t *ll = cli_json_strv(llips);
 		json_object_set_new(ep, "Links", cli_json_strv(links));
-		json_object_set_new(ep, "DriverOpts", cli_json_kv(drv_opts));
+		json_object_set_new(ep, "DriverOpts", cli_json_kv(drv_opts, '='));
 		if (ip || ip6 || llips)
 			json_object_set_new(ep, "IPAMConfig",
 					    json_pack("{s:s,s:s,s:o}", "IPv4Address", ip ? ip : "",

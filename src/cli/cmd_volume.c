@@ -30,8 +30,9 @@ int cmd_volume_create(struct cli *c, int argc, char **argv)
 				"arg, not both\n");
 		return 1;
 	}
-	_cleanup_json_ json_t *body = json_pack("{s:s,s:o,s:o}", "Driver", driver, "DriverOpts",
-						cli_json_kv(dopts), "Labels", cli_json_kv(labels));
+	_cleanup_json_ json_t *body =
+	    json_pack("{s:s,s:o,s:o}", "Driver", driver, "DriverOpts", cli_json_kv(dopts, '='),
+		      "Labels", cli_json_kv(labels, '='));
 	if (pos[0] || name)
 		json_object_set_new(body, "Name", json_string(pos[0] ? pos[0] : name));
 	struct err e = ERR_INIT;

@@ -213,7 +213,7 @@ static int apply_plain(const struct xflag *x, const char *s, char **list, bool b
 		set_path(body, x->path, cli_json_strv(list));
 		return 0;
 	case X_MAP:
-		set_path(body, x->path, cli_json_kv(list));
+		set_path(body, x->path, cli_json_kv(list, '='));
 		return 0;
 	case X_SPECIAL:
 		break;

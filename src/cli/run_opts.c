@@ -229,19 +229,6 @@ static int restart_policy(const char *s, json_t **out, struct err *e)
 	return 0;
 }
 
-static json_t *tmpfs_json(char **v)
-{
-	json_t *o = json_object();
-	for (; v && *v; v++) {
-		_cleanup_free_ char *k = str_dup(*v);
-		char *colon = strchr(k, ':');
-		if (colon)
-			*colon = 0;
-		json_object_set_new(o, k, json_string(colon ? colon + 1 : ""));
-	}
-	return o;
-}
-
 static int host_config(const struct run_opts *r, json_t *cfg, json_t *hc, struct err *e)
 {
 	json_t *bindings = json_object(), *exposed = json_object();
@@ -281,7 +268,7 @@ static int host_config(const struct run_opts *r, json_t *cfg, json_t *hc, struct
 	json_object_set_new(hc, "CapDrop", cli_json_strv(r->cap_drop));
 	json_object_set_new(hc, "Dns", cli_json_strv(r->dns));
 	json_object_set_new(hc, "ExtraHosts", cli_json_strv(r->add_host));
-	json_object_set_new(hc, "Tmpfs", tmpfs_json(r->tmpfs));
+	json_object_set_new(hc, "Tmpfs", cli_json_kv(r->tmpfs, ':'));
 	if (r->init)
 		json_object_set_new(hc, "Init", json_true());
 	/* the size from the start: a process that asks at once must not see 0x0 */
@@ -322,7 +309,7 @@ json_t *run_opts_body(const struct run_opts *r, struct err *e)
 	json_object_set_new(b, "WorkingDir", json_string(r->workdir ? r->workdir : ""));
 	json_object_set_new(b, "User", json_string(r->user ? r->user : ""));
 	json_object_set_new(b, "Hostname", json_string(r->hostname ? r->hostname : ""));
-	json_object_set_new(b, "Labels", cli_json_kv(r->labels));
+	json_object_set_new(b, "Labels", cli_json_kv(r->labels, '='));
 	if (r->stop_signal)
 		json_object_set_new(b, "StopSignal", json_string(r->stop_signal));
 	if (r->stop_timeout)
