@@ -16,6 +16,7 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 #include "util/id.h"
+#include "util/spawn.h"
 #include "util/str.h"
 
 static const char *env_or(const char *name, const char *def)
@@ -79,14 +80,9 @@ static pid_t spawn(const char *sock, const char *root, const char *run_dir, cons
 		   struct err *e)
 {
 	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return err_sys(e, "pipe");
-	pid_t mid = fork();
-	if (mid < 0) {
-		close(p[0]);
-		close(p[1]);
-		return err_sys(e, "fork");
-	}
+	pid_t mid = spawn_fork_pipe(p, e);
+	if (mid < 0)
+		return -1;
 	if (mid == 0) {
 		pid_t d = fork();
 		if (d == 0)

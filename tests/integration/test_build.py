@@ -53,6 +53,17 @@ def state(d):
     return (sorted(d.docker("images", "-aq", "--no-trunc").stdout.split()),
             sorted(d.docker("ps", "-aq").stdout.split()))
 
+def build_until_started(d, ctx, *args):
+    """A classic `docker build` of ctx, once its output has said "started" (the RUN runs)."""
+    env = d.env()
+    env["DOCKER_BUILDKIT"] = "0"
+    cli = subprocess.Popen([DOCKER, "build", *args, str(ctx)], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in cli.stdout:
+        if "started" in line:
+            break
+    return cli
+
 
 def tar_of(files):
     """An uncompressed tar (bytes) of {name: bytes}."""
@@ -429,13 +440,7 @@ def test_build_cancelled_by_client(d, tmp_path):
     import time
     write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo started && sleep 60\n"})
     before = state(d)
-    env = d.env()
-    env["DOCKER_BUILDKIT"] = "0"
-    cli = subprocess.Popen([DOCKER, "build", "-t", "bt-cancel", str(tmp_path)], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for line in cli.stdout:
-        if "started" in line:
-            break
+    cli = build_until_started(d, tmp_path, "-t", "bt-cancel")
     cli.kill()
     cli.wait()
     deadline = time.time() + 20
@@ -452,13 +457,7 @@ def test_build_cancelled_keeps_finished_steps(d, tmp_path):
     write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo one > /one\n"
                      "RUN echo started && sleep 60\n"})
     before = state(d)
-    env = d.env()
-    env["DOCKER_BUILDKIT"] = "0"
-    cli = subprocess.Popen([DOCKER, "build", "--rm=false", str(tmp_path)], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for line in cli.stdout:
-        if "started" in line:
-            break
+    cli = build_until_started(d, tmp_path, "--rm=false")
     cli.kill()
     cli.wait()
     cli.stdout.close()
@@ -554,14 +553,8 @@ def test_build_daemon_stopped_mid_run(d, tmp_path):
     for), and what the build could not remove then goes with the next /build/prune."""
     import time
     write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo started && sleep 60\n"})
-    env = d.env()
-    env["DOCKER_BUILDKIT"] = "0"
     before = state(d)
-    cli = subprocess.Popen([DOCKER, "build", "-t", "bt-stopped", str(tmp_path)], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for line in cli.stdout:
-        if "started" in line:
-            break
+    cli = build_until_started(d, tmp_path, "-t", "bt-stopped")
     t0 = time.time()
     assert d.stop() == 0
     assert time.time() - t0 < 10
@@ -578,14 +571,8 @@ def test_build_daemon_killed_mid_run(d, tmp_path):
     build removes the dead build's context and its intermediate container."""
     import time
     write(tmp_path, {"Dockerfile": "FROM busybox\nRUN echo started && sleep 60\n"})
-    env = d.env()
-    env["DOCKER_BUILDKIT"] = "0"
     images = state(d)[0]
-    cli = subprocess.Popen([DOCKER, "build", "-t", "bt-killed", str(tmp_path)], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    for line in cli.stdout:
-        if "started" in line:
-            break
+    cli = build_until_started(d, tmp_path, "-t", "bt-killed")
     d.proc.kill()
     d.proc.wait()
     cli.wait(timeout=30)
