@@ -101,7 +101,9 @@ char *engine_exec_create(struct engine *eng, const char *name, const json_t *raw
 	x->exit_code = -1;
 	x->next = execs;
 	execs = x;
-	_cleanup_json_ json_t *rec = json_deep_copy(c->rec);
+	char cid[ID_HEX_LEN + 1], xid[ID_HEX_LEN + 1]; /* x may be forgotten once unlocked */
+	snprintf(cid, sizeof(cid), "%s", c->id);
+	snprintf(xid, sizeof(xid), "%s", x->id);
 	pthread_mutex_unlock(&s->mu);
 	_cleanup_free_ char *desc = NULL;
 	{
@@ -113,8 +115,8 @@ char *engine_exec_create(struct engine *eng, const char *name, const json_t *raw
 		desc = strv_join(v, " ");
 	}
 	_cleanup_free_ char *action = str_printf("exec_create: %s", desc);
-	container_event(eng, rec, action, json_pack("{s:s}", "execID", x->id));
-	return str_dup(x->id);
+	container_emit_id(eng, cid, action, json_pack("{s:s}", "execID", xid));
+	return str_dup(xid);
 }
 
 json_t *engine_exec_inspect(struct engine *eng, const char *id, struct err *e)
@@ -247,13 +249,9 @@ static void exec_finish(struct engine *eng, const char *id, const char *dir)
 	pthread_mutex_unlock(&s->mu);
 	char c[16];
 	snprintf(c, sizeof(c), "%d", code);
-	if (*cid) {
-		json_t *rec = engine_container_inspect(eng, cid, NULL);
-		if (rec)
-			container_event(eng, rec, "exec_die",
-					json_pack("{s:s, s:s}", "execID", id, "exitCode", c));
-		json_decref(rec);
-	}
+	if (*cid)
+		container_emit_id(eng, cid, "exec_die",
+				  json_pack("{s:s, s:s}", "execID", id, "exitCode", c));
 }
 
 static void *exec_watch_thread(void *p)
@@ -423,11 +421,7 @@ int engine_exec_start(struct engine *eng, const char *id, const char *hello, int
 		xi->monitor = mpid;
 	}
 	pthread_mutex_unlock(&s->mu);
-	json_t *rec = engine_container_inspect(eng, x.cid, NULL);
-	if (rec) {
-		container_event(eng, rec, "exec_start", json_pack("{s:s}", "execID", id));
-		json_decref(rec);
-	}
+	container_emit_id(eng, x.cid, "exec_start", json_pack("{s:s}", "execID", id));
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

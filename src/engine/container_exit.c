@@ -139,11 +139,10 @@ static bool container_oom_event(struct engine *eng, struct container *c)
 	bool live = !s->closing && !c->gone;
 	if (live)
 		json_object_set_new(json_object_get(c->rec, "State"), "OOMKilled", json_true());
-	_cleanup_json_ json_t *rec = live ? json_deep_copy(c->rec) : NULL;
 	pthread_mutex_unlock(&s->mu);
 	container_unlock_busy(eng, c);
-	if (rec)
-		container_event(eng, rec, "oom", NULL);
+	if (live)
+		container_emit(eng, c, "oom", NULL);
 	return live;
 }
 

@@ -88,10 +88,11 @@ void engine_event_publish_from(struct engine *eng, const char *type, const char 
 /* image_usage_fn for image removal: a container (preferably a running one) uses image_id. */
 bool container_image_used(const char *image_id, void *arg, char *cid, size_t cid_len,
 			  bool *running);
-/* Event with the container's attributes (image, name, labels) plus extra (stolen). */
-void container_event(struct engine *eng, const json_t *rec, const char *action, json_t *extra);
-/* The same for c, its attributes copied under the store's mutex (not held by the caller). */
+/* Event with c's attributes (image, name, labels; copied under the store's mutex, which the
+ * caller does not hold) plus extra (stolen). */
 void container_emit(struct engine *eng, struct container *c, const char *action, json_t *extra);
+/* The same for the container called name; none when it is gone. */
+void container_emit_id(struct engine *eng, const char *name, const char *action, json_t *extra);
 /* Removal once stopped: files, record, store entry, destroy event. */
 int container_destroy(struct engine *eng, struct container *c, struct err *e);
 

@@ -409,13 +409,6 @@ static void event_publish(struct engine *eng, json_t *attrs, const char *id, con
 	engine_event_publish_from(eng, "container", action, id, image, attrs);
 }
 
-void container_event(struct engine *eng, const json_t *rec, const char *action, json_t *extra)
-{
-	_cleanup_free_ char *id = NULL, *image = NULL;
-	json_t *attrs = event_attrs(rec, &id, &image);
-	event_publish(eng, attrs, id, image, action, extra);
-}
-
 void container_emit(struct engine *eng, struct container *c, const char *action, json_t *extra)
 {
 	_cleanup_free_ char *id = NULL, *image = NULL;
@@ -425,12 +418,25 @@ void container_emit(struct engine *eng, struct container *c, const char *action,
 	event_publish(eng, attrs, id, image, action, extra);
 }
 
+void container_emit_id(struct engine *eng, const char *name, const char *action, json_t *extra)
+{
+	struct container_store *s = eng->containers;
+	_cleanup_free_ char *id = NULL, *image = NULL;
+	pthread_mutex_lock(&s->mu);
+	struct container *c = cstore_find_locked(s, name, NULL);
+	json_t *attrs = c ? event_attrs(c->rec, &id, &image) : NULL;
+	if (c)
+		c->refs--;
+	pthread_mutex_unlock(&s->mu);
+	if (attrs)
+		event_publish(eng, attrs, id, image, action, extra);
+	else
+		json_decref(extra);
+}
+
 void engine_container_event(struct engine *eng, const char *id, const char *action)
 {
-	json_t *rec = engine_container_inspect(eng, id, NULL);
-	if (rec)
-		container_event(eng, rec, action, NULL);
-	json_decref(rec);
+	container_emit_id(eng, id, action, NULL);
 }
 
 bool container_running(const struct container *c)
