@@ -172,12 +172,11 @@ static void settings_clear(json_t *ns)
 }
 
 /* A working copy of c's NetworkSettings (a record made before networks gets them) for the
- * start and the exit to change without the store's lock (they publish it under it). */
-static json_t *settings_copy(struct engine *eng, struct container *c)
+ * start to change without the store's lock (it publishes it under it); busy held, so the
+ * record is read without the lock. */
+static json_t *settings_copy(struct container *c)
 {
-	pthread_mutex_lock(&eng->containers->mu);
 	json_t *ns = json_deep_copy(json_object_get(c->rec, "NetworkSettings"));
-	pthread_mutex_unlock(&eng->containers->mu);
 	if (!json_is_object(ns)) {
 		json_decref(ns);
 		ns = settings_new();
@@ -354,7 +353,7 @@ int container_net_start(struct engine *eng, struct container *c, const char *rdi
 {
 	const char *mode = mode_of(c->rec);
 	*netns = NULL;
-	json_t *ns = settings_copy(eng, c);
+	json_t *ns = settings_copy(c);
 	if (!strcmp(mode, "host")) {
 		settings_publish(eng, c, ns);
 		return 0;
