@@ -373,9 +373,10 @@ static bool empty_array(const json_t *v)
 	return !v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0);
 }
 
-/* moby daemon/commit.go merge(): the image's config fills what the user left empty (with
- * copies: the image's config is shared by concurrent creates, and jansson's reference
- * counting is not meant for that). */
+/* moby daemon/commit.go merge(): the image's config fills what the user left empty, with
+ * copies: the image's config is shared by concurrent creates, and copying leaves its
+ * reference counts alone (json_incref's check is a plain read of the count, which TSan
+ * reports beside another thread's atomic increment). */
 void container_config_merge(json_t *cfg, const json_t *img)
 {
 	const char *user = json_string_value(json_object_get(cfg, "User"));
